@@ -1,0 +1,222 @@
+"""robodojo/FallRecovery-v0: a quadruped that has fallen gets back on its feet."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+
+from robodojo.envs.base import RobotTaskEnv
+from robodojo.envs.quadruped_task import QuadrupedTask
+from robodojo.robots import get_robot_spec
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "upright": 1.0,
+    "height": 1.0,
+    "pose": 0.5,
+    "standing": 1.0,
+    "action_rate": -0.05,
+    "energy": -0.002,
+    "joint_limit": -0.2,
+}
+
+
+class FallRecoveryTask(QuadrupedTask):
+    """Get up from a random fall: self-right, then stand, then hold it."""
+
+    def __init__(
+        self,
+        robot: str,
+        reward_weights: dict[str, float],
+        upright_threshold: float,
+        height_fraction: float,
+        hold_seconds: float,
+        settle_seconds: float,
+        max_target_speed: float,
+        control_dt: float,
+        physics_dt: float,
+    ) -> None:
+        super().__init__(get_robot_spec(robot), max_target_speed, control_dt, physics_dt)
+        unknown = set(reward_weights) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown reward terms {sorted(unknown)}; valid terms: {sorted(DEFAULT_WEIGHTS)}")
+        self.reward_weights = {**DEFAULT_WEIGHTS, **reward_weights}
+        self.upright_threshold = upright_threshold
+        self.min_height = height_fraction * self.spec.standing_height
+        self.hold_steps = int(round(hold_seconds / control_dt))
+        self.settle_seconds = settle_seconds
+
+    def reset(self, rng: np.random.Generator) -> None:
+        self.drop(rng, max_settle_seconds=self.settle_seconds)
+        self.held_steps = 0
+        self.stand_started_step: int | None = None
+        self.first_stood_step: int | None = None
+        self.steps = 0
+        self._update_standing()
+
+    def after_step(self) -> None:
+        super().after_step()
+        self.steps += 1
+        self._update_standing()
+
+    def _update_standing(self) -> None:
+        up = self.rotation[2, 2]  # body z axis · world z
+        height = self.base_position[2]
+        self.standing_now = bool(up >= self.upright_threshold and height >= self.min_height)
+        if self.standing_now:
+            if self.held_steps == 0:
+                self.stand_started_step = self.steps
+            self.held_steps += 1
+            if self.held_steps >= self.hold_steps and self.first_stood_step is None:
+                self.first_stood_step = self.stand_started_step
+        else:
+            self.held_steps = 0
+
+    def reward_terms(self) -> dict[str, float]:
+        spec = self.spec
+        up = self.rotation[2, 2]
+        upright_gate = max(up, 0.0) ** 2  # posture only matters once the body is the right way up
+        terms = {
+            "upright": (0.5 * (1.0 + up)) ** 2,
+            "height": float(np.clip(self.base_position[2] / spec.standing_height, 0.0, 1.0)) * upright_gate,
+            "pose": float(np.exp(-np.sum((self.robot.q - spec.home) ** 2) / 2.0)) * upright_gate,
+            "standing": float(self.standing_now),
+            "action_rate": float(np.sum((self.action - self.previous_action) ** 2)),
+            "energy": self.step_energy,
+            "joint_limit": self.joint_limit_violation(),
+        }
+        return {name: float(value) for name, value in terms.items()}
+
+    def is_success(self) -> bool:
+        return self.held_steps >= self.hold_steps
+
+    def is_terminated(self) -> bool:
+        return self.is_success()
+
+    def episode_metrics(self) -> dict[str, float]:
+        stood = self.first_stood_step is not None
+        return {
+            "stood": float(stood),
+            "time_to_stand": self.first_stood_step * self.control_dt if stood else float("nan"),
+            "peak_torque": self.peak_torque,
+            "energy": self.energy,
+            "duration": self.steps * self.control_dt,
+        }
+
+
+class FallRecoveryEnv(RobotTaskEnv):
+    """## Description
+
+    A quadruped has fallen over and must get back on its feet. It starts
+    lying wherever the fall left it — on its back, side or belly, legs at
+    random angles — and has to right itself, stand up to its nominal height
+    and hold the stance for ``hold_seconds``. The robot is driven by explicit,
+    torque-limited PD control towards joint position targets (the same
+    interface a real quadruped's low-level controller offers).
+
+    ## Action Space
+
+    ``Box(-1, 1, (12,), float32)``: joint position targets for FR, FL, RR,
+    RL × (hip, thigh, calf), in the robot's joint-name order. 0 is the home
+    (standing) pose and ±1 the joint limits, linearly on each side of home.
+    Targets move towards the command at no more than ``max_target_speed``
+    rad/s. Finite values outside [-1, 1] are clipped; NaN/inf or a wrong shape
+    raise ``ValueError``. The policy runs at 50 Hz.
+
+    ## Observation Space
+
+    ``Box(low, high, (42,), float32)``, only what the real robot measures,
+    clipped to the sensor ranges below (real sensors saturate too):
+
+    | index | observation | unit | range |
+    |---|---|---|---|
+    | 0–2 | IMU angular velocity, body frame | rad/s | ±50 |
+    | 3–5 | gravity direction in the body frame (projected gravity) | unit vector | ±1 |
+    | 6–17 | joint positions minus home | rad | joint limits − home |
+    | 18–29 | joint velocities | rad/s | ±60 |
+    | 30–41 | previous action | | ±1 |
+
+    ## Rewards
+
+    reward = Σ weight × term, with each unweighted term in
+    ``info["reward_terms"]`` and the weights in ``env.reward_weights``:
+
+    | term | value | default weight |
+    |---|---|---|
+    | upright | ((1 + up_z) / 2)², up_z = body z axis · world z | 1.0 |
+    | height | base height / standing height (≤ 1), × max(up_z, 0)² | 1.0 |
+    | pose | exp(−‖q − home‖² / 2), × max(up_z, 0)² | 0.5 |
+    | standing | 1 while the success condition holds | 1.0 |
+    | action_rate | ‖aₜ − aₜ₋₁‖² | −0.05 |
+    | energy | Σ \\|τ · q̇\\| dt over the step, J | −0.002 |
+    | joint_limit | Σ rad by which joints pass the inner 95 % of their range | −0.2 |
+
+    ## Starting State
+
+    The robot is dropped 2–20 cm (lowest point to ground) with roll and yaw
+    uniform in [−π, π], pitch uniform in [−π/4, π/4] and every joint uniform
+    within its limits, held there while it falls; the first observation comes
+    once its base is still (at most ``settle_seconds`` after the drop). So it
+    lies on its back, side or belly, and every seed gives a different fall.
+
+    ## Episode End
+
+    Terminated with success once the robot has been upright (up_z ≥
+    ``upright_threshold``) with its base at ≥ ``height_fraction`` × its
+    nominal standing height for ``hold_seconds``; truncated at
+    ``episode_seconds``, or early with ``info["physics_error"]`` if the
+    physics blows up. ``info["is_success"]`` is on every step;
+    ``info["episode_metrics"]`` on the last: ``stood``, ``time_to_stand``
+    (s from the first action to the start of the held stance), ``peak_torque``
+    (N·m), ``energy`` (J, Σ |τ·q̇| dt) and ``duration`` (s).
+
+    ## Arguments
+
+    ```python
+    gymnasium.make("robodojo/FallRecovery-v0", robot="a1", render_mode=None,
+                   episode_seconds=10.0, hold_seconds=1.0, upright_threshold=0.9,
+                   height_fraction=0.8, settle_seconds=1.5, max_target_speed=15.0,
+                   reward_weights=None)
+    ```
+
+    * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
+    * ``reward_weights``: overrides for some or all of the default weights above.
+    * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a display).
+    """
+
+    PHYSICS_DT = 0.004
+    SUBSTEPS = 5
+
+    def __init__(
+        self,
+        robot: str = "a1",
+        render_mode: str | None = None,
+        episode_seconds: float = 10.0,
+        hold_seconds: float = 1.0,
+        upright_threshold: float = 0.9,
+        height_fraction: float = 0.8,
+        settle_seconds: float = 1.5,
+        max_target_speed: float = 15.0,
+        reward_weights: dict[str, float] | None = None,
+    ) -> None:
+        task = FallRecoveryTask(
+            robot,
+            reward_weights=dict(reward_weights or {}),
+            upright_threshold=upright_threshold,
+            height_fraction=height_fraction,
+            hold_seconds=hold_seconds,
+            settle_seconds=settle_seconds,
+            max_target_speed=max_target_speed,
+            control_dt=self.PHYSICS_DT * self.SUBSTEPS,
+            physics_dt=self.PHYSICS_DT,
+        )
+        n = task.spec.num_joints
+        super().__init__(
+            task,
+            action_space=gym.spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32),
+            observation_space=gym.spaces.Box(task.observation_low, task.observation_high, dtype=np.float32),
+            physics_dt=self.PHYSICS_DT,
+            substeps=self.SUBSTEPS,
+            episode_seconds=episode_seconds,
+            render_mode=render_mode,
+        )
+        self.robot_name = robot

@@ -1,0 +1,110 @@
+"""The physics client wrapper: one PyBullet client per environment.
+
+Every PyBullet call in robodojo goes through ``Sim.client`` (a
+``BulletClient`` bound to this client's id), so two environments in one
+process never touch each other's world.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pybullet
+import pybullet_data
+from pybullet_utils.bullet_client import BulletClient
+
+
+def display_available() -> bool:
+    """True when a GUI window could open (X11/Wayland on Linux; assumed elsewhere)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+class Sim:
+    """Owns one PyBullet physics client and the world's global settings.
+
+    Args:
+        timestep: physics step in seconds.
+        gui: open PyBullet's GUI window instead of a headless DIRECT client.
+        gravity: world z gravity in m/s².
+        solver_iterations: constraint-solver iterations per step (PyBullet's default is 50).
+    """
+
+    def __init__(
+        self,
+        timestep: float,
+        gui: bool = False,
+        gravity: float = -9.81,
+        solver_iterations: int | None = None,
+    ) -> None:
+        if gui and not display_available():
+            raise RuntimeError(
+                "render_mode='human' opens a PyBullet window, but no display was found "
+                "(DISPLAY is unset). Use render_mode='rgb_array' for headless rendering."
+            )
+        self.timestep = timestep
+        self.gui = gui
+        self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+        self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
+        self.client.setTimeStep(timestep)
+        self.client.setGravity(0.0, 0.0, gravity)
+        if solver_iterations is not None:
+            self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations)
+        if gui:
+            self.client.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def step(self) -> None:
+        self.client.stepSimulation()
+
+    def set_timestep(self, timestep: float) -> None:
+        """Change the physics timestep (``self.timestep`` stays the env's nominal one)."""
+        self.client.setTimeStep(timestep)
+
+    def load_urdf(self, path: str, position=(0.0, 0.0, 0.0), orientation=(0.0, 0.0, 0.0, 1.0), **kwargs) -> int:
+        """Load a URDF (absolute, or relative to pybullet_data) and return its body id."""
+        return self.client.loadURDF(path, basePosition=position, baseOrientation=orientation, **kwargs)
+
+    def render(
+        self,
+        width: int,
+        height: int,
+        target: np.ndarray,
+        distance: float,
+        yaw: float,
+        pitch: float,
+    ) -> np.ndarray:
+        """Render an RGB frame (uint8, height × width × 3) from a camera looking at ``target``."""
+        view = self.client.computeViewMatrixFromYawPitchRoll(
+            cameraTargetPosition=[float(v) for v in target],
+            distance=distance,
+            yaw=yaw,
+            pitch=pitch,
+            roll=0.0,
+            upAxisIndex=2,
+        )
+        projection = self.client.computeProjectionMatrixFOV(fov=60.0, aspect=width / height, nearVal=0.05, farVal=50.0)
+        renderer = pybullet.ER_BULLET_HARDWARE_OPENGL if self.gui else pybullet.ER_TINY_RENDERER
+        _, _, rgba, _, _ = self.client.getCameraImage(
+            width, height, viewMatrix=view, projectionMatrix=projection, renderer=renderer
+        )
+        return np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3].copy()
+
+    def close(self) -> None:
+        """Disconnect the client. Safe to call any number of times."""
+        if not self._closed:
+            self._closed = True
+            self.client.disconnect()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
