@@ -1,0 +1,105 @@
+"""What robodojo offers, read from the registries: environments, robots, policies.
+
+Everything here is derived from ``ENV_IDS``, ``ROBOTS`` and ``CONTROLLERS`` so
+new scenarios, robots and controllers show up in ``robodojo list`` and are
+accepted by ``robodojo eval`` without touching the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from typing import Any
+
+from robodojo.envs import ENV_IDS, SCENARIOS
+from robodojo.policies import CONTROLLERS, controller_names
+from robodojo.robots import ROBOTS
+
+#: Policy files we will load once export exists; anything ending so is treated as a path.
+POLICY_FILE_SUFFIXES = (".onnx", ".zip", ".pt", ".pth", ".json")
+
+
+def env_class(env_id: str) -> type:
+    """The class behind a registered id (imports its module)."""
+    module, _, name = ENV_IDS[env_id].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def env_parameters(env_id: str) -> dict[str, inspect.Parameter]:
+    """Constructor keyword arguments of ``env_id`` (what ``--env-arg`` may set)."""
+    params = inspect.signature(env_class(env_id)).parameters
+    return {name: p for name, p in params.items() if name != "self" and p.kind is not p.VAR_KEYWORD}
+
+
+def short_name(env_id: str) -> str:
+    return next((short for short, full in SCENARIOS.items() if full == env_id), "-")
+
+
+def env_description(env_id: str) -> str:
+    """First sentence of the class docstring's Description section (Gymnasium style)."""
+    doc = inspect.getdoc(env_class(env_id)) or ""
+    lines = [line.strip() for line in doc.splitlines()]
+    if "## Description" in lines:
+        lines = lines[lines.index("## Description") + 1 :]
+    paragraph: list[str] = []
+    for line in lines:
+        if line.startswith("#") or (not line and paragraph):
+            break
+        if line:
+            paragraph.append(line)
+    text = " ".join(paragraph)
+    sentence_end = text.find(". ")
+    return text[: sentence_end + 1] if sentence_end >= 0 else text
+
+
+def env_robots(env_id: str) -> list[str]:
+    """Robots an env accepts: every registered robot if it takes ``robot=``, else none.
+
+    The robot registry only holds quadrupeds today; once arms join it an env
+    class can narrow this with a ``robot_kinds`` attribute (not needed yet).
+    """
+    return sorted(ROBOTS) if "robot" in env_parameters(env_id) else []
+
+
+def default_robot(env_id: str) -> str | None:
+    param = env_parameters(env_id).get("robot")
+    return None if param is None or param.default is param.empty else param.default
+
+
+def looks_like_path(policy: str) -> bool:
+    return os.sep in policy or "/" in policy or policy.endswith(POLICY_FILE_SUFFIXES) or os.path.exists(policy)
+
+
+def policy_names(env_id: str) -> list[str]:
+    return controller_names(env_id)
+
+
+def describe_everything() -> dict[str, Any]:
+    """A plain-data catalogue (used by ``robodojo list``)."""
+    envs = [
+        {
+            "id": env_id,
+            "short_name": short_name(env_id),
+            "robots": env_robots(env_id),
+            "default_robot": default_robot(env_id),
+            "description": env_description(env_id),
+            "policies": policy_names(env_id),
+        }
+        for env_id in ENV_IDS
+    ]
+    robots = [
+        {
+            "name": spec.name,
+            "mass": spec.mass,
+            "joints": spec.num_joints,
+            "standing_height": spec.standing_height,
+        }
+        for spec in ROBOTS.values()
+    ]
+    return {"environments": envs, "robots": robots}
+
+
+def scripted_default(env_id: str) -> str | None:
+    """The controller ``--policy scripted`` stands for on ``env_id`` (its first registered one)."""
+    return next(iter(CONTROLLERS.get(env_id, {})), None)
