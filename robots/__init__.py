@@ -24,6 +24,6 @@ def get_robot_spec(name: str) -> QuadrupedSpec:
 
 
 # Importing the robot modules registers them.
-from robodojo.robots import a1  # noqa: E402,F401
+from robodojo.robots import a1, aliengo, laikago, mini_cheetah  # noqa: E402,F401
 
 __all__ = ["LEGS", "ROBOTS", "Quadruped", "QuadrupedSpec", "get_robot_spec", "legs", "per_leg", "register_robot"]

@@ -1,0 +1,82 @@
+"""Every registered robot: its spec agrees with the simulation, and it can stand up from its belly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from robodojo.robots import ROBOTS, Quadruped, get_robot_spec
+from robodojo.robots.calibrate import KEYFRAME_FOR, measure_standing_height, search_keyframe, stand_from_belly
+
+NAMES = sorted(ROBOTS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_standing_height_matches_measurement(name: str) -> None:
+    spec = ROBOTS[name]
+    assert measure_standing_height(spec) == pytest.approx(spec.standing_height, abs=0.005)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stands_up_from_belly(name: str) -> None:
+    """The actuation check: gains and torque limits suffice to lift the robot's own weight."""
+    spec = ROBOTS[name]
+    result = stand_from_belly(spec)
+    assert result["up_z"] >= 0.9
+    assert result["final_height"] >= 0.8 * spec.standing_height
+    assert result["peak_torque_fraction"] <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_joint_table_and_poses(name: str) -> None:
+    spec = ROBOTS[name]
+    assert spec.num_joints == 12
+    assert len(set(spec.joint_names)) == 12
+    assert len(set(spec.urdf_joint_names)) == 12
+    assert set(KEYFRAME_FOR.values()) <= set(spec.keyframes)
+    for label, pose in {"home": spec.home, "tuck": spec.tuck, **spec.keyframes}.items():
+        assert np.all((spec.lower <= pose) & (pose <= spec.upper)), f"{label} outside the joint limits"
+    assert np.all(spec.torque_limit > 0) and np.all(spec.kp > 0) and np.all(spec.kd > 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_urdf_joints_and_mass(name: str) -> None:
+    """The URDF has every named joint (loading checks it) and weighs what the spec says."""
+    from robodojo.envs.sim import Sim
+
+    spec = ROBOTS[name]
+    sim = Sim(0.004)
+    try:
+        robot = Quadruped(spec)
+        robot.load(sim)
+        client = sim.client
+        mass = sum(client.getDynamicsInfo(robot.body_id, link)[0] for link in range(-1, client.getNumJoints(robot.body_id)))
+    finally:
+        sim.close()
+    assert mass == pytest.approx(spec.mass, abs=0.01)
+
+
+def test_unknown_robot_lists_valid_names() -> None:
+    with pytest.raises(ValueError) as error:
+        get_robot_spec("spot")
+    for name in ROBOTS:
+        assert name in str(error.value)
+
+
+def test_keyframe_search_runs() -> None:
+    spec = ROBOTS["a1"]
+    found = search_keyframe(spec, "back", trials=2, seed=0, starts=1, keep=2)
+    assert len(found) == 2
+    for keyframe in found:
+        assert 0.0 <= keyframe.success <= 1.0
+        assert np.all((spec.lower <= keyframe.pose) & (keyframe.pose <= spec.upper))
+    with pytest.raises(ValueError):
+        search_keyframe(spec, "upside-down")
+
+
+def test_laikago_vendor_angles() -> None:
+    """Laikago's URDF zero differs from Unitree's: home must read as Unitree's stand (0, 0.67, −1.25)."""
+    from robodojo.robots.laikago import to_vendor
+
+    spec = ROBOTS["laikago"]
+    np.testing.assert_allclose(to_vendor(spec.home), [0.0, 0.67, -1.25] * 4, atol=1e-9)
