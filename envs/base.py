@@ -18,6 +18,11 @@ import numpy as np
 
 from robodojo.envs.sim import Sim, display_available
 
+try:  # np.clip's ufunc without its ~1 µs Python wrapper (same results)
+    from numpy._core.umath import clip as ufunc_clip
+except ImportError:  # numpy < 2
+    from numpy.core.umath import clip as ufunc_clip
+
 
 class Task(abc.ABC):
     """A scenario's rules. Subclasses document their observation, reward and success.
@@ -45,6 +50,15 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def step_physics(self) -> None:
         """Advance the world by one physics substep (actuators included)."""
+
+    def advance(self, substeps: int) -> None:
+        """Advance the world by ``substeps`` physics substeps: :meth:`step_physics` that many times.
+
+        The env calls this once per control step; override it with an
+        equivalent batched loop where the per-call overhead matters.
+        """
+        for _ in range(substeps):
+            self.step_physics()
 
     def after_step(self) -> None:
         """Bookkeeping once the control step's substeps have run."""
@@ -159,46 +173,51 @@ class RobotTaskEnv(gym.Env):
         array = np.asarray(action, dtype=np.float64)
         if array.shape != space.shape:
             raise ValueError(f"action has shape {array.shape}, expected {space.shape}")
-        bad = ~np.isfinite(array)
-        if bad.any():
-            raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(bad).tolist()}")
-        return np.clip(array, space.low, space.high)
+        total = sum(array.ravel().tolist())
+        if total - total != 0.0:  # a NaN or inf somewhere (or a sum that overflowed): look closely
+            bad = ~np.isfinite(array)
+            if bad.any():
+                raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(bad).tolist()}")
+        return ufunc_clip(array, space.low, space.high)
 
     def step(self, action: Any):
         if self._needs_reset:
             raise gym.error.ResetNeeded("call reset() before step() (and after an episode ends)")
-        self.task.apply_action(self.check_action(action))
-        for _ in range(self.substeps):
-            self.task.step_physics()
-        self.task.after_step()
+        task = self.task
+        task.apply_action(self.check_action(action))
+        task.advance(self.substeps)
+        task.after_step()
         self._steps += 1
 
-        info: dict[str, Any] = {}
-        error = self.task.physics_error()
+        error = task.physics_error()
         if error is not None:
             self._needs_rebuild = True
             self._needs_reset = True
-            info.update(physics_error=error, is_success=False, reward_terms={}, episode_metrics=self.task.episode_metrics())
-            observation = np.nan_to_num(self.task.observe(), nan=0.0, posinf=0.0, neginf=0.0)
+            info: dict[str, Any] = {"physics_error": error, "is_success": False, "reward_terms": {}, "episode_metrics": task.episode_metrics()}
+            observation = np.nan_to_num(task.observe(), nan=0.0, posinf=0.0, neginf=0.0)
             return observation, 0.0, False, True, info
 
-        terms = self.task.reward_terms()
-        reward = float(sum(self.task.reward_weights[name] * value for name, value in terms.items()))
-        terminated = self.task.is_terminated()
+        terms = task.reward_terms()
+        weights = task.reward_weights
+        reward = float(sum([weights[name] * value for name, value in terms.items()]))
+        terminated = task.is_terminated()
         truncated = not terminated and self._steps >= self.max_episode_steps
-        info.update(is_success=self.task.is_success(), reward_terms=terms)
+        info = {"is_success": task.is_success(), "reward_terms": terms}
         if terminated or truncated:
-            info["episode_metrics"] = self.task.episode_metrics()
+            info["episode_metrics"] = task.episode_metrics()
             self._needs_reset = True
         if self.render_mode == "human":
             time.sleep(self.control_dt)
-        return self.task.observe(), reward, terminated, truncated, info
+        return task.observe(), reward, terminated, truncated, info
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":
             return None
         width, height = self.render_size
         return self.sim.render(width, height, self.task.camera_target(), distance=1.2, yaw=50.0, pitch=-25.0)
+
+    def __reduce__(self):  # a copy would share this PyBullet client, and collecting it would disconnect the original
+        raise TypeError(f"{type(self).__name__} holds a live PyBullet client and cannot be pickled or copied; make a new env with gymnasium.make(env.spec)")
 
     def close(self) -> None:
         if getattr(self, "sim", None) is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pybullet
@@ -46,15 +48,19 @@ class Sim:
                 "(DISPLAY is unset). Use render_mode='rgb_array' for headless rendering."
             )
         self.timestep = timestep
+        self.gravity = gravity
         self.gui = gui
         self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setTimeStep(timestep)
         self.client.setGravity(0.0, 0.0, gravity)
+        self.client.setPhysicsEngineParameter(deterministicOverlappingPairs=1)  # else resets depend on history
         if solver_iterations is not None:
             self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations)
         if gui:
             self.client.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
+        #: the solver iterations in force (PyBullet's default unless ``solver_iterations`` was given)
+        self.solver_iterations: int = self.client.getPhysicsEngineParameters()["numSolverIterations"]
         self._closed = False
 
     @property
@@ -63,6 +69,22 @@ class Sim:
 
     def step(self) -> None:
         self.client.stepSimulation()
+
+    @contextmanager
+    def coarse_steps(self, timestep: float, solver_iterations: int) -> Iterator[Callable[[], None]]:
+        """Step at another timestep and solver iteration count inside the block, e.g. to settle a scene cheaply.
+
+        Yields the step function; on exit the world's own timestep and
+        iteration count are back in force.
+        """
+        client = self.client
+        client.setTimeStep(timestep)
+        client.setPhysicsEngineParameter(numSolverIterations=solver_iterations)
+        try:
+            yield client.stepSimulation
+        finally:
+            client.setPhysicsEngineParameter(numSolverIterations=self.solver_iterations)
+            client.setTimeStep(self.timestep)
 
     def set_timestep(self, timestep: float) -> None:
         """Change the physics timestep (``self.timestep`` stays the env's nominal one)."""

@@ -1,0 +1,116 @@
+"""Shared fixtures: env factories that always close what they make, and id × robot parametrization.
+
+Parametrization reads the registries (``robodojo.envs.ENV_IDS``,
+``robodojo.robots.ROBOTS``), so a newly registered env or robot is tested
+without editing the tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pybullet
+import pytest
+
+from robodojo.envs import ENV_IDS
+from robodojo.robots import ROBOTS
+
+DEFAULT_ENV_ID = "robodojo/FallRecovery-v0"
+#: PyBullet's client ids are small integers; no test process gets near this.
+MAX_CLIENT_ID = 1024
+
+
+def env_class(env_id: str) -> type[gymnasium.Env]:
+    """The class behind a registered id (from its "module:Class" entry point)."""
+    module, name = ENV_IDS[env_id].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def robots_for(env_id: str) -> list[str | None]:
+    """Robots an env is tested with: every registered robot if it takes ``robot=``, else [None]."""
+    parameters = inspect.signature(env_class(env_id).__init__).parameters
+    return sorted(ROBOTS) if "robot" in parameters else [None]
+
+
+def robot_kwargs(robot: str | None) -> dict[str, Any]:
+    return {} if robot is None else {"robot": robot}
+
+
+def env_robot_params() -> list[Any]:
+    """pytest params (env_id, robot) for every registered id × robot."""
+    return [
+        pytest.param(env_id, robot, id=f"{env_id.split('/')[-1]}-{robot}")
+        for env_id in sorted(ENV_IDS)
+        for robot in robots_for(env_id)
+    ]
+
+
+def robot_params(env_id: str = DEFAULT_ENV_ID) -> list[Any]:
+    return [pytest.param(robot, id=str(robot)) for robot in robots_for(env_id)]
+
+
+def connected_clients() -> set[int]:
+    """Ids of the PyBullet clients this process currently holds."""
+    return {i for i in range(MAX_CLIENT_ID) if pybullet.isConnected(i)}
+
+
+@pytest.fixture
+def make_env() -> Iterator[Callable[..., gymnasium.Env]]:
+    """``make_env(env_id=DEFAULT_ENV_ID, **kwargs)`` → a ``gymnasium.make`` env, closed after the test."""
+    made: list[gymnasium.Env] = []
+
+    def _make(env_id: str = DEFAULT_ENV_ID, **kwargs: Any) -> gymnasium.Env:
+        env = gymnasium.make(env_id, **kwargs)
+        made.append(env)
+        return env
+
+    yield _make
+    for env in made:
+        env.close()
+
+
+def random_actions(space: gymnasium.spaces.Box, count: int, seed: int) -> list[np.ndarray]:
+    """A reproducible action sequence drawn uniformly from ``space`` (independent of the env's RNG)."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(space.low, space.high).astype(space.dtype) for _ in range(count)]
+
+
+def rollout(env: gymnasium.Env, seed: int, actions: list[np.ndarray], between: Callable[[int], None] | None = None) -> list[tuple]:
+    """Reset with ``seed``, play ``actions`` (resetting, unseeded, when an episode ends).
+
+    Returns one record per reset / step: (obs, reward, terminated, truncated,
+    reward_terms, is_success); ``between(step)`` runs before every step.
+    """
+    observation, info = env.reset(seed=seed)
+    records: list[tuple] = [("reset", observation.copy(), info["is_success"])]
+    for index, action in enumerate(actions):
+        if between is not None:
+            between(index)
+        observation, reward, terminated, truncated, info = env.step(action)
+        records.append((observation.copy(), reward, terminated, truncated, dict(info["reward_terms"]), info["is_success"]))
+        if terminated or truncated:
+            observation, info = env.reset()
+            records.append(("reset", observation.copy(), info["is_success"]))
+    return records
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def assert_same_rollout(a: list[tuple], b: list[tuple]) -> None:
+    """Bit-for-bit equality of two :func:`rollout` results, naming the first differing record."""
+    assert len(a) == len(b), f"rollouts have {len(a)} and {len(b)} records"
+    for index, (x, y) in enumerate(zip(a, b)):
+        assert _same(x, y), f"rollouts diverge at record {index}:\n{x}\n!=\n{y}"

@@ -1,0 +1,151 @@
+"""Gymnasium API conformance: check_env, registration, the info contract, spec / pickling round-trips."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import subprocess
+import sys
+import warnings
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from conftest import DEFAULT_ENV_ID, env_robot_params, random_actions, robot_kwargs
+from robodojo.envs import ENV_IDS
+
+
+@pytest.mark.parametrize("render_mode", [None, "rgb_array"])
+@pytest.mark.parametrize(("env_id", "robot"), env_robot_params())
+def test_check_env_passes_with_warnings_as_errors(make_env, env_id, robot, render_mode):
+    env = make_env(env_id, render_mode=render_mode, **robot_kwargs(robot))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env.unwrapped)
+
+
+def test_ids_register_when_gymnasium_is_imported_without_robodojo(tmp_path):
+    """The installed .pth makes every id available to a plain `import gymnasium` (no entry points in Gymnasium ≥ 1.0)."""
+    script = (
+        "import sys, gymnasium, numpy as np\n"
+        "for env_id in sys.argv[1:]:\n"
+        "    env = gymnasium.make(env_id)\n"
+        "    obs, info = env.reset(seed=0)\n"
+        "    obs, *_ = env.step(np.zeros(env.action_space.shape, env.action_space.dtype))\n"
+        "    assert obs in env.observation_space, env_id\n"
+        "    env.close()\n"
+        "print('made', len(sys.argv) - 1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *sorted(ENV_IDS)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"made {len(ENV_IDS)}" in result.stdout
+
+
+def test_interpreter_start_hook_stays_light(tmp_path):
+    """The .pth imports robodojo.envs in every interpreter of the venv: it must not pull in gymnasium, pybullet or numpy."""
+    script = "import sys; print(sorted(m for m in ('gymnasium', 'pybullet', 'numpy') if m in sys.modules), 'robodojo.envs' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "True"], result.stdout
+
+
+def test_info_contract_on_every_step(make_env):
+    """is_success and reward_terms on reset/every step, episode_metrics exactly on the last step."""
+    env = make_env(episode_seconds=0.5)  # 25 control steps: too short to hold a stance for 1 s
+    unwrapped = env.unwrapped
+    assert unwrapped.max_episode_steps == 25
+    observation, info = env.reset(seed=3)
+    assert isinstance(info["is_success"], bool)
+    steps = 0
+    for action in random_actions(env.action_space, 100, seed=3):
+        observation, reward, terminated, truncated, info = env.step(action)
+        steps += 1
+        assert isinstance(reward, float) and np.isfinite(reward)
+        assert observation in env.observation_space
+        assert isinstance(info["is_success"], bool)
+        assert set(info["reward_terms"]) == set(unwrapped.reward_weights)
+        if terminated or truncated:
+            break
+        assert "episode_metrics" not in info, f"episode_metrics before the last step (step {steps})"
+    assert (terminated, truncated, steps) == (False, True, 25)
+    metrics = info["episode_metrics"]
+    assert metrics["duration"] == pytest.approx(0.5)
+    assert metrics["stood"] == 0.0 and np.isnan(metrics["time_to_stand"])
+    assert metrics["peak_torque"] > 0 and metrics["energy"] > 0
+
+
+def test_render_fps_matches_control_rate(make_env):
+    unwrapped = make_env().unwrapped
+    assert unwrapped.metadata["render_fps"] == pytest.approx(1.0 / unwrapped.control_dt)
+    # the class metadata is not mutated by an instance
+    assert type(unwrapped).metadata is not unwrapped.metadata
+
+
+@pytest.mark.parametrize(("env_id", "robot"), env_robot_params())
+def test_spec_round_trip_makes_an_equivalent_env(make_env, env_id, robot):
+    kwargs = {**robot_kwargs(robot), "episode_seconds": 4.0}
+    env = make_env(env_id, **kwargs)
+    spec = env.spec
+    assert spec.id == env_id
+    assert spec.kwargs == kwargs
+    restored_spec = pickle.loads(pickle.dumps(spec))
+    assert restored_spec == spec
+
+    first_obs, _ = env.reset(seed=11)
+    clones = {
+        "gymnasium.make(spec)": gymnasium.make(spec),
+        "spec.make()": spec.make(),
+        "gymnasium.make(unpickled spec)": gymnasium.make(restored_spec),
+    }
+    try:
+        for how, clone in clones.items():
+            assert clone.spec.kwargs == kwargs, how
+            unwrapped = clone.unwrapped
+            assert type(unwrapped) is type(env.unwrapped), how
+            assert unwrapped.max_episode_steps == env.unwrapped.max_episode_steps == round(4.0 / unwrapped.control_dt), how
+            assert unwrapped.observation_space == env.observation_space, how
+            assert unwrapped.action_space == env.action_space, how
+            if robot is not None:
+                assert unwrapped.robot_name == robot, how
+            clone_obs, _ = clone.reset(seed=11)
+            np.testing.assert_array_equal(clone_obs, first_obs, err_msg=how)
+    finally:
+        for clone in clones.values():
+            clone.close()
+
+
+def test_live_env_refuses_pickling_and_deepcopy(make_env):
+    """A live env owns a PyBullet client: a copy would alias it (and closing the copy would kill the original).
+
+    Pickling an env is deliberately unsupported; copies come from ``env.spec``.
+    """
+    env = make_env()
+    env.reset(seed=0)
+    for target in (env, env.unwrapped):
+        with pytest.raises(TypeError, match="spec"):
+            pickle.dumps(target)
+        with pytest.raises(TypeError, match="spec"):
+            copy.deepcopy(target)
+    # the failed attempts left the original intact
+    observation, *_ = env.step(np.zeros(env.action_space.shape, np.float32))
+    assert np.all(np.isfinite(observation))
+
+
+def test_async_vector_env_in_spawned_processes():
+    """Subprocess vector envs (spawn: env factories are pickled) give the same starts as single envs."""
+    vec = gymnasium.make_vec(DEFAULT_ENV_ID, num_envs=2, vectorization_mode="async", vector_kwargs={"context": "spawn"})
+    single = gymnasium.make(DEFAULT_ENV_ID)
+    try:
+        observations, _ = vec.reset(seed=5)
+        for index in range(2):  # sub-env i is seeded with seed + i
+            np.testing.assert_array_equal(observations[index], single.reset(seed=5 + index)[0])
+        observations, rewards, terminated, truncated, info = vec.step(np.zeros((2, *single.action_space.shape), np.float32))
+        assert observations.shape == (2, *single.observation_space.shape)
+        assert np.all(np.isfinite(rewards)) and "reward_terms" in info
+    finally:
+        vec.close()
+        single.close()
