@@ -40,24 +40,7 @@ perf = time.perf_counter
 
 
 def make_env(**kwargs) -> gym.Env:
-    with _quiet_stdout():  # PyBullet's C code prints "argv[0]=" on every connect
-        return gym.make(ENV_ID, robot=ROBOT, **kwargs)
-
-
-class _quiet_stdout:
-    """Point file descriptor 1 at /dev/null for a moment (C-level prints bypass sys.stdout)."""
-
-    def __enter__(self):
-        sys.stdout.flush()
-        self._saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-
-    def __exit__(self, *exc):
-        os.dup2(self._saved, 1)
-        os.close(self._saved)
-        return False
+    return gym.make(ENV_ID, robot=ROBOT, **kwargs)
 
 
 def median(values) -> float:
@@ -74,15 +57,16 @@ def percentile(values, q: float) -> float:
 class Segment:
     """One episode start (seed) and the fixed action sequence the env is timed on.
 
-    ``torques`` are the joint torques the env applied at every physics substep
-    (recorded once, untimed); the raw replay applies exactly these, so it
-    visits the same states as the env, bit for bit.
+    ``commands`` are the motor commands the env sent, each with the number of
+    physics steps that followed it (recorded once, untimed); the raw replay
+    sends exactly these and steps the world, so it visits the same states as
+    the env, bit for bit.
     """
 
-    def __init__(self, seed: int, actions: list[np.ndarray], torques: list[list[float]], final_q: tuple) -> None:
+    def __init__(self, seed: int, actions: list[np.ndarray], commands: list[tuple], final_q: tuple) -> None:
         self.seed = seed
         self.actions = actions
-        self.torques = torques
+        self.commands = commands
         self.final_q = final_q
 
 
@@ -97,21 +81,24 @@ def _joint_positions(env: gym.Env) -> tuple:
 
 
 def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int) -> list[Segment]:
-    """Run each seed once (untimed) to fix its action sequence and record the torques applied."""
+    """Run each seed once (untimed) to fix its action sequence and record the PD commands sent."""
     robot = _robot(env)
     segments = []
     for seed in seeds:
-        torques: list[list[float]] = []
-        original = robot._set_motor
+        commands: list[list] = []  # [mode, args, kwargs, physics steps after it]
+        original_set, original_step = robot._set_motor, robot._step
 
-        def recording(body, joints, mode, *args, **kwargs):
-            if mode == pybullet.TORQUE_CONTROL:
-                torques.append([float(f) for f in kwargs["forces"]])
-            return original(body, joints, mode, *args, **kwargs)
+        def recording_set(body, joints, mode, *args, **kwargs):
+            commands.append([mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0])
+            return original_set(body, joints, mode, *args, **kwargs)
 
-        robot._set_motor = recording
+        def recording_step():
+            commands[-1][3] += 1
+            return original_step()
+
+        observation, _ = env.reset(seed=seed)
+        robot._set_motor, robot._step = recording_set, recording_step  # the episode's, not the reset's
         try:
-            observation, _ = env.reset(seed=seed)
             if policy_name == "random":
                 rng = np.random.default_rng(1000 + seed)
                 policy = None
@@ -126,8 +113,8 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
                 if terminated or truncated:
                     break
         finally:
-            robot._set_motor = original
-        segments.append(Segment(seed, actions, torques, _joint_positions(env)))
+            robot._set_motor, robot._step = original_set, original_step
+        segments.append(Segment(seed, actions, commands, _joint_positions(env)))
     return segments
 
 
@@ -144,23 +131,27 @@ def time_env(env: gym.Env, segment: Segment) -> tuple[float, int, bool]:
 
 
 def time_raw(env: gym.Env, segment: Segment) -> tuple[float, float, int, bool]:
-    """Replay the segment's torques on the env's own client: stepSimulation-only seconds, set+step seconds, steps."""
+    """Replay the segment's motor commands on the env's own client, each followed by its physics steps.
+
+    Returns stepSimulation-only seconds, command+step seconds, physics steps, and whether the replay matched.
+    """
     env.reset(seed=segment.seed)
     unwrapped = env.unwrapped
     robot = _robot(env)
     client = unwrapped.sim.client
     set_motor = client.setJointMotorControlArray
     step_simulation = client.stepSimulation
-    body, joints, mode = robot.body_id, robot.joint_ids, pybullet.TORQUE_CONTROL
+    body, joints = robot.body_id, robot.joint_ids
     in_step = 0.0
     start = perf()
-    for forces in segment.torques:
-        set_motor(body, joints, mode, forces=forces)
+    for mode, args, kwargs, steps in segment.commands:
+        set_motor(body, joints, mode, *args, **kwargs)
         t0 = perf()
-        step_simulation()
+        for _ in range(steps):
+            step_simulation()
         in_step += perf() - t0
     total = perf() - start
-    return in_step, total, len(segment.torques), _joint_positions(env) == segment.final_q
+    return in_step, total, sum(command[3] for command in segment.commands), _joint_positions(env) == segment.final_q
 
 
 def bench_env_vs_raw(policy_name: str, seeds: range, max_steps: int, rounds: int) -> dict:
@@ -194,9 +185,9 @@ def bench_env_vs_raw(policy_name: str, seeds: range, max_steps: int, rounds: int
                     "env_control_steps_per_s": env_steps / env_time,
                     "env_physics_steps_per_s": env_physics,
                     "raw_steps_per_s": raw_rate,
-                    "raw_torque_and_step_per_s": raw_steps / raw_pd_time,
+                    "raw_command_and_step_per_s": raw_steps / raw_pd_time,
                     "ratio": env_physics / raw_rate,
-                    "ratio_vs_torque_and_step": env_physics / (raw_steps / raw_pd_time),
+                    "ratio_vs_command_and_step": env_physics / (raw_steps / raw_pd_time),
                     "env_overhead_us_per_physics_step": (env_time / (env_steps * substeps) - raw_time / raw_steps) * 1e6,
                 }
             )
@@ -205,7 +196,7 @@ def bench_env_vs_raw(policy_name: str, seeds: range, max_steps: int, rounds: int
             policy=policy_name,
             seeds=list(seeds),
             control_steps_per_round=sum(len(s.actions) for s in segments),
-            physics_steps_per_round=sum(len(s.torques) for s in segments),
+            physics_steps_per_round=sum(c[3] for s in segments for c in s.commands),
             rounds=rounds,
             replay_matches_env=exact,
             per_round=per_round,
@@ -479,9 +470,9 @@ def markdown(results: dict) -> str:
         ("env control steps/s", "env_control_steps_per_s", "{:,.0f}"),
         ("env physics steps/s (× substeps)", "env_physics_steps_per_s", "{:,.0f}"),
         ("raw stepSimulation/s, same states", "raw_steps_per_s", "{:,.0f}"),
-        ("raw set-torque + step/s, same states", "raw_torque_and_step_per_s", "{:,.0f}"),
+        ("raw command + steps/s, same states", "raw_command_and_step_per_s", "{:,.0f}"),
         ("**ratio env / raw** (target ≥ 0.8)", "ratio", "**{:.3f}**"),
-        ("ratio env / (set-torque + step)", "ratio_vs_torque_and_step", "{:.3f}"),
+        ("ratio env / (commands + steps)", "ratio_vs_command_and_step", "{:.3f}"),
         ("env overhead per physics step, µs", "env_overhead_us_per_physics_step", "{:.1f}"),
     ]
     for label, key, fmt in rows:

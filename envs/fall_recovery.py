@@ -9,13 +9,6 @@ from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.quadruped_task import QuadrupedTask
 from robodojo.robots import get_robot_spec
 
-_add = np.add
-_add_reduce = np.add.reduce
-_subtract = np.subtract
-_multiply = np.multiply
-_maximum = np.maximum
-_exp = np.exp
-
 DEFAULT_WEIGHTS: dict[str, float] = {
     "upright": 1.0,
     "height": 1.0,
@@ -24,6 +17,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "action_rate": -0.05,
     "energy": -0.002,
     "joint_limit": -0.2,
+    # A perfectly held stance earns upright + height + pose + standing = 3.5 a step; this
+    # cancels it, so every step spent before success costs and getting up sooner pays
+    # (otherwise a policy gains by loitering just short of the success condition).
+    "time": -3.5,
+    "success": 10.0,
 }
 
 
@@ -49,10 +47,9 @@ class FallRecoveryTask(QuadrupedTask):
         self.reward_weights = {**DEFAULT_WEIGHTS, **reward_weights}
         self.upright_threshold = upright_threshold
         self.min_height = height_fraction * self.spec.standing_height
-        self.hold_steps = int(round(hold_seconds / control_dt))
+        # The stance must be seen at both ends of the hold: hold_seconds / dt + 1 samples.
+        self.hold_samples = int(round(hold_seconds / control_dt)) + 1
         self.settle_seconds = settle_seconds
-        self._scratch = np.empty((4, self.spec.num_joints))  # reward_terms' work rows
-        self._scratch_rows = tuple(self._scratch)
 
     def reset(self, rng: np.random.Generator) -> None:
         self.drop(rng, max_settle_seconds=self.settle_seconds)
@@ -75,7 +72,7 @@ class FallRecoveryTask(QuadrupedTask):
             if self.held_steps == 0:
                 self.stand_started_step = self.steps
             self.held_steps += 1
-            if self.held_steps >= self.hold_steps and self.first_stood_step is None:
+            if self.held_steps >= self.hold_samples and self.first_stood_step is None:
                 self.first_stood_step = self.stand_started_step
         else:
             self.held_steps = 0
@@ -84,30 +81,22 @@ class FallRecoveryTask(QuadrupedTask):
         spec = self.spec
         up = self.rotation[2, 2]
         upright_gate = max(up, 0.0) ** 2  # posture only matters once the body is the right way up
-        height = self.base_position[2] / spec.standing_height
-        height = height if height > 0.0 else 0.0  # np.clip(height, 0, 1), without its wrapper
-        height = height if height < 1.0 else 1.0
-        # The three 12-element sums in one row-wise reduction (each row: numpy's usual pairwise sum).
-        q = self.robot.q
-        pose, rate, limit, spare = self._scratch_rows
-        _multiply(_subtract(q, spec.home, out=pose), pose, out=pose)  # (q − home)²
-        _multiply(_subtract(self.action, self.previous_action, out=rate), rate, out=rate)  # (aₜ − aₜ₋₁)²
-        _maximum(_subtract(self.soft_lower, q, out=limit), 0.0, out=limit)  # outside the soft range
-        _maximum(_subtract(q, self.soft_upper, out=spare), 0.0, out=spare)
-        _add(limit, spare, out=limit)
-        pose_sum, rate_sum, limit_sum = _add_reduce(self._scratch[:3], axis=1).tolist()
+        height = float(np.clip(self.base_position[2] / spec.standing_height, 0.0, 1.0))
+        pose_error = float(np.sum((self.robot.q - spec.home) ** 2))
         return {
             "upright": float((0.5 * (1.0 + up)) ** 2),
-            "height": float(height * upright_gate),
-            "pose": float(float(_exp(-pose_sum / 2.0)) * upright_gate),
+            "height": height * upright_gate,
+            "pose": float(np.exp(-pose_error / 2.0)) * upright_gate,
             "standing": float(self.standing_now),
-            "action_rate": rate_sum,
-            "energy": float(self.step_energy),
-            "joint_limit": limit_sum,
+            "action_rate": float(np.sum((self.action - self.previous_action) ** 2)),
+            "energy": self.step_energy,
+            "joint_limit": self.joint_limit_violation(),
+            "time": 1.0,
+            "success": float(self.is_success()),
         }
 
     def is_success(self) -> bool:
-        return self.held_steps >= self.hold_steps
+        return self.held_steps >= self.hold_samples
 
     def is_terminated(self) -> bool:
         return self.is_success()
@@ -167,8 +156,10 @@ class FallRecoveryEnv(RobotTaskEnv):
     | pose | exp(−‖q − home‖² / 2), × max(up_z, 0)² | 0.5 |
     | standing | 1 while the success condition holds | 1.0 |
     | action_rate | ‖aₜ − aₜ₋₁‖² | −0.05 |
-    | energy | Σ \\|τ · q̇\\| dt over the step, J | −0.002 |
+    | energy | Σ \\|τ · q̇\\| dt over the step's physics steps, J | −0.002 |
     | joint_limit | Σ rad by which joints pass the inner 95 % of their range | −0.2 |
+    | time | 1 every step: cancels a perfect stance's 3.5, so getting up sooner pays | −3.5 |
+    | success | 1 on the step the held stance completes the task | 10.0 |
 
     ## Starting State
 
@@ -189,7 +180,8 @@ class FallRecoveryEnv(RobotTaskEnv):
     physics blows up. ``info["is_success"]`` is on every step;
     ``info["episode_metrics"]`` on the last: ``stood``, ``time_to_stand``
     (s from the first action to the start of the held stance), ``peak_torque``
-    (N·m), ``energy`` (J, Σ |τ·q̇| dt) and ``duration`` (s).
+    (N·m), ``energy`` (J, Σ |τ·q̇| dt over every physics step) and
+    ``duration`` (s).
 
     ## Arguments
 

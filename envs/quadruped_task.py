@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
-from robodojo.envs.base import Task, ufunc_clip
+from robodojo.envs.base import Task
 from robodojo.envs.sim import Sim
 from robodojo.robots import Quadruped, QuadrupedSpec
+from robodojo.robots.base import quat_to_matrix
 
 #: Speeds past these mean the solver has blown up, not that the robot is fast.
 MAX_BASE_SPEED = 50.0  # m/s
@@ -32,17 +31,6 @@ STILL_STEPS = 2
 FREE_FALL_GAP = 0.005  # m
 #: Fraction of each joint's range, centred, inside which no joint-limit penalty applies.
 SOFT_LIMIT_FRACTION = 0.95
-
-# Plain ufuncs: np.sum / np.max / np.clip add ~1 µs of Python wrapper per call.
-_add_reduce = np.add.reduce
-_chain = chain.from_iterable
-_max_reduce = np.maximum.reduce
-_absolute = np.absolute
-_subtract = np.subtract
-_multiply = np.multiply
-_maximum = np.maximum
-#: A base speed below this cannot exceed MAX_BASE_SPEED: skips the exact norm on the hot path.
-_BASE_SPEED_PREFILTER = (0.99 * MAX_BASE_SPEED) ** 2
 
 
 class QuadrupedTask(Task):
@@ -68,16 +56,6 @@ class QuadrupedTask(Task):
         self.action = np.zeros(n)
         self.previous_action = np.zeros(n)
         self.observation_low, self.observation_high = self.proprioception_bounds()
-        # Per-joint floats for apply_action: the same numbers spec.action_to_targets computes with.
-        self._target_map = tuple(
-            zip(
-                spec.home.tolist(),
-                (spec.upper - spec.home).tolist(),
-                (spec.home - spec.lower).tolist(),
-                spec.lower.tolist(),
-                spec.upper.tolist(),
-            )
-        )
 
     def proprioception_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds of :meth:`observe`: gyro, gravity, joints − home, joint speeds, last action."""
@@ -158,55 +136,24 @@ class QuadrupedTask(Task):
 
     # -- acting ----------------------------------------------------------------
     def apply_action(self, action: np.ndarray) -> None:
-        """Targets = current + clip(action_to_targets(action) − current, ±max step), within the joint limits.
-
-        Computed on floats, with the same operations in the same order as the
-        numpy expression (``np.where`` / ``np.clip`` semantics), so bit for bit equal.
-        """
+        """Move the joint targets towards the action's targets, at most ``max_target_speed``."""
         self.previous_action = self.action
         self.action = action
-        step = self.max_target_step
-        targets = []
-        append = targets.append
-        actions = np.asarray(action, dtype=np.float64).tolist()
-        for a, current, (home, above, below, lower, upper) in zip(actions, self.robot.targets.tolist(), self._target_map):
-            change = (home + a * above if a >= 0 else home + a * below) - current
-            if change > -step:
-                change = change if change < step else step
-            elif change == change:  # NaN stays NaN, as in np.clip
-                change = -step
-            target = current + change
-            if target > lower:
-                target = target if target < upper else upper
-            elif target == target:
-                target = lower
-            append(target)
-        self.robot.targets = np.array(targets)
-        self.step_energy = 0.0
-
-    def step_physics(self) -> None:
-        self.robot.step_physics()
-        torque = self.robot.last_torque
-        self.step_energy += float(np.sum(np.abs(torque * self.robot.qd))) * self.physics_dt
-        self.peak_torque = max(self.peak_torque, float(np.max(np.abs(torque))))
+        current = self.robot.targets
+        wanted = self.spec.action_to_targets(action)
+        self.robot.set_targets(current + np.clip(wanted - current, -self.max_target_step, self.max_target_step))
 
     def advance(self, substeps: int) -> None:
-        """``substeps`` × :meth:`step_physics`, with the energy and peak-torque bookkeeping batched."""
-        torques, velocities = self.robot.step_substeps(substeps)
-        count = substeps * self.spec.num_joints
-        torque = np.fromiter(_chain(torques), np.float64, count).reshape(substeps, -1)
-        velocity = np.fromiter(_chain(velocities), np.float64, count).reshape(substeps, -1)
-        # Row-wise reductions: the same pairwise sums and maxima as per-substep np.sum / np.max.
-        energies = _add_reduce(_absolute(_multiply(torque, velocity)), axis=1).tolist()
-        peaks = _max_reduce(_absolute(torque), axis=1).tolist()
-        dt = self.physics_dt
-        energy = self.step_energy
-        peak = self.peak_torque
-        for step_energy, step_peak in zip(energies, peaks):
-            energy += step_energy * dt
-            peak = max(peak, step_peak)
-        self.step_energy = energy
-        self.peak_torque = peak
+        """Run the control step's physics steps, accounting energy (Σ |τ·q̇| dt) and peak torque."""
+        robot = self.robot
+        torques, speeds = [], []
+        for _ in range(substeps):
+            robot.step_physics()
+            torques.append(robot.last_torque)
+            speeds.append(robot.qd)
+        torque = np.array(torques)
+        self.step_energy = float(np.abs(torque * np.array(speeds)).sum()) * self.physics_dt
+        self.peak_torque = max(self.peak_torque, float(np.abs(torque).max()))
 
     def after_step(self) -> None:
         self.energy += self.step_energy
@@ -214,56 +161,37 @@ class QuadrupedTask(Task):
 
     def _refresh_state(self) -> None:
         """Read the base pose and velocity once and derive the IMU readings from them."""
-        position, orientation, linear, angular = self.robot.base_state()
-        self._base_raw = (position, linear)
-        self.base_position = np.array(position)
-        self.base_linear_velocity = np.array(linear)
-        rotation = _rotation_matrix(orientation)
-        self.gyro = rotation.T @ np.array(angular)
-        self.gravity = -rotation[2]
-        self.rotation = rotation
+        self.base_position, orientation = self.robot.base_pose()
+        self.base_linear_velocity, angular = self.robot.base_velocity()
+        self.rotation = quat_to_matrix(orientation)
+        self.gyro = self.rotation.T @ angular
+        self.gravity = -self.rotation[2]
 
     # -- sensing ---------------------------------------------------------------
     def observe(self) -> np.ndarray:
         robot = self.robot
-        raw = np.concatenate([self.gyro, self.gravity, _subtract(robot.q, self.spec.home), robot.qd, self.action])
-        observation = raw.astype(np.float32)
-        return ufunc_clip(observation, self.observation_low, self.observation_high, out=observation)
+        raw = np.concatenate([self.gyro, self.gravity, robot.q - self.spec.home, robot.qd, self.action])
+        return np.clip(raw.astype(np.float32), self.observation_low, self.observation_high)
 
     def joint_limit_violation(self) -> float:
         """Radians by which joints stand outside the soft (95 %) range, summed."""
         q = self.robot.q
-        return float(_add_reduce(_maximum(_subtract(self.soft_lower, q), 0.0) + _maximum(_subtract(q, self.soft_upper), 0.0)))
+        return float((np.maximum(self.soft_lower - q, 0.0) + np.maximum(q - self.soft_upper, 0.0)).sum())
 
     def physics_error(self) -> str | None:
-        qd = self.robot.qd.tolist()
-        position, linear = self._base_raw
-        # Fast path: a finite sum means every term is finite; otherwise look closely.
-        total = sum(self.robot.q.tolist()) + sum(qd) + sum(self.gyro.tolist()) + sum(position) + sum(linear)
-        if total - total != 0.0:
-            state = np.concatenate([self.base_position, self.base_linear_velocity, self.gyro, self.robot.q, self.robot.qd])
-            if not np.all(np.isfinite(state)):
-                return "non-finite robot state"
-        vx, vy, vz = linear
-        if vx * vx + vy * vy + vz * vz > _BASE_SPEED_PREFILTER and np.linalg.norm(self.base_linear_velocity) > MAX_BASE_SPEED:
-            return f"base speed {np.linalg.norm(self.base_linear_velocity):.1f} m/s exceeds {MAX_BASE_SPEED} m/s"
-        if max(map(abs, qd)) > MAX_JOINT_SPEED:
-            return f"joint speed {np.max(np.abs(self.robot.qd)):.1f} rad/s exceeds {MAX_JOINT_SPEED} rad/s"
+        robot = self.robot
+        state = np.concatenate([self.base_position, self.base_linear_velocity, self.gyro, robot.q, robot.qd])
+        if not np.isfinite(state).all():
+            return "non-finite robot state"
+        speed = float(np.linalg.norm(self.base_linear_velocity))
+        if speed > MAX_BASE_SPEED:
+            return f"base speed {speed:.1f} m/s exceeds {MAX_BASE_SPEED} m/s"
+        joint_speed = float(np.abs(robot.qd).max())
+        if joint_speed > MAX_JOINT_SPEED:
+            return f"joint speed {joint_speed:.1f} rad/s exceeds {MAX_JOINT_SPEED} rad/s"
         return None
 
     def camera_target(self) -> np.ndarray:
         position = self.base_position.copy()
         position[2] = max(position[2], 0.15)
         return position
-
-
-def _rotation_matrix(quaternion) -> np.ndarray:
-    """``robots.base.quat_to_matrix`` (the same arithmetic, so the same bits), built from a flat list: faster."""
-    x, y, z, w = quaternion
-    return np.array(
-        [
-            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
-        ]
-    ).reshape(3, 3)

@@ -18,6 +18,21 @@ import pybullet_data
 from pybullet_utils.bullet_client import BulletClient
 
 
+@contextmanager
+def _c_stdout_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null for a moment: PyBullet's C code prints "argv[0]=" on connect."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def display_available() -> bool:
     """True when a GUI window could open (X11/Wayland on Linux; assumed elsewhere)."""
     if sys.platform.startswith("linux"):
@@ -50,7 +65,8 @@ class Sim:
         self.timestep = timestep
         self.gravity = gravity
         self.gui = gui
-        self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+        with _c_stdout_silenced():
+            self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setTimeStep(timestep)
         self.client.setGravity(0.0, 0.0, gravity)
