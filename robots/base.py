@@ -127,6 +127,14 @@ class Quadruped:
         if missing:
             raise ValueError(f"{self.spec.name}: URDF {self.spec.urdf} has no joints {missing}")
         self.joint_ids = [index_of[n] for n in self.spec.urdf_joint_names]
+        # Hard stops at the spec's limits: several URDFs (Aliengo's thighs, Laikago, Mini
+        # Cheetah) declare none, and a real leg cannot swing through its own body. PyBullet
+        # caps a stop's force at the URDF effort (0 or less than our motors in some files),
+        # which lets full torque push through it: make the stops far stronger than the motors.
+        for joint_id, lower, upper, torque in zip(self.joint_ids, self.spec.lower, self.spec.upper, self.spec.torque_limit):
+            client.changeDynamics(
+                self.body_id, joint_id, jointLowerLimit=float(lower), jointUpperLimit=float(upper), jointLimitForce=10.0 * float(torque)
+            )
         # Bind the hot-path calls once: BulletClient builds a functools.partial on every attribute access.
         self._client = client
         self._get_joint_states = client.getJointStates
