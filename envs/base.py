@@ -21,9 +21,10 @@ from robodojo.envs.sim import Sim, display_available
 class Task(abc.ABC):
     """A scenario's rules. Subclasses document their observation, reward and success.
 
-    The env calls ``build`` once, then per episode ``reset`` and per control
-    step ``after_step`` (once the physics has advanced), ``observe``,
-    ``reward_terms``, ``is_success`` and ``is_terminated``.
+    The env calls ``build`` once, ``reset`` per episode, and per control step
+    ``apply_action``, ``advance`` (the physics substeps), ``after_step``,
+    ``physics_error``, ``reward_terms``, ``is_terminated``, ``is_success``
+    and ``observe``.
     """
 
     #: term name -> weight; reward = Σ weight × term

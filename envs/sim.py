@@ -102,10 +102,6 @@ class Sim:
             client.setPhysicsEngineParameter(numSolverIterations=self.solver_iterations)
             client.setTimeStep(self.timestep)
 
-    def set_timestep(self, timestep: float) -> None:
-        """Change the physics timestep (``self.timestep`` stays the env's nominal one)."""
-        self.client.setTimeStep(timestep)
-
     def load_urdf(self, path: str, position=(0.0, 0.0, 0.0), orientation=(0.0, 0.0, 0.0, 1.0), **kwargs) -> int:
         """Load a URDF (absolute, or relative to pybullet_data) and return its body id."""
         return self.client.loadURDF(path, basePosition=position, baseOrientation=orientation, **kwargs)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
-from robodojo.robots import ROBOTS, Quadruped, get_robot_spec
+from robodojo.robots import ROBOTS, Quadruped, QuadrupedSpec, get_robot_spec
 from robodojo.robots.calibrate import KEYFRAME_FOR, measure_standing_height, search_keyframe, stand_from_belly
 
 NAMES = sorted(ROBOTS)
+
+
+@contextmanager
+def loaded(spec: QuadrupedSpec) -> Iterator[Quadruped]:
+    """The robot loaded alone into a fresh Sim, closed afterwards."""
+    from robodojo.envs.sim import Sim
+
+    sim = Sim(0.004)
+    try:
+        robot = Quadruped(spec)
+        robot.load(sim)
+        yield robot
+    finally:
+        sim.close()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -42,17 +59,10 @@ def test_joint_table_and_poses(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_urdf_joints_and_mass(name: str) -> None:
     """The URDF has every named joint (loading checks it) and weighs what the spec says."""
-    from robodojo.envs.sim import Sim
-
     spec = ROBOTS[name]
-    sim = Sim(0.004)
-    try:
-        robot = Quadruped(spec)
-        robot.load(sim)
-        client = sim.client
+    with loaded(spec) as robot:
+        client = robot._client
         mass = sum(client.getDynamicsInfo(robot.body_id, link)[0] for link in range(-1, client.getNumJoints(robot.body_id)))
-    finally:
-        sim.close()
     assert mass == pytest.approx(spec.mass, abs=0.01)
 
 
@@ -94,14 +104,9 @@ def test_joint_limits_are_hard_stops(name: str) -> None:
     """
     import pybullet
 
-    from robodojo.envs.sim import Sim
-
     spec = ROBOTS[name]
-    sim = Sim(0.004)
-    try:
-        robot = Quadruped(spec)
-        robot.load(sim)
-        client = sim.client
+    with loaded(spec) as robot:
+        client = robot._client
         client.createConstraint(robot.body_id, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], [0, 0, 1.5])
         for sign, limit in ((1.0, spec.upper), (-1.0, spec.lower)):
             robot.reset([0.0, 0.0, 1.5], [0.0, 0.0, 0.0, 1.0], spec.home)
@@ -111,5 +116,3 @@ def test_joint_limits_are_hard_stops(name: str) -> None:
             robot.read_joints()
             overshoot = sign * (robot.q - limit)
             assert np.all(overshoot < 0.6), f"{name}: joints {np.flatnonzero(overshoot >= 0.6).tolist()} passed their limits"
-    finally:
-        sim.close()
