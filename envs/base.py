@@ -77,6 +77,14 @@ class Task(abc.ABC):
         """World point the render camera follows."""
         return np.zeros(3)
 
+    def observation_layout(self) -> list[dict[str, Any]]:
+        """The observation vector's fields in order: name, size, unit and where a real robot gets it."""
+        return []
+
+    def action_interface(self) -> dict[str, Any]:
+        """How an action becomes robot commands (what a deployment must reproduce)."""
+        return {}
+
 
 class RobotTaskEnv(gym.Env):
     """Gymnasium env composing a :class:`Sim` and a :class:`Task`.
@@ -136,6 +144,20 @@ class RobotTaskEnv(gym.Env):
     @property
     def reward_weights(self) -> dict[str, float]:
         return dict(self.task.reward_weights)
+
+    def interface(self) -> dict[str, Any]:
+        """The policy's side of the env: observation layout, action meaning and timing.
+
+        Exported policies carry this so a deployment can rebuild observations
+        and commands without the simulator.
+        """
+        return {
+            "observation": self.task.observation_layout(),
+            "action": self.task.action_interface(),
+            "control_dt": self.control_dt,
+            "physics_dt": self.physics_dt,
+            "substeps": self.substeps,
+        }
 
     def _build_sim(self) -> Sim:
         sim = Sim(self.physics_dt, gui=self.render_mode == "human", solver_iterations=self._solver_iterations)

@@ -173,6 +173,32 @@ class QuadrupedTask(Task):
         raw = np.concatenate([self.gyro, self.gravity, robot.q - self.spec.home, robot.qd, self.action])
         return np.clip(raw.astype(np.float32), self.observation_low, self.observation_high)
 
+    def observation_layout(self) -> list[dict]:
+        joints = list(self.spec.joint_names)
+        n = len(joints)
+        return [
+            {"name": "gyro", "size": 3, "unit": "rad/s", "frame": "body", "source": "sensor_msgs/Imu angular_velocity"},
+            {"name": "projected_gravity", "size": 3, "unit": "1", "frame": "body", "source": "sensor_msgs/Imu orientation: R^T (0, 0, -1)"},
+            {"name": "joint_position_minus_home", "size": n, "unit": "rad", "joints": joints, "source": "sensor_msgs/JointState position - home"},
+            {"name": "joint_velocity", "size": n, "unit": "rad/s", "joints": joints, "source": "sensor_msgs/JointState velocity"},
+            {"name": "previous_action", "size": n, "unit": "1", "source": "the policy's own last output (0 before the first)"},
+        ]
+
+    def action_interface(self) -> dict:
+        spec = self.spec
+        return {
+            "type": "joint_position_targets",
+            "joints": list(spec.joint_names),
+            "mapping": "target = home + a * (upper - home) for a >= 0, home + a * (home - lower) for a < 0",
+            "home": spec.home.tolist(),
+            "lower": spec.lower.tolist(),
+            "upper": spec.upper.tolist(),
+            "max_target_speed": self.max_target_step / self.control_dt,
+            "kp": spec.kp.tolist(),
+            "kd": spec.kd.tolist(),
+            "torque_limit": spec.torque_limit.tolist(),
+        }
+
     def joint_limit_violation(self) -> float:
         """Radians by which joints stand outside the soft (95 %) range, summed."""
         q = self.robot.q

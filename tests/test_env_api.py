@@ -149,3 +149,14 @@ def test_async_vector_env_in_spawned_processes():
     finally:
         vec.close()
         single.close()
+
+
+@pytest.mark.parametrize(("env_id", "robot"), env_robot_params())
+def test_interface_describes_the_spaces(make_env, env_id: str, robot: str | None) -> None:
+    """The exported interface must match the spaces: deployments rebuild observations from it."""
+    env = make_env(env_id, **robot_kwargs(robot))
+    interface = env.unwrapped.interface()
+    assert sum(field["size"] for field in interface["observation"]) == env.observation_space.shape[0]
+    action = interface["action"]
+    assert len(action["joints"]) == env.action_space.shape[0] == len(action["home"])
+    assert interface["control_dt"] == pytest.approx(1.0 / env.metadata["render_fps"])
