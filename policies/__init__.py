@@ -1,12 +1,19 @@
 """Policies: the Policy protocol, the action library of scripted controllers, and loading.
 
 ``make_policy(name, env)`` accepts ``"random"``, ``"scripted"`` (the env's
-default controller) or the name of a controller registered for that env.
+default controller), the name of a controller registered for that env, the
+name of a shipped pretrained policy (``policies/pretrained/<name>/``), or the
+path of an exported policy: a ``.onnx`` file, its ``.json`` spec or their
+folder. Exported policies run with onnxruntime only (the ``onnx`` extra) —
+no torch, and nothing is unpickled: SB3 ``.zip`` files are refused here,
+because loading one can execute arbitrary code.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import Any
 
 import gymnasium as gym
 
@@ -25,13 +32,78 @@ CONTROLLERS: dict[str, dict[str, Callable[[gym.Env], Policy]]] = {
 }
 
 
+#: Files that name an exported policy (loaded with onnxruntime).
+POLICY_FILE_SUFFIXES = (".onnx", ".json")
+#: Pickle-based checkpoints: never loaded for evaluation or deployment.
+PICKLE_SUFFIXES = (".zip", ".pkl", ".pickle", ".pt", ".pth", ".ckpt")
+
+
 def controller_names(env_id: str) -> list[str]:
-    """Names ``make_policy`` accepts for ``env_id``."""
+    """Scripted names ``make_policy`` accepts for ``env_id`` (no pretrained policies)."""
     return ["random", "scripted", *CONTROLLERS.get(env_id, {})]
 
 
+def pretrained_names(env_id: str | None = None, robot: str | None = None) -> list[str]:
+    """Shipped pretrained policies (for ``env_id`` / ``robot`` when given) that no controller name shadows."""
+    from robodojo.policies import pretrained
+
+    reserved = {"random", "scripted", *(n for controllers in CONTROLLERS.values() for n in controllers)}
+    return [name for name in pretrained.names(env_id, robot) if name not in reserved]
+
+
+def policy_names(env_id: str) -> list[str]:
+    """Every name ``make_policy`` accepts for ``env_id``: controllers, then pretrained policies."""
+    return [*controller_names(env_id), *pretrained_names(env_id)]
+
+
+def looks_like_path(policy: str) -> bool:
+    """Whether ``--policy`` names a file or folder rather than a registered name."""
+    return (
+        os.sep in policy
+        or "/" in policy
+        or policy.endswith(POLICY_FILE_SUFFIXES + PICKLE_SUFFIXES)
+        or os.path.exists(policy)
+    )
+
+
+def policy_path(policy: str) -> str | None:
+    """The exported-policy location ``policy`` stands for (a path or a pretrained name), else None.
+
+    Raises ``ValueError`` for pickled checkpoints (``.zip``, ``.pt``, …), which are never loaded here.
+    """
+    if looks_like_path(policy):
+        if policy.endswith(PICKLE_SUFFIXES):
+            raise ValueError(
+                f"{policy!r} is a pickled checkpoint (SB3 .zip / torch file): loading one can run arbitrary code, "
+                "so robodojo only evaluates and deploys exported policies. "
+                "Export your own run with `robodojo export RUN_DIR` and pass the .onnx (or its folder)"
+            )
+        return policy
+    if policy in pretrained_names():
+        from robodojo.policies import pretrained
+
+        return str(pretrained.get(policy).path)
+    return None
+
+
+def load_policy(path: str | os.PathLike[str], env: gym.Env | None = None, env_id: str | None = None) -> Any:
+    """Load an exported policy (``.onnx``, its ``.json`` or their folder) with onnxruntime.
+
+    Given ``env``, the policy's spec must match it (env id, robot, layout, joints,
+    scaling, control rate). Raises ``PolicySpecError`` (a ValueError) or
+    ``MissingOnnxRuntimeError`` (an ImportError) with a one-line explanation.
+    """
+    from robodojo.policies.onnx_policy import OnnxPolicy
+
+    return OnnxPolicy.load(path, env=env, env_id=env_id)
+
+
 def make_policy(name: str, env: gym.Env, env_id: str, seed: int | None = None) -> Policy:
-    """Build the policy called ``name`` for ``env`` (an instance of ``env_id``)."""
+    """Build the policy called ``name`` for ``env`` (an instance of ``env_id``).
+
+    ``name`` may also be a pretrained policy's name or an exported policy's path
+    (see the module docstring); those are checked against ``env``.
+    """
     controllers = CONTROLLERS.get(env_id, {})
     if name == "random":
         return RandomPolicy(env.action_space, seed=seed)
@@ -41,7 +113,22 @@ def make_policy(name: str, env: gym.Env, env_id: str, seed: int | None = None) -
         name = next(iter(controllers))
     if name in controllers:
         return controllers[name](env)
-    raise ValueError(f"unknown policy {name!r} for {env_id}; valid names: {', '.join(controller_names(env_id))}")
+    path = policy_path(name)
+    if path is not None:
+        return load_policy(path, env=env, env_id=env_id)
+    raise ValueError(f"unknown policy {name!r} for {env_id}; valid names: {', '.join(policy_names(env_id))}")
 
 
-__all__ = ["CONTROLLERS", "Policy", "RandomPolicy", "ScriptedGetUp", "controller_names", "make_policy"]
+__all__ = [
+    "CONTROLLERS",
+    "Policy",
+    "RandomPolicy",
+    "ScriptedGetUp",
+    "controller_names",
+    "load_policy",
+    "looks_like_path",
+    "make_policy",
+    "policy_names",
+    "policy_path",
+    "pretrained_names",
+]

@@ -84,9 +84,11 @@ def test_eval_below_min_success_exits_1(tmp_path: Path) -> None:
         (["--env", "fall_recovery", "--robot", "spot"], ["a1"]),
         (["--env", "fall_recovery", "--policy", "ppo"], ["random", "scripted"]),
         (["--env", "fall_recovery", "--env-arg", "bogus=1"], ["episode_seconds"]),
-        (["--env", "fall_recovery", "--policy", "runs/best/policy.onnx"], ["not supported yet"]),
+        (["--env", "fall_recovery", "--policy", "runs/best/policy.onnx"], ["runs/best/policy.onnx", "no such file"]),
+        (["--env", "fall_recovery", "--policy", "runs/best/model.zip"], ["pickled", "robodojo export"]),
+        (["--policy", "random"], ["--env is required"]),
     ],
-    ids=["env", "robot", "policy", "env-arg", "policy-path"],
+    ids=["env", "robot", "policy", "env-arg", "policy-path", "pickle", "no-env"],
 )
 def test_bad_names_fail_cleanly_listing_valid_ones(args: list[str], expected: list[str]) -> None:
     run = robodojo("eval", *args, "--episodes", "1")
@@ -176,6 +178,12 @@ def test_metric_means_skip_undefined_values() -> None:
 )
 def test_wilson_interval_known_values(successes: int, trials: int, low: float, high: float) -> None:
     assert wilson_interval(successes, trials) == pytest.approx((low, high), abs=1e-5)
+
+
+def test_wilson_interval_ends_exactly_at_zero_and_one() -> None:
+    """0/n must start at exactly 0 (a lower bound of 5e-17 would claim a success was seen)."""
+    assert wilson_interval(0, 3)[0] == 0.0
+    assert wilson_interval(3, 3)[1] == 1.0
 
 
 def test_wilson_interval_rejects_impossible_counts() -> None:

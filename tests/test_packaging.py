@@ -20,6 +20,8 @@ from robodojo.envs import ENV_IDS
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("envs", "robots", "policies", "training", "sim_assets", "bridge")
+PROBE = "zz-packaging-probe"
+PRETRAINED_FILES = ("policy.onnx", "policy.json", "card.md", "card.json")
 SOURCE_IGNORE = shutil.ignore_patterns(
     ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "reports", "runs", "*.mp4"
 )
@@ -36,6 +38,11 @@ def wheel(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     source = root / "src"
     shutil.copytree(REPO, source, ignore=SOURCE_IGNORE)
+    # A stand-in shipped policy, so the wheel's package data is checked even before a real one ships.
+    probe = source / "policies" / "pretrained" / PROBE
+    probe.mkdir(parents=True, exist_ok=True)
+    for name in PRETRAINED_FILES:
+        (probe / name).write_text("probe\n")
     _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-w", str(root / "dist"), "-q"], root, 600)
     wheels = list((root / "dist").glob("robodojo-*.whl"))
     assert len(wheels) == 1, wheels
@@ -51,6 +58,11 @@ def test_wheel_ships_only_the_robodojo_namespace(wheel):
     for package in PACKAGES:
         assert f"robodojo/{package}/__init__.py" in names, f"robodojo.{package} is missing from the wheel"
     assert not any(name.startswith("robodojo/tests/") or name.startswith("tests/") for name in names)
+    # shipped policies: ONNX + IO spec + cards, and nothing compiled or stray
+    assert "robodojo/policies/pretrained/__init__.py" in names
+    for name in PRETRAINED_FILES:
+        assert f"robodojo/policies/pretrained/{PROBE}/{name}" in names, f"{name} of a pretrained policy is not shipped"
+    assert not any(name.endswith((".pyc", ".zip", ".pkl")) for name in names)
     assert not any("/benchmarks/" in name or name.startswith("benchmarks/") for name in names)
     pth = zipfile.ZipFile(wheel).read("robodojo-gymnasium.pth").decode().strip()
     assert pth == "import robodojo.envs"

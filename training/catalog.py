@@ -1,7 +1,8 @@
 """What robodojo offers, read from the registries: environments, robots, policies.
 
-Everything here is derived from ``ENV_IDS``, ``ROBOTS`` and ``CONTROLLERS`` so
-new scenarios, robots and controllers show up in ``robodojo list`` and are
+Everything here is derived from ``ENV_IDS``, ``ROBOTS``, ``CONTROLLERS`` and
+the pretrained folders (``policies/pretrained/<name>/``) so new scenarios,
+robots, controllers and shipped policies show up in ``robodojo list`` and are
 accepted by ``robodojo eval`` without touching the CLI.
 """
 
@@ -9,15 +10,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from typing import Any
 
+from robodojo import policies
 from robodojo.envs import ENV_IDS, SCENARIOS
-from robodojo.policies import CONTROLLERS, controller_names
+from robodojo.policies import CONTROLLERS, pretrained
 from robodojo.robots import ROBOTS
-
-#: Policy files we will load once export exists; anything ending so is treated as a path.
-POLICY_FILE_SUFFIXES = (".onnx", ".zip", ".pt", ".pth", ".json")
 
 
 def env_class(env_id: str) -> type:
@@ -68,11 +66,18 @@ def default_robot(env_id: str) -> str | None:
 
 
 def looks_like_path(policy: str) -> bool:
-    return os.sep in policy or "/" in policy or policy.endswith(POLICY_FILE_SUFFIXES) or os.path.exists(policy)
+    return policies.looks_like_path(policy)
 
 
 def policy_names(env_id: str) -> list[str]:
-    return controller_names(env_id)
+    """Names ``--policy`` accepts for ``env_id``: random, scripted, controllers, pretrained policies."""
+    return policies.policy_names(env_id)
+
+
+def pretrained_for(env_id: str) -> list[pretrained.Pretrained]:
+    """Shipped pretrained policies for ``env_id``, with their cards' success rates."""
+    shipped = pretrained.discover()
+    return [shipped[name] for name in policies.pretrained_names(env_id)]
 
 
 def describe_everything() -> dict[str, Any]:
@@ -85,6 +90,18 @@ def describe_everything() -> dict[str, Any]:
             "default_robot": default_robot(env_id),
             "description": env_description(env_id),
             "policies": policy_names(env_id),
+            "pretrained": [
+                {
+                    "name": entry.name,
+                    "robot": entry.robot,
+                    "algo": entry.algo,
+                    "success_rate": entry.success_rate,
+                    "success_ci95": list(entry.success_ci95) if entry.success_ci95 else None,
+                    "episodes": entry.episodes,
+                    "description": entry.describe(),
+                }
+                for entry in pretrained_for(env_id)
+            ],
         }
         for env_id in ENV_IDS
     ]

@@ -4,6 +4,11 @@
 :class:`EvalResult` (per-episode results + summary). The policy is rebuilt for
 every episode with that episode's seed, so any single episode can be replayed
 alone with ``--seed S+i --episodes 1`` (e.g. to film a failure).
+
+Exported policies (a ``.onnx``, its ``.json`` spec or their folder) and
+shipped pretrained ones are loaded once, with onnxruntime only, checked
+against the env (id, robot, layout, joints, scaling, rate); when no env or
+robot is given they default to the ones in the policy's spec.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from typing import Any
 import gymnasium as gym
 
 from robodojo.envs import resolve_env_id
-from robodojo.policies import Policy, make_policy
+from robodojo.policies import Policy, load_policy, make_policy, policy_path
+from robodojo.policies.onnx_policy import MissingOnnxRuntimeError, PolicySpecError, read_spec
 from robodojo.robots import get_robot_spec
 from robodojo.training import catalog
 from robodojo.training.stats import finite_mean_std, wilson_interval
@@ -57,6 +63,8 @@ class EvalResult:
     wall_time: float
     video_path: str | None = None
     robodojo_version: str = "unknown"
+    #: For exported policies: which file ran (path, SHA-256) and where it came from.
+    policy_source: dict[str, Any] | None = None
 
     @property
     def seeds(self) -> list[int]:
@@ -107,7 +115,9 @@ class EvalResult:
         return data
 
 
-def check_config(env: str, policy: str, robot: str | None = None, env_kwargs: dict[str, Any] | None = None) -> str:
+def check_config(
+    env: str, policy: str | None, robot: str | None = None, env_kwargs: dict[str, Any] | None = None
+) -> str:
     """Validate names and arguments before any simulation starts; return the full env id.
 
     Raises :class:`EvalConfigError` with a message that lists the valid choices.
@@ -132,18 +142,27 @@ def check_config(env: str, policy: str, robot: str | None = None, env_kwargs: di
             get_robot_spec(robot)
         except ValueError as error:
             raise EvalConfigError(str(error)) from None
+    if policy is None:  # the caller brings its own policy factory
+        return env_id
     if catalog.looks_like_path(policy):
-        raise EvalConfigError(
-            f"policy files are not supported yet ({policy!r}): loading exported policies arrives with ONNX export; "
-            f"use one of {', '.join(catalog.policy_names(env_id))}"
-        )
+        exported_policy_spec(policy)  # exists, is not a pickle, and its spec parses
+        return env_id
     if policy not in catalog.policy_names(env_id):
         raise EvalConfigError(f"unknown policy {policy!r} for {env_id}; valid names: {', '.join(catalog.policy_names(env_id))}")
     return env_id
 
 
+def exported_policy_spec(policy: str) -> tuple[str, dict[str, Any]] | None:
+    """(location, spec) if ``policy`` is an exported policy's path or a pretrained name, else None."""
+    try:
+        location = policy_path(policy)
+        return None if location is None else (location, read_spec(location))
+    except ValueError as error:  # PolicySpecError, pickled checkpoints
+        raise EvalConfigError(str(error)) from None
+
+
 def evaluate(
-    env_id: str,
+    env_id: str | None,
     policy_name: str,
     episodes: int,
     seed: int = 0,
@@ -152,17 +171,30 @@ def evaluate(
     video_path: str | None = None,
     video_episodes: int = 3,
     on_episode: Callable[[EpisodeResult], None] | None = None,
+    policy_factory: Callable[[gym.Env, int], Policy] | None = None,
 ) -> EvalResult:
     """Run ``episodes`` headless episodes of ``policy_name`` on ``env_id`` (id or short name).
 
     Only the first ``video_episodes`` episodes are rendered (into ``video_path``),
     so long evaluations pay for rendering only where someone will watch.
     ``on_episode`` is called after each episode (progress bars).
+    ``policy_factory(env, seed)``, if given, builds the policy instead of the
+    name lookup (e.g. a freshly trained model); ``policy_name`` then only labels it.
+    An exported policy (path or pretrained name) supplies ``env_id`` and
+    ``robot`` when they are None.
     """
     if episodes < 1:
         raise EvalConfigError(f"episodes must be >= 1, got {episodes}")
     env_kwargs = dict(env_kwargs or {})
-    env_id = check_config(env_id, policy_name, robot, env_kwargs)
+    exported = None if policy_factory else exported_policy_spec(policy_name)
+    if exported is not None:
+        spec = exported[1]
+        env_id = env_id if env_id is not None else spec["env_id"]
+        if robot is None and "robot" not in env_kwargs and spec.get("robot"):
+            robot = spec["robot"]
+    if env_id is None:
+        raise EvalConfigError("--env is required unless --policy is an exported or pretrained policy")
+    env_id = check_config(env_id, None if policy_factory else policy_name, robot, env_kwargs)
     if robot is not None:
         env_kwargs["robot"] = robot
     filmed = min(episodes, max(0, video_episodes)) if video_path else 0
@@ -176,7 +208,15 @@ def evaluate(
     start = time.perf_counter()
     results: list[EpisodeResult] = []
     writer: VideoWriter | None = None
+    source: dict[str, Any] | None = None
     try:
+        if exported is not None:
+            try:
+                loaded = load_policy(exported[0], env=env, env_id=env_id)
+            except (PolicySpecError, MissingOnnxRuntimeError) as error:
+                raise EvalConfigError(str(error)) from None
+            policy_factory = lambda env, seed: loaded  # noqa: E731 - stateless: load once, reuse
+            source = policy_source(exported[0], loaded.spec)
         control_dt = env.unwrapped.control_dt
         stride = frame_stride(control_dt)
         if filmed:
@@ -185,7 +225,10 @@ def evaluate(
         for index in range(episodes):
             episode_seed = seed + index
             try:
-                policy = make_policy(policy_name, env, env_id, seed=episode_seed)
+                if policy_factory is not None:
+                    policy = policy_factory(env, episode_seed)
+                else:
+                    policy = make_policy(policy_name, env, env_id, seed=episode_seed)
             except ValueError as error:  # e.g. a robot lacking a controller's keyframes
                 raise EvalConfigError(str(error)) from None
             camera = None
@@ -209,7 +252,23 @@ def evaluate(
         wall_time=time.perf_counter() - start,
         video_path=video_path if filmed else None,
         robodojo_version=robodojo_version(),
+        policy_source=source,
     )
+
+
+def policy_source(location: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """What an evaluation of an exported policy ran: enough to pin the file in a CI card."""
+    provenance = spec.get("provenance") or {}
+    return {
+        "path": location,
+        "format": spec.get("format"),
+        "sha256": spec["onnx"]["sha256"],
+        "env_id": spec.get("env_id"),
+        "robot": spec.get("robot"),
+        "algo": provenance.get("algo"),
+        "run": provenance.get("run"),
+        "git_commit": provenance.get("git_commit"),
+    }
 
 
 def run_episode(env: gym.Env, policy: Policy, index: int, seed: int, camera: _Camera | None = None) -> EpisodeResult:

@@ -27,8 +27,10 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
     denominator = 1.0 + z2 / trials
     centre = (p + z2 / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
-    # Clamp away float dust so 0/n starts at exactly 0 and n/n ends at exactly 1.
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0/n and n/n one end is exactly 0 or 1 in exact arithmetic; say so rather than trust float dust.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
 
 
 def finite_mean_std(values: Iterable[float]) -> tuple[float, float, int]:

@@ -1,0 +1,305 @@
+"""Run an exported policy (``policy.onnx`` + ``policy.json``) with onnxruntime — no torch, no pickle.
+
+This is the format users ship and deploy. ``robodojo export RUN_DIR`` writes
+it (see ``robodojo.training.export``); here we only read JSON and an ONNX
+graph, neither of which can execute code when loaded:
+
+* ``policy.json`` is parsed with :mod:`json` and checked (format version,
+  sizes, file name) before anything else is opened;
+* ``policy.onnx`` must be the plain file name the spec gives, lying beside it,
+  and its SHA-256 must equal the spec's; the exact bytes that were hashed are
+  handed to onnxruntime (so no swap between check and load), on the CPU
+  provider with one thread, without custom-op libraries or external data.
+
+Normalisation is baked into the graph, so the ONNX maps a raw observation
+(float32, shape ``(batch, observation.size)``) to an action in the env's
+action space (shape ``(batch, action.size)``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "robodojo-policy/1"
+SPEC_FILE = "policy.json"
+ONNX_FILE = "policy.onnx"
+INSTALL_HINT = "pip install 'robodojo[onnx]'"
+#: A spec may only name a file beside it, never a path.
+_PLAIN_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.onnx$")
+#: Generous: a 256x256 MLP is ~0.3 MB; anything near this is not a policy we wrote.
+MAX_ONNX_BYTES = 64 * 1024 * 1024
+
+
+class PolicySpecError(ValueError):
+    """The policy files are missing, malformed, tampered with or built for something else."""
+
+
+class MissingOnnxRuntimeError(ImportError):
+    """onnxruntime (the ``onnx`` extra) is not installed."""
+
+
+def resolve(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """``path`` (a directory, its ``policy.json`` or its ``.onnx``) → (spec path, directory).
+
+    The spec of ``X.onnx`` is ``X.json`` if present, else ``policy.json`` beside it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        spec = path / SPEC_FILE
+    elif path.suffix == ".onnx":
+        spec = path.with_suffix(".json")
+        if not spec.is_file():
+            spec = path.parent / SPEC_FILE
+    elif path.suffix == ".json":
+        spec = path
+    else:
+        raise PolicySpecError(f"{path}: expected a policy directory, a .onnx file or its .json spec")
+    if not path.exists():
+        raise PolicySpecError(f"{path}: no such file or directory")
+    if not spec.is_file():
+        raise PolicySpecError(f"{path}: no IO spec found (expected {spec}); export writes it beside policy.onnx")
+    return spec, spec.parent
+
+
+def read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a policy's IO spec (cheap: JSON only, no onnxruntime)."""
+    spec_path, _ = resolve(path)
+    try:
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PolicySpecError(f"{spec_path}: not a readable JSON policy spec ({error})") from None
+    check_spec(spec, str(spec_path))
+    return spec
+
+
+def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
+    """Raise :class:`PolicySpecError` unless ``spec`` is a well-formed spec of a format we read."""
+
+    def fail(message: str) -> None:
+        raise PolicySpecError(f"{where}: {message}")
+
+    if not isinstance(spec, dict):
+        fail("not a JSON object")
+    fmt = spec.get("format")
+    if fmt != FORMAT:
+        fail(f"format is {fmt!r}; this robodojo reads {FORMAT!r} (re-export the policy, or upgrade robodojo)")
+    for key in ("env_id", "observation", "action", "onnx", "control_dt"):
+        if key not in spec:
+            fail(f"missing {key!r}")
+    obs, act, onnx = spec["observation"], spec["action"], spec["onnx"]
+    if not (isinstance(obs, dict) and _positive_int(obs.get("size"))):
+        fail("observation.size must be a positive integer")
+    if not (isinstance(act, dict) and _positive_int(act.get("size"))):
+        fail("action.size must be a positive integer")
+    layout = obs.get("layout") or []
+    if layout and sum(int(field.get("size", 0)) for field in layout) != obs["size"]:
+        fail(f"observation.layout sizes add up to {sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}")
+    for key in ("low", "high"):
+        if not (isinstance(act.get(key), list) and len(act[key]) == act["size"]):
+            fail(f"action.{key} must list {act['size']} numbers")
+    if "joints" in act and len(act["joints"]) != act["size"]:
+        fail(f"action.joints names {len(act['joints'])} joints for {act['size']} actions")
+    normalization = obs.get("normalization")
+    if normalization is not None and not normalization.get("baked_in", False):
+        fail("observation.normalization must be baked into the graph (baked_in: true)")
+    if not isinstance(onnx, dict) or not _PLAIN_FILE.match(str(onnx.get("file", ""))):
+        fail(f"onnx.file must be a plain .onnx file name beside the spec, got {onnx.get('file') if isinstance(onnx, dict) else onnx!r}")
+    if not re.fullmatch(r"[0-9a-f]{64}", str(onnx.get("sha256", ""))):
+        fail("onnx.sha256 must be the file's SHA-256 (64 hex digits)")
+    if not (isinstance(spec["control_dt"], (int, float)) and spec["control_dt"] > 0):
+        fail("control_dt must be a positive number of seconds")
+    verification = spec.get("verification") or {}
+    if verification.get("passed") is False:
+        fail(f"this export failed verification (max abs diff {verification.get('max_abs_diff')}); do not deploy it")
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _require_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise MissingOnnxRuntimeError(
+            f"running an exported .onnx policy needs onnxruntime, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return onnxruntime
+
+
+class OnnxPolicy:
+    """A :class:`~robodojo.policies.Policy` backed by an exported ONNX graph.
+
+    ``OnnxPolicy.load(path, env=..., env_id=...)`` reads ``policy.json`` and the
+    ONNX beside it, checks them (and, given an env, that the policy was built
+    for that env id, robot, observation layout, joint order, action scaling and
+    control rate). Calling it maps one raw observation to one float32 action.
+    """
+
+    def __init__(self, session: Any, spec: dict[str, Any], directory: Path) -> None:
+        self.session = session
+        self.spec = spec
+        self.directory = directory
+        self.observation_size = int(spec["observation"]["size"])
+        self.action_size = int(spec["action"]["size"])
+        self.input_name = spec["onnx"].get("input", "observation")
+        self.output_name = spec["onnx"].get("output", "action")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], env: Any = None, env_id: str | None = None) -> OnnxPolicy:
+        """Load ``path`` (directory, ``.onnx`` or ``.json``); check against ``env`` if given."""
+        spec_path, directory = resolve(path)
+        spec = read_spec(spec_path)
+        onnx_path = directory / spec["onnx"]["file"]
+        if not onnx_path.is_file():
+            raise PolicySpecError(f"{spec_path}: names {spec['onnx']['file']!r}, which is not in {directory}")
+        if onnx_path.stat().st_size > MAX_ONNX_BYTES:
+            raise PolicySpecError(f"{onnx_path}: larger than {MAX_ONNX_BYTES // 2**20} MiB; not a robodojo policy")
+        data = onnx_path.read_bytes()
+        digest = sha256_of(data)
+        if digest != spec["onnx"]["sha256"]:
+            raise PolicySpecError(
+                f"{onnx_path}: SHA-256 {digest[:16]}… does not match {spec['onnx']['sha256'][:16]}… in {spec_path.name}; "
+                "the file was changed or corrupted after export — refusing to run it (re-export, or get the pair again)"
+            )
+        if env is not None:
+            check_compatible(spec, env, env_id, where=str(spec_path))
+        session = _session(data, str(onnx_path))
+        policy = cls(session, spec, directory)
+        policy._check_graph(str(onnx_path))
+        return policy
+
+    def _check_graph(self, where: str) -> None:
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if len(inputs) != 1 or inputs[0].name != self.input_name:
+            raise PolicySpecError(f"{where}: expected one input {self.input_name!r}, got {[i.name for i in inputs]}")
+        if not any(o.name == self.output_name for o in outputs):
+            raise PolicySpecError(f"{where}: no output {self.output_name!r} (has {[o.name for o in outputs]})")
+        shape = inputs[0].shape
+        if len(shape) != 2 or shape[1] != self.observation_size or inputs[0].type != "tensor(float)":
+            raise PolicySpecError(
+                f"{where}: input is {inputs[0].type} {shape}, expected tensor(float) [batch, {self.observation_size}]"
+            )
+        out = next(o for o in outputs if o.name == self.output_name)
+        if len(out.shape) != 2 or out.shape[1] != self.action_size:
+            raise PolicySpecError(f"{where}: output shape {out.shape}, expected [batch, {self.action_size}]")
+
+    @property
+    def robot(self) -> str | None:
+        return self.spec.get("robot")
+
+    @property
+    def env_id(self) -> str:
+        return self.spec["env_id"]
+
+    def reset(self) -> None:
+        """Nothing to reset: the graph is stateless (the previous action is part of the observation)."""
+
+    def predict(self, observations: np.ndarray) -> np.ndarray:
+        """A batch ``(n, observation.size)`` → actions ``(n, action.size)``, float32."""
+        batch = np.ascontiguousarray(observations, dtype=np.float32).reshape(-1, self.observation_size)
+        return self.session.run([self.output_name], {self.input_name: batch})[0]
+
+    def __call__(self, observation: np.ndarray) -> np.ndarray:
+        observation = np.asarray(observation, dtype=np.float32)
+        if observation.size != self.observation_size:
+            raise ValueError(f"observation has {observation.size} values, the policy expects {self.observation_size}")
+        return self.predict(observation.reshape(1, -1))[0].copy()
+
+    def __repr__(self) -> str:
+        return f"OnnxPolicy({str(self.directory)!r}, env_id={self.env_id!r}, robot={self.robot!r})"
+
+
+def _session(data: bytes, where: str) -> Any:
+    ort = _require_onnxruntime()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own exception types
+        raise PolicySpecError(f"{where}: onnxruntime cannot load it ({str(error).splitlines()[0]})") from None
+
+
+def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, where: str = SPEC_FILE) -> None:
+    """Raise :class:`PolicySpecError` unless the policy in ``spec`` was built for ``env``.
+
+    Checks the env id, the robot, the spaces, and — where the env describes
+    itself with ``interface()`` — the observation layout, joint order, action
+    scaling and control rate, so a policy never drives joints it was not trained on.
+    """
+    unwrapped = getattr(env, "unwrapped", env)
+    if env_id is None and getattr(env, "spec", None) is not None:
+        env_id = env.spec.id
+    problems: list[str] = []
+    if env_id is not None and env_id != spec["env_id"]:
+        problems.append(f"it was exported for {spec['env_id']}, not {env_id}")
+    robot = getattr(unwrapped, "robot_name", None)
+    if spec.get("robot") != robot and (robot is not None or spec.get("robot") is not None):
+        problems.append(f"it was trained on robot {spec.get('robot')!r}, this env runs {robot!r} (pass --robot {spec.get('robot')})")
+    obs_shape = getattr(getattr(env, "observation_space", None), "shape", None)
+    if obs_shape is not None and tuple(obs_shape) != (spec["observation"]["size"],):
+        problems.append(f"observation shape {tuple(obs_shape)} != ({spec['observation']['size']},)")
+    space = getattr(env, "action_space", None)
+    if space is not None:
+        if tuple(space.shape) != (spec["action"]["size"],):
+            problems.append(f"action shape {tuple(space.shape)} != ({spec['action']['size']},)")
+        elif not (_close(space.low, spec["action"]["low"]) and _close(space.high, spec["action"]["high"])):
+            problems.append("action bounds differ")
+    if not problems and hasattr(unwrapped, "interface"):
+        problems += _interface_differences(spec, unwrapped.interface())
+    if problems:
+        raise PolicySpecError(f"{where}: this policy does not fit the env: " + "; ".join(problems))
+
+
+def _interface_differences(spec: dict[str, Any], interface: dict[str, Any]) -> list[str]:
+    problems = []
+    want = [(f.get("name"), f.get("size")) for f in spec["observation"].get("layout") or []]
+    have = [(f.get("name"), f.get("size")) for f in interface.get("observation", [])]
+    if want and want != have:
+        problems.append(f"observation layout {want} != the env's {have}")
+    action, env_action = spec["action"], interface.get("action", {})
+    if action.get("joints") and env_action.get("joints") and action["joints"] != env_action["joints"]:
+        problems.append(f"joint order {action['joints']} != the env's {env_action['joints']}")
+    for key in ("type", "mapping"):
+        if key in action and key in env_action and action[key] != env_action[key]:
+            problems.append(f"action {key} {action[key]!r} != the env's {env_action[key]!r}")
+    for key in ("home", "lower", "upper"):
+        if key in action and key in env_action and not _close(action[key], env_action[key]):
+            problems.append(f"action {key} (joint {key} positions) differ from the env's")
+    dt = interface.get("control_dt")
+    if dt is not None and not math.isclose(dt, spec["control_dt"], rel_tol=1e-9):
+        problems.append(f"control period {spec['control_dt']} s != the env's {dt} s")
+    return problems
+
+
+def _close(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=0.0, atol=1e-6))
+
+
+__all__ = [
+    "FORMAT",
+    "INSTALL_HINT",
+    "MissingOnnxRuntimeError",
+    "OnnxPolicy",
+    "PolicySpecError",
+    "check_compatible",
+    "check_spec",
+    "read_spec",
+    "resolve",
+]

@@ -1,0 +1,366 @@
+"""``robodojo export RUN_DIR``: a trained run → ``policy.onnx`` + ``policy.json`` (+ a card).
+
+The torch side of deployment (needs the ``train`` extra: torch, SB3, onnx,
+onnxscript). It loads the run's SB3 checkpoint and VecNormalize statistics —
+pickles, so only ever a run you made yourself — and builds one small torch
+module that does what ``model.predict(vecnormalize.normalize_obs(obs),
+deterministic=True)`` does:
+
+    raw observation → clip((obs − mean) / sqrt(var + eps), ±clip_obs)   (float64, as VecNormalize)
+                    → actor → Gaussian mean (PPO/A2C) or tanh(mean) (SAC/TQC)
+                    → clip to the action bounds (PPO) / rescale [−1, 1] → [low, high] (squashed)
+
+then exports it with ``torch.onnx.export`` (batch axis dynamic, critic
+weights left out), writes the IO spec (env, robot, observation layout,
+normalisation, action scaling, joint order, control rate, provenance) and a
+model card, and finally *verifies* the file it wrote: the ONNX, loaded
+through :class:`~robodojo.policies.onnx_policy.OnnxPolicy` exactly as users
+load it, is compared with the SB3 policy on observations recorded from env
+rollouts. The max abs difference goes into the spec; above the tolerance
+the export is marked failed (and refuses to load).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+import pickle
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE, SPEC_FILE, OnnxPolicy, check_spec
+from robodojo.training.export_spec import (
+    ALGORITHMS,
+    TRAIN_HINT,
+    ExportError,
+    Run,
+    build_spec,
+    card_markdown,
+    jsonable,
+    load_run,
+    write_json,
+)
+
+DEFAULT_OPSET = 18  # the dynamo exporter's minimum; onnxruntime >= 1.14 runs it
+DEFAULT_OBSERVATIONS = 1000
+DEFAULT_TOLERANCE = 1e-5
+#: Probability of a uniform random action while recording observations (wider coverage than the policy alone).
+EXPLORE = 0.3
+
+
+class VerificationError(ExportError):
+    """The exported ONNX disagrees with the SB3 policy by more than the tolerance."""
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    spec: dict[str, Any]
+    files: dict[str, int]  #: file name → bytes
+
+    @property
+    def max_abs_diff(self) -> float:
+        return self.spec["verification"]["max_abs_diff"]
+
+
+def load_model(run: Run) -> tuple[Any, Any]:
+    """(SB3 model on CPU, VecNormalize or None). Unpickles: only for runs you trust (your own)."""
+    module_name, class_name = ALGORITHMS[run.algo]
+    try:
+        algorithm = getattr(importlib.import_module(module_name), class_name)
+    except ImportError:
+        raise ExportError(f"export needs {module_name} and torch: {TRAIN_HINT}") from None
+    model = algorithm.load(str(run.model_path), device="cpu")
+    vecnormalize = None
+    if run.vecnormalize_path is not None:
+        with open(run.vecnormalize_path, "rb") as handle:  # what VecNormalize.load does, minus the venv
+            vecnormalize = pickle.load(handle)
+        if not getattr(vecnormalize, "norm_obs", False):
+            vecnormalize = None  # reward-only normalisation: nothing to bake into the actor
+    return model, vecnormalize
+
+
+# -- the torch module ----------------------------------------------------------------
+
+
+def build_actor(model: Any, vecnormalize: Any = None) -> Any:
+    """A torch module: raw observation batch → the deterministic action SB3's ``predict`` returns."""
+    import torch
+    from gymnasium import spaces
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    policy = model.policy
+    if not isinstance(policy.observation_space, spaces.Box) or len(policy.observation_space.shape) != 1:
+        raise ExportError(f"only flat Box observations export, got {policy.observation_space}")
+    if not isinstance(policy.action_space, spaces.Box):
+        raise ExportError(f"only Box actions export, got {policy.action_space}")
+    if isinstance(policy, ActorCriticPolicy):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash_output
+        trunk = torch.nn.Sequential(policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net)
+        squash = bool(policy.squash_output)
+    elif hasattr(policy, "actor") and hasattr(policy.actor, "latent_pi"):  # SAC, TQC: tanh-squashed mean
+        actor = policy.actor
+        trunk = torch.nn.Sequential(actor.features_extractor, actor.latent_pi, actor.mu)
+        squash = True
+    else:
+        raise ExportError(f"don't know how to export a {type(policy).__name__}")
+    mean = std = clip = None
+    if vecnormalize is not None:
+        rms = vecnormalize.obs_rms
+        mean = np.asarray(rms.mean, dtype=np.float64)
+        std = np.sqrt(np.asarray(rms.var, dtype=np.float64) + vecnormalize.epsilon)
+        clip = float(vecnormalize.clip_obs)
+    return _make_module(trunk, squash, policy.action_space.low, policy.action_space.high, mean, std, clip)
+
+
+def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, mean: Any, std: Any, clip: Any) -> Any:
+    import torch
+
+    class ExportedActor(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = trunk
+            self.squash = squash
+            self.normalize = mean is not None
+            self.clip_obs = clip
+            self.register_buffer("low", torch.as_tensor(np.asarray(low, dtype=np.float32)))
+            self.register_buffer("high", torch.as_tensor(np.asarray(high, dtype=np.float32)))
+            if self.normalize:
+                # float64 like VecNormalize (float32 obs − float64 mean), then float32 like normalize_obs
+                self.register_buffer("obs_mean", torch.as_tensor(mean, dtype=torch.float64))
+                self.register_buffer("obs_std", torch.as_tensor(std, dtype=torch.float64))
+
+        def forward(self, observation: torch.Tensor) -> torch.Tensor:
+            x = observation
+            if self.normalize:
+                x = ((x.to(torch.float64) - self.obs_mean) / self.obs_std).clamp(-self.clip_obs, self.clip_obs)
+                x = x.to(torch.float32)
+            action = self.trunk(x)
+            if self.squash:  # as policy.unscale_action, in float32
+                action = self.low + 0.5 * (torch.tanh(action) + 1.0) * (self.high - self.low)
+            else:  # as predict's np.clip to the action space
+                action = torch.minimum(torch.maximum(action, self.low), self.high)
+            return action
+
+    return ExportedActor().eval()
+
+
+def reference_actions(model: Any, vecnormalize: Any, observations: np.ndarray) -> np.ndarray:
+    """The SB3 policy's deterministic actions for a batch of raw observations (the ground truth)."""
+    batch = np.asarray(observations, dtype=np.float32)
+    if vecnormalize is not None:
+        batch = vecnormalize.normalize_obs(batch)
+    actions, _ = model.predict(batch, deterministic=True)
+    return np.asarray(actions, dtype=np.float32)
+
+
+def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEFAULT_OPSET) -> None:
+    """``torch.onnx.export`` with a dynamic batch axis, quietly, weights inside the file."""
+    import torch
+
+    try:
+        import onnxscript  # noqa: F401  - torch's exporter needs it
+    except ImportError:
+        raise ExportError(f"torch.onnx's exporter needs onnxscript: {TRAIN_HINT}") from None
+    example = (torch.zeros(2, observation_size, dtype=torch.float32),)
+    quiet = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")]
+    levels = [logger.level for logger in quiet]
+    with warnings.catch_warnings(), contextlib.redirect_stdout(None):
+        warnings.simplefilter("ignore")
+        for logger in quiet:
+            logger.setLevel(logging.ERROR)
+        try:
+            program = torch.onnx.export(
+                module, example, dynamo=True, input_names=["observation"], output_names=["action"],
+                dynamic_shapes=({0: torch.export.Dim("batch")},), opset_version=opset, external_data=False,
+                verbose=False,
+            )
+            program.save(str(path), external_data=False)
+        finally:
+            for logger, level in zip(quiet, levels):
+                logger.setLevel(level)
+
+
+def add_metadata(path: Path, props: dict[str, str], doc: str) -> None:
+    """Embed the spec (minus hash and verification) in the ONNX's metadata, then check the model."""
+    import onnx
+
+    model = onnx.load(str(path))
+    onnx.helper.set_model_props(model, props)
+    model.doc_string = doc
+    model.producer_name = "robodojo"
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, str(path))
+
+
+# -- observations for verification --------------------------------------------------
+
+
+def record_observations(
+    env_id: str, env_kwargs: dict[str, Any], count: int, seed: int, act: Any, explore: float = EXPLORE
+) -> np.ndarray:
+    """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i seeded seed+i."""
+    env = gym.make(env_id, **env_kwargs)
+    rng = np.random.default_rng(seed)
+    observations: list[np.ndarray] = []
+    try:
+        low, high = env.action_space.low, env.action_space.high
+        observation, _ = env.reset(seed=seed)
+        episode = 0
+        while len(observations) < count:
+            observations.append(np.asarray(observation, dtype=np.float32))
+            action = rng.uniform(low, high) if rng.random() < explore else act(observation)
+            observation, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                episode += 1
+                observation, _ = env.reset(seed=seed + episode)
+    finally:
+        env.close()
+    return np.stack(observations)
+
+
+def random_observations(space: gym.spaces.Box, count: int, seed: int) -> np.ndarray:
+    """Uniform samples inside the observation bounds (finite ones; ±10 where unbounded)."""
+    low = np.where(np.isfinite(space.low), space.low, -10.0)
+    high = np.where(np.isfinite(space.high), space.high, 10.0)
+    return np.random.default_rng(seed).uniform(low, high, size=(count, *space.shape)).astype(np.float32)
+
+
+# -- the whole export ----------------------------------------------------------------
+
+
+def export_run(
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    checkpoint: str | None = None,
+    observations: int = DEFAULT_OBSERVATIONS,
+    tolerance: float = DEFAULT_TOLERANCE,
+    seed: int = 0,
+    opset: int = DEFAULT_OPSET,
+    title: str | None = None,
+    env_id: str | None = None,
+    robot: str | None = None,
+    algo: str | None = None,
+) -> ExportResult:
+    """Export ``run_dir`` into ``out`` (default ``<run>/export``) and verify it; see the module docstring.
+
+    Raises :class:`VerificationError` (after writing a spec marked failed) if
+    the ONNX differs from the SB3 policy by more than ``tolerance``.
+    """
+    import torch
+
+    run = load_run(run_dir, checkpoint, env_id=env_id, robot=robot, algo=algo)
+    model, vecnormalize = load_model(run)
+    env_kwargs = {**run.env_kwargs, **({"robot": run.robot} if run.robot else {})}
+    env = gym.make(run.env_id, **env_kwargs)
+    try:
+        interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
+        actual_robot = getattr(env.unwrapped, "robot_name", run.robot)
+        if env.observation_space.shape != model.observation_space.shape or env.action_space.shape != model.action_space.shape:
+            raise ExportError(
+                f"the model's spaces {model.observation_space.shape}/{model.action_space.shape} do not match "
+                f"{run.env_id}'s {env.observation_space.shape}/{env.action_space.shape} (wrong --env or --robot?)"
+            )
+        obs_space = env.observation_space
+    finally:
+        env.close()
+
+    out_dir = Path(out) if out is not None else run.directory / "export"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path, spec_path = out_dir / ONNX_FILE, out_dir / SPEC_FILE
+    spec_path.unlink(missing_ok=True)  # never leave an old spec beside a new graph
+
+    module = build_actor(model, vecnormalize)
+    spec = build_spec(run, model, vecnormalize, interface, actual_robot, opset)
+    with torch.no_grad():
+        export_onnx(module, onnx_path, spec["observation"]["size"], opset)
+    embedded = {k: v for k, v in spec.items() if k not in ("onnx", "verification")}
+    add_metadata(
+        onnx_path,
+        {
+            "robodojo.format": FORMAT,
+            "robodojo.env_id": run.env_id,
+            "robodojo.robot": str(actual_robot),
+            "robodojo.spec": json.dumps(jsonable(embedded), separators=(",", ":")),
+        },
+        f"robodojo policy for {run.env_id} ({actual_robot}): raw observation -> action; see policy.json",
+    )
+    spec["onnx"]["sha256"] = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    check_spec(jsonable(spec), str(spec_path))
+
+    # Verify what users will run: load the written files the way users do, compare with SB3.
+    spec["verification"] = {"passed": None}
+    write_json(spec_path, spec)
+    with torch.no_grad():
+        recorded = record_observations(
+            run.env_id, env_kwargs, observations, seed,
+            act=lambda o: reference_actions(model, vecnormalize, o[None])[0],
+        )
+        synthetic = random_observations(obs_space, observations, seed + 1)
+        expected = reference_actions(model, vecnormalize, recorded)
+        expected_synthetic = reference_actions(model, vecnormalize, synthetic)
+    loaded = OnnxPolicy.load(out_dir, env=None)
+    got = loaded.predict(recorded)
+    got_synthetic = loaded.predict(synthetic)
+    single = np.stack([loaded(o) for o in recorded[:50]])  # the batch-of-one path too
+    diff = float(np.max(np.abs(got - expected)))
+    diff_single = float(np.max(np.abs(single - expected[:50])))
+    diff_synthetic = float(np.max(np.abs(got_synthetic - expected_synthetic)))
+    passed = max(diff, diff_single) <= tolerance and np.isfinite(got).all()
+    spec["verification"] = {
+        "passed": bool(passed),
+        "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
+        "observations": int(len(recorded)),
+        "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}, episode i seeded {seed}+i",
+        "max_abs_diff": diff,
+        "single_observation_max_abs_diff": diff_single,
+        "random_observations": int(len(synthetic)),
+        "random_max_abs_diff": diff_synthetic,
+        "tolerance": tolerance,
+    }
+    write_json(spec_path, spec)
+    files = {ONNX_FILE: onnx_path.stat().st_size, SPEC_FILE: spec_path.stat().st_size}
+    if run.card is not None and (run.directory / "card.json").resolve() != (out_dir / "card.json").resolve():
+        shutil.copyfile(run.directory / "card.json", out_dir / "card.json")
+        files["card.json"] = (out_dir / "card.json").stat().st_size
+    title = title or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
+    (out_dir / "card.md").write_text(card_markdown(spec, title), encoding="utf-8")
+    files["card.md"] = (out_dir / "card.md").stat().st_size
+    result = ExportResult(out_dir, spec, files)
+    if not passed:
+        raise VerificationError(
+            f"ONNX and SB3 actions differ by {max(diff, diff_single):.3g} > tolerance {tolerance:g} on "
+            f"{len(recorded)} recorded observations; {spec_path} is marked failed and will not load"
+        )
+    return result
+
+
+def pretrained_folder(name: str) -> Path:
+    """Where ``--pretrained NAME`` writes: ``policies/pretrained/NAME`` in the robodojo source tree."""
+    from robodojo.policies import CONTROLLERS, pretrained
+
+    if not pretrained.NAME.match(name) or name in {"random", "scripted"} or any(name in c for c in CONTROLLERS.values()):
+        raise ExportError(f"{name!r} cannot name a pretrained policy: use lower-case letters, digits, _ . - and no controller name")
+    return pretrained.ROOT / name
+
+
+__all__ = [
+    "ExportError",
+    "ExportResult",
+    "Run",
+    "VerificationError",
+    "build_actor",
+    "export_run",
+    "load_model",
+    "load_run",
+    "record_observations",
+    "reference_actions",
+]

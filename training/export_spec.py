@@ -1,0 +1,343 @@
+"""The run-folder and IO-spec half of ``robodojo export`` (torch-free).
+
+Reads a ``robodojo train`` run folder — ``config.yaml``, ``manifest.json``,
+``card.json``, ``best/`` / ``final/`` — without unpickling anything, and
+builds the ``policy.json`` IO spec and the exported policy's ``card.md``.
+The torch half (model → ONNX, verification) is :mod:`robodojo.training.export`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from robodojo.envs import resolve_env_id
+from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE
+from robodojo.policies.pretrained import card_summary
+
+#: config ``algo`` → (module, class)
+ALGORITHMS = {
+    "ppo": ("stable_baselines3", "PPO"),
+    "a2c": ("stable_baselines3", "A2C"),
+    "sac": ("stable_baselines3", "SAC"),
+    "tqc": ("sb3_contrib", "TQC"),
+}
+TRAIN_HINT = "pip install 'robodojo[train]'"
+
+
+class ExportError(RuntimeError):
+    """The run folder cannot be exported (missing files, unknown algorithm, missing extra)."""
+
+
+@dataclass
+class Run:
+    """What export needs from a run folder (see ``robodojo train``'s layout)."""
+
+    directory: Path
+    checkpoint: str  #: "best", "final" or the folder's name when given a checkpoint folder
+    model_path: Path
+    vecnormalize_path: Path | None
+    env_id: str
+    robot: str | None
+    env_kwargs: dict[str, Any]
+    algo: str
+    config: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    card: dict[str, Any] | None = None
+
+
+
+# -- reading the run -----------------------------------------------------------------
+
+
+def load_run(
+    run_dir: str | Path,
+    checkpoint: str | None = None,
+    env_id: str | None = None,
+    robot: str | None = None,
+    algo: str | None = None,
+) -> Run:
+    """Read ``run_dir`` (a run folder, or one of its checkpoint folders) without loading any pickle."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise ExportError(f"{path}: no such run folder")
+    if (path / "model.zip").is_file() and checkpoint is None:  # given a checkpoint folder itself
+        directory, ckpt_dir = (path.parent if (path.parent / "config.yaml").is_file() else path), path
+    else:
+        directory = path
+        names = [checkpoint] if checkpoint else default_checkpoint(directory)
+        found = [directory / name for name in names if (directory / name / "model.zip").is_file()]
+        if not found:
+            raise ExportError(f"{path}: no {' or '.join(f'{n}/model.zip' for n in names)} (is it a `robodojo train` run folder?)")
+        ckpt_dir = found[0]
+    config = _read_yaml(directory / "config.yaml")
+    manifest = _read_json(directory / "manifest.json") or {}
+    card = _read_json(directory / "card.json")
+
+    scenario = env_id or config.get("env_id") or config.get("scenario") or manifest.get("env_id")
+    if not scenario:
+        raise ExportError(f"{directory}: no config.yaml naming the scenario; pass --env")
+    try:
+        full_id = resolve_env_id(str(scenario))
+    except ValueError as error:
+        raise ExportError(str(error)) from None
+    env_kwargs = dict(config.get("env_kwargs") or {})
+    env_kwargs.pop("render_mode", None)
+    robot = robot or config.get("robot") or env_kwargs.pop("robot", None)
+    env_kwargs.pop("robot", None)
+    algo = (algo or config.get("algo") or "").lower()
+    if algo not in ALGORITHMS:
+        raise ExportError(f"{directory}: algorithm {algo or '(none)'!r} is not exportable; known: {', '.join(ALGORITHMS)} (pass --algo)")
+    vecnormalize = ckpt_dir / "vecnormalize.pkl"
+    return Run(
+        directory=directory,
+        checkpoint=ckpt_dir.name,
+        model_path=ckpt_dir / "model.zip",
+        vecnormalize_path=vecnormalize if vecnormalize.is_file() else None,
+        env_id=full_id,
+        robot=robot,
+        env_kwargs=env_kwargs,
+        algo=algo,
+        config=config,
+        manifest=manifest,
+        card=card,
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        import yaml
+    except ImportError:
+        raise ExportError(f"reading {path} needs pyyaml: {TRAIN_HINT}") from None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# -- the spec and the card -------------------------------------------------------------
+
+
+def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int) -> dict[str, Any]:
+    space = model.policy.action_space
+    obs_size = int(model.policy.observation_space.shape[0])
+    normalization = None
+    if vecnormalize is not None:
+        normalization = {
+            "baked_in": True,
+            "formula": "clip((obs - mean) / sqrt(var + epsilon), -clip, clip)",
+            "mean": _floats(vecnormalize.obs_rms.mean),
+            "var": _floats(vecnormalize.obs_rms.var),
+            "epsilon": float(vecnormalize.epsilon),
+            "clip": float(vecnormalize.clip_obs),
+            "count": float(vecnormalize.obs_rms.count),
+        }
+    control_dt = float(interface.get("control_dt", 0.0))
+    return {
+        "format": FORMAT,
+        "env_id": run.env_id,
+        "scenario": _short_name(run.env_id),
+        "robot": robot,
+        "env_kwargs": jsonable(run.env_kwargs),
+        "observation": {
+            "size": obs_size,
+            "dtype": "float32",
+            "layout": interface.get("observation", []),
+            "normalization": normalization,
+        },
+        "action": {
+            "size": int(space.shape[0]),
+            "dtype": "float32",
+            "low": _floats(space.low),
+            "high": _floats(space.high),
+            "deterministic": True,
+            **interface.get("action", {}),
+        },
+        "control_dt": control_dt,
+        "control_rate_hz": round(1.0 / control_dt, 6) if control_dt else None,
+        "physics_dt": interface.get("physics_dt"),
+        "substeps": interface.get("substeps"),
+        "onnx": {"file": ONNX_FILE, "input": "observation", "output": "action", "batch_axis": 0, "opset": opset, "sha256": None},
+        "provenance": _provenance(run, model),
+        "verification": None,
+    }
+
+
+def _provenance(run: Run, model: Any) -> dict[str, Any]:
+    manifest, config = run.manifest, run.config
+    git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
+    versions = manifest.get("packages") or manifest.get("versions")
+    return {
+        "run": run.directory.resolve().name,
+        "checkpoint": run.checkpoint,
+        "algo": run.algo,
+        "total_steps": config.get("total_steps"),
+        "trained_steps": int(getattr(model, "num_timesteps", 0)),
+        "seed": config.get("seed", manifest.get("seed")),
+        "n_envs": config.get("n_envs"),
+        "git_commit": manifest.get("git_commit") or git.get("commit"),
+        "git_dirty": git.get("dirty"),
+        "trained_with": jsonable(versions) if versions else None,
+        "robodojo_version": _version("robodojo"),
+        "stable_baselines3": _version("stable-baselines3"),
+        "torch": _version("torch"),
+        "onnx": _version("onnx"),
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "card": checkpoint_card(run),
+    }
+
+
+def checkpoint_card(run: Run) -> dict[str, Any] | None:
+    """The run card's evaluation *of the exported checkpoint* (success, Wilson CI, episodes), or None.
+
+    ``robodojo train``'s card.json evaluates ``final/`` (``"model": "final/model.zip"``)
+    and records the best periodic evaluation that chose ``best/``; numbers for
+    one checkpoint are never reported for the other.
+    """
+    card = run.card
+    if not card:
+        return None
+    evaluated = str(card.get("model") or "").split("/")[0] or None
+    if evaluated in (None, run.checkpoint):
+        summary = card_summary(card)
+        return {**summary, "source": f"run card.json ({evaluated or 'unspecified'} checkpoint)"} if summary else None
+    best = card.get("best_periodic_evaluation")
+    if run.checkpoint == "best" and isinstance(best, dict) and best.get("success_rate") is not None:
+        from robodojo.training.stats import wilson_interval
+
+        episodes = best.get("episodes")
+        ci = list(wilson_interval(round(best["success_rate"] * episodes), episodes)) if episodes else None
+        return {"success_rate": best["success_rate"], "ci95": ci, "episodes": episodes,
+                "source": f"best periodic evaluation at step {best.get('step')} (selected on it: optimistic)"}
+    return None
+
+
+def default_checkpoint(directory: Path) -> list[str]:
+    """Checkpoint folders to try, first the one the run's card evaluated (so listed numbers match)."""
+    card = _read_json(directory / "card.json") or {}
+    evaluated = str(card.get("model") or "").split("/")[0]
+    return list(dict.fromkeys([c for c in (evaluated, "best", "final") if c in ("best", "final")]))
+
+
+def _short_name(env_id: str) -> str | None:
+    from robodojo.envs import SCENARIOS
+
+    return next((short for short, full in SCENARIOS.items() if full == env_id), None)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _floats(values: Any) -> list[float]:
+    return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON: NaN/inf → None, numpy → Python, unknown objects → str."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def card_markdown(spec: dict[str, Any], title: str) -> str:
+    prov, verification = spec["provenance"], spec["verification"]
+    card = prov.get("card") or {}
+    robot = spec.get("robot")
+    lines = [
+        f"# {title}",
+        "",
+        f"{prov['algo'].upper()} policy for `{spec['env_id']}`" + (f", robot `{robot}`" if robot else "")
+        + f", exported by robodojo {prov['robodojo_version']} on {prov['exported_at'][:10]}.",
+        "",
+        "## Evaluation",
+        "",
+    ]
+    if card.get("success_rate") is not None:
+        ci = card.get("ci95") or [math.nan, math.nan]
+        lines.append(f"Success {card['success_rate']:.1%} (Wilson 95% CI {ci[0]:.1%}-{ci[1]:.1%}) over "
+                     f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}.")
+    else:
+        lines.append("The run had no evaluation card; measure it with the command below.")
+    folder = "<this folder>"
+    lines += [
+        "",
+        "## Use",
+        "",
+        "```bash",
+        f"robodojo eval --policy {folder} --episodes 100 --seed 0   # env and robot come from policy.json",
+        "```",
+        "",
+        "```python",
+        "from robodojo.policies.onnx_policy import OnnxPolicy",
+        f"policy = OnnxPolicy.load('{folder}', env=env)   # checks env id, robot, layout, joints, scaling",
+        "action = policy(observation)                     # raw float32 observation in, action out",
+        "```",
+        "",
+        "Needs only `pip install 'robodojo[onnx]'` (onnxruntime): no torch, nothing unpickled. Ship `policy.onnx` +",
+        "`policy.json` (+ these cards); the run's `model.zip` / `vecnormalize.pkl` are pickles for resuming training only.",
+        "",
+        "## Interface",
+        "",
+        f"- Control: {spec['control_rate_hz']:g} Hz (one action every {spec['control_dt']:g} s).",
+        f"- Input `observation`: float32 `[batch, {spec['observation']['size']}]`, raw (normalisation is inside the graph):",
+    ]
+    offset = 0
+    for item in spec["observation"]["layout"]:
+        end = offset + item["size"]
+        lines.append(f"  - `[{offset}:{end}]` {item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
+        offset = end
+    action = spec["action"]
+    lines.append(f"- Output `action`: float32 `[batch, {action['size']}]` in [{min(action['low']):g}, {max(action['high']):g}]"
+                 + (f", {action['type']}" if action.get("type") else "") + ".")
+    if action.get("joints"):
+        lines.append(f"- Joint order: {', '.join(action['joints'])}.")
+    if action.get("mapping"):
+        lines.append(f"- Mapping: {action['mapping']}.")
+    lines += [
+        "",
+        "## Provenance and verification",
+        "",
+        f"- Run `{prov['run']}` ({prov['checkpoint']} checkpoint), {prov['trained_steps']:,} steps"
+        + (f", seed {prov['seed']}" if prov.get("seed") is not None else "")
+        + (f", commit `{prov['git_commit']}`" if prov.get("git_commit") else "") + ".",
+        f"- ONNX vs the SB3 policy on {verification['observations']} recorded observations: max abs diff "
+        f"{verification['max_abs_diff']:.2e} (tolerance {verification['tolerance']:g}).",
+        f"- `policy.onnx` SHA-256 `{spec['onnx']['sha256']}` (checked on every load).",
+        "",
+    ]
+    return "\n".join(lines)
