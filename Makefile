@@ -11,7 +11,7 @@ REPORT_DIR ?= reports/demo
 
 $(INSTALLED): pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
 	@touch $@
 
 install: $(INSTALLED)

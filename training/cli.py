@@ -1,4 +1,4 @@
-"""The ``robodojo`` command: ``robodojo list`` and ``robodojo eval``.
+"""The ``robodojo`` command: ``list`` and ``eval`` here; ``train``, ``export`` in their own modules.
 
 Exit status: 0 on success; 1 when ``eval`` finishes below ``--min-success``
 (so CI can tell "the agent is not good enough" apart from "the job is
@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 USAGE_ERROR = 2
 BELOW_BAR = 1
+
+#: Subcommands that live in their own modules. Each module must stay cheap to import
+#: (no torch at import time) and provide ``add_parser(subparsers)``, which registers the
+#: command and sets ``run=`` (a function of the parsed args returning the exit status).
+COMMAND_MODULES = ("robodojo.training.train_cli", "robodojo.training.export_cli")
 
 
 def parse_env_arg(text: str) -> tuple[str, Any]:
@@ -56,18 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="robodojo", description="robodojo: robot scenarios on PyBullet.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("list", help="list environments, robots and policies")
+    commands.add_parser("list", help="list environments, robots and policies").set_defaults(run=lambda args: cmd_list())
 
     ev = commands.add_parser(
         "eval",
         help="evaluate a policy headlessly",
         description="Run N episodes (seeds S..S+N-1) and print success rate (Wilson 95% CI), return and episode metrics.",
     )
-    ev.add_argument("--env", required=True, help="environment id or short name (see `robodojo list`)")
-    ev.add_argument("--robot", help="robot name (default: the env's default robot)")
+    ev.add_argument("--env", help="environment id or short name (see `robodojo list`); "
+                    "optional for an exported policy, whose spec names its env")
+    ev.add_argument("--robot", help="robot name (default: the exported policy's robot, else the env's default robot)")
     ev.add_argument("--env-arg", action="append", default=[], type=parse_env_arg, metavar="KEY=VALUE",
                     help="env constructor argument, value parsed as a Python literal if possible (repeatable)")
-    ev.add_argument("--policy", default="scripted", help="random, scripted or a controller name (default: scripted)")
+    ev.add_argument("--policy", default="scripted",
+                    help="random, scripted, a controller or pretrained policy name, or an exported policy "
+                         "(.onnx, its .json, or their folder; runs with onnxruntime only) (default: scripted)")
     ev.add_argument("--episodes", type=positive_int, default=10, help="number of episodes (default: 10)")
     ev.add_argument("--seed", type=int, default=0, help="episode i uses seed SEED+i (default: 0)")
     ev.add_argument("--video", metavar="FILE", help="write an MP4 of the first episodes (needs robodojo[video])")
@@ -76,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--min-success", type=fraction, metavar="X",
                     help="exit with status 1 if the success rate is below X")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ev.set_defaults(run=cmd_eval)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_parser(commands)
     return parser
 
 
@@ -90,8 +102,17 @@ def cmd_list() -> int:
         print(f"      {env['description']}")
         print(f"      robots:   {robots}")
         scripted = scripted_default(env["id"])
-        policies = [f"scripted (= {scripted})" if p == "scripted" and scripted else p for p in env["policies"]]
+        shipped_names = {entry["name"] for entry in env["pretrained"]}
+        policies = [
+            f"scripted (= {scripted})" if p == "scripted" and scripted else p
+            for p in env["policies"]
+            if p not in shipped_names
+        ]
         print(f"      policies: {', '.join(policies)}")
+        shipped = env["pretrained"]
+        print(f"      pretrained: {'' if shipped else 'none shipped yet'}".rstrip())
+        for entry in shipped:
+            print(f"        {entry['name']}  ({entry['description']})")
     print("\nRobots:")
     rows = [("name", "mass (kg)", "joints", "standing height (m)")]
     rows += [(r["name"], f"{r['mass']:.2f}", str(r["joints"]), f"{r['standing_height']:.3f}") for r in catalogue["robots"]]
@@ -109,7 +130,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from robodojo.training.video import MissingExtraError
 
     env_kwargs = dict(args.env_arg)
-    bar = ProgressBar(args.episodes, label=f"{args.env} {args.policy}", enabled=not args.quiet)
+    bar = ProgressBar(args.episodes, label=f"{args.env or ''} {args.policy}".strip(), enabled=not args.quiet)
     try:
         result = evaluate(
             args.env, args.policy, args.episodes, args.seed, robot=args.robot, env_kwargs=env_kwargs,
@@ -132,9 +153,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "list":
-        return cmd_list()
-    return cmd_eval(args)
+    return args.run(args)
 
 
 if __name__ == "__main__":

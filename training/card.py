@@ -1,0 +1,150 @@
+"""What a finished run reports: evaluation records, the report card and the learning curve.
+
+``card.json`` holds the final evaluation (success rate with its Wilson 95 %
+interval, return, scenario metric means), training steps and wall time, the
+algorithm, robot, seed and the resolved config; ``card.md`` is the short
+human version, linking ``learning_curve.png`` (success rate and return of the
+periodic evaluations against training steps) and ``eval.mp4``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from robodojo.training.evaluate import EvalResult
+from robodojo.training.report import _mean_std, percent, success_cell, write_json
+
+CARD_JSON, CARD_MD, CURVE_PNG, VIDEO = "card.json", "card.md", "learning_curve.png", "eval.mp4"
+
+
+def eval_record(result: EvalResult, step: int, wall_time: float) -> dict[str, Any]:
+    """One line of ``evaluations.json``: what an evaluation at ``step`` training steps saw."""
+    summary = result.summary()
+    return {
+        "step": int(step),
+        "wall_time": float(wall_time),
+        "episodes": summary["episodes"],
+        "seeds": [result.seeds[0], result.seeds[-1]],
+        "successes": summary["successes"],
+        "success_rate": summary["success_rate"],
+        "success_ci95": summary["success_ci95"],
+        "return_mean": summary["return_mean"],
+        "return_std": summary["return_std"],
+        "metrics": {name: metric["mean"] for name, metric in summary["metrics"].items()},
+        "eval_seconds": result.wall_time,
+    }
+
+
+def score(record: dict[str, Any]) -> tuple[float, float]:
+    """Ordering for best/: success rate first, then mean return."""
+    ret = record["return_mean"]
+    return record["success_rate"], ret if math.isfinite(ret) else -math.inf
+
+
+def write_card(run_dir: Path, config: dict[str, Any], result: EvalResult, training: dict[str, Any],
+               evaluations: list[dict[str, Any]], best: dict[str, Any] | None, video: str | None) -> dict[str, Any]:
+    """card.json and card.md in ``run_dir``; returns the card."""
+    summary = result.summary()
+    card = {
+        "scenario": config["scenario"],
+        "env_id": result.env_id,
+        "robot": result.robot,
+        "algo": config["algo"],
+        "seed": config["seed"],
+        "model": "final/model.zip",
+        "final_evaluation": {
+            "episodes": summary["episodes"],
+            "seeds": [result.seeds[0], result.seeds[-1]],
+            "success_rate": summary["success_rate"],
+            "success_ci95": summary["success_ci95"],
+            "successes": summary["successes"],
+            "return_mean": summary["return_mean"],
+            "return_std": summary["return_std"],
+            "length_mean": summary["length_mean"],
+            "metrics": summary["metrics"],
+            "physics_errors": summary["physics_errors"],
+            "deterministic": True,
+        },
+        "training": training,  # steps, wall_time, steps_per_second, sessions
+        "best_periodic_evaluation": best,
+        "periodic_evaluations": len(evaluations),
+        "learning_curve": CURVE_PNG,
+        "video": video,
+        "config": config,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "robodojo_version": result.robodojo_version,
+    }
+    write_json(run_dir / CARD_JSON, card)
+    (run_dir / CARD_MD).write_text(card_markdown(card, summary))
+    return card
+
+
+def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
+    final, training = card["final_evaluation"], card["training"]
+    minutes = training["wall_time"] / 60.0
+    took = f"{minutes / 60:.2f} h" if minutes >= 60 else f"{minutes:.1f} min"
+    rows = [
+        ("success rate (Wilson 95% CI)", success_cell(summary)),
+        ("return", _mean_std(summary["return_mean"], summary["return_std"])),
+    ]
+    for name, metric in summary["metrics"].items():
+        over = "" if metric["over"] == "all episodes" else f" (over {metric['over']}, n={metric['n']})"
+        rows.append((name, (_mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over))
+    lines = [
+        f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})",
+        "",
+        f"Final evaluation of `final/model.zip`: {final['episodes']} episodes, seeds "
+        f"{final['seeds'][0]}..{final['seeds'][1]}, deterministic actions.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in rows),
+        "",
+        f"Training: {training['steps']:,} steps in {took} ({training['wall_time']:.0f} s, "
+        f"{training['steps_per_second']:.0f} steps/s), seed {card['seed']}, {training['sessions']} session(s).",
+    ]
+    best = card["best_periodic_evaluation"]
+    if best:
+        lines += ["", f"Best periodic evaluation (`best/`): {percent(best['success_rate'])} success, return "
+                  f"{best['return_mean']:.2f} at step {best['step']:,} ({best['episodes']} episodes)."]
+    lines += ["", f"![learning curve]({CURVE_PNG})"]
+    if card["video"]:
+        lines += ["", f"Video of the first evaluation episodes: [{card['video']}]({card['video']})"]
+    lines += ["", "Full configuration: `config.yaml`; environment and versions: `manifest.json`.", ""]
+    return "\n".join(lines)
+
+
+def plot_learning_curve(path: Path, evaluations: list[dict[str, Any]], final: dict[str, Any] | None, title: str) -> None:
+    """Success rate (with its 95 % interval) and mean return of each evaluation against training steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    steps = [e["step"] for e in evaluations]
+    if evaluations:
+        top.plot(steps, [100 * e["success_rate"] for e in evaluations], "o-", color="tab:blue", label="periodic evaluation")
+        top.fill_between(steps, [100 * e["success_ci95"][0] for e in evaluations],
+                         [100 * e["success_ci95"][1] for e in evaluations], color="tab:blue", alpha=0.2, label="95% CI")
+        bottom.plot(steps, [e["return_mean"] for e in evaluations], "o-", color="tab:green", label="periodic evaluation")
+    if final is not None:
+        low, high = final["success_ci95"]
+        rate = 100 * final["success_rate"]
+        top.errorbar([final["step"]], [rate], yerr=[[max(0.0, rate - 100 * low)], [max(0.0, 100 * high - rate)]], fmt="s",
+                     color="tab:red", capsize=4, label=f"final ({final['episodes']} episodes)")
+        bottom.plot([final["step"]], [final["return_mean"]], "s", color="tab:red", label="final")
+    top.set_ylabel("success rate (%)")
+    top.set_ylim(-5, 105)
+    bottom.set_ylabel("mean return")
+    bottom.set_xlabel("training steps")
+    for axis in (top, bottom):
+        axis.grid(alpha=0.3)
+        axis.legend(loc="best", fontsize=8)
+    top.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,169 @@
+"""Run-folder files that must survive ``kill -9``: checkpoints, best/ and final/ models, JSON.
+
+Every folder is written under a temporary name and renamed into place only
+when complete (files fsynced first), so a killed process leaves at most a
+``.tmp`` folder, which :func:`latest_checkpoint` ignores and :func:`clean_tmp`
+removes. ``state.json`` is written last inside a checkpoint: a ``step_<N>``
+folder without it is not a checkpoint.
+
+Off-policy replay buffers are saved compactly (only the filled rows) and
+only the newest checkpoint keeps one: a full 1e6-transition buffer is ~0.4 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from robodojo.training.report import to_json_safe
+from robodojo.training.sb3_policy import META_FILE, MODEL_FILE, NORMALIZER_FILE
+
+CHECKPOINTS = "checkpoints"
+STATE_FILE = "state.json"
+REPLAY_FILE = "replay_buffer.pkl"
+_STEP_DIR = re.compile(r"^step_(\d+)$")
+_TMP_MARK = ".tmp-"
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
+    """``fill(tmp)`` writes the files; then ``tmp`` replaces ``target`` (an existing one is swapped out)."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}{_TMP_MARK}{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    fill(tmp)
+    _fsync_tree(tmp)
+    old = target.with_name(f".{target.name}.old{_TMP_MARK}{os.getpid()}")
+    if target.exists():
+        os.rename(target, old)
+    os.rename(tmp, target)
+    _fsync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
+    with open(tmp, "w") as handle:
+        handle.write(json.dumps(to_json_safe(data), indent=2, allow_nan=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def save_model_dir(target: Path, model: Any, vecnormalize: Any, meta: dict[str, Any] | None = None,
+                   extra: Callable[[Path], None] | None = None) -> Path:
+    """model.zip (+ vecnormalize.pkl, + meta.json, + whatever ``extra`` writes) into ``target``, atomically."""
+
+    def fill(folder: Path) -> None:
+        model.save(folder / MODEL_FILE)
+        if vecnormalize is not None:
+            vecnormalize.save(str(folder / NORMALIZER_FILE))
+        if extra is not None:
+            extra(folder)
+        if meta is not None:
+            (folder / META_FILE).write_text(json.dumps(to_json_safe(meta), indent=2) + "\n")
+
+    return write_dir_atomically(target, fill)
+
+
+def save_checkpoint(run_dir: Path, model: Any, vecnormalize: Any, state: dict[str, Any], replay: bool) -> Path:
+    """``checkpoints/step_<num_timesteps>/``: model, normaliser, replay buffer (off-policy), state.json last."""
+    folder = Path(run_dir) / CHECKPOINTS / f"step_{model.num_timesteps}"
+
+    def extra(tmp: Path) -> None:
+        if replay:
+            save_replay_buffer(model, tmp / REPLAY_FILE)
+        (tmp / STATE_FILE).write_text(json.dumps(to_json_safe(state), indent=2, allow_nan=False) + "\n")
+
+    save_model_dir(folder, model, vecnormalize, extra=extra)
+    if replay:  # older checkpoints no longer need their (large) buffers
+        for older in checkpoints(run_dir):
+            if older != folder:
+                (older / REPLAY_FILE).unlink(missing_ok=True)
+    return folder
+
+
+def checkpoints(run_dir: Path) -> list[Path]:
+    """Complete checkpoints (model.zip and state.json present), oldest first."""
+    root = Path(run_dir) / CHECKPOINTS
+    found = []
+    for path in root.iterdir() if root.is_dir() else ():
+        match = _STEP_DIR.match(path.name)
+        if match and path.is_dir() and (path / STATE_FILE).is_file() and (path / MODEL_FILE).is_file():
+            found.append((int(match.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    found = checkpoints(run_dir)
+    return found[-1] if found else None
+
+
+def clean_tmp(run_dir: Path) -> list[str]:
+    """Remove half-written folders a killed process left; put back a best/ or final/ caught mid-swap."""
+    removed = []
+    for parent in (Path(run_dir), Path(run_dir) / CHECKPOINTS):
+        for path in sorted(parent.glob(f".*{_TMP_MARK}*")) if parent.is_dir() else ():
+            name = path.name[1:].split(_TMP_MARK)[0]
+            if name.endswith(".old") and not (parent / name[: -len(".old")]).exists():
+                os.rename(path, parent / name[: -len(".old")])  # killed between the two renames
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def save_replay_buffer(model: Any, path: Path) -> None:
+    """Pickle ``model.replay_buffer`` with only its filled rows (SB3 would write every row)."""
+    buffer = model.replay_buffer
+    rows = buffer.buffer_size if buffer.full else buffer.pos
+    full = {name: value for name, value in vars(buffer).items()
+            if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == buffer.buffer_size}
+    try:
+        for name, value in full.items():
+            setattr(buffer, name, value[:rows])
+        buffer._robodojo_truncated = sorted(full)
+        with open(path, "wb") as handle:
+            pickle.dump(buffer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for name, value in full.items():
+            setattr(buffer, name, value)
+        buffer.__dict__.pop("_robodojo_truncated", None)
+
+
+def load_replay_buffer(model: Any, path: Path) -> None:
+    """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on ``model``."""
+    with open(path, "rb") as handle:
+        buffer = pickle.load(handle)
+    for name in buffer.__dict__.pop("_robodojo_truncated", []):
+        value = getattr(buffer, name)
+        padded = np.zeros((buffer.buffer_size, *value.shape[1:]), dtype=value.dtype)
+        padded[: len(value)] = value
+        setattr(buffer, name, padded)
+    buffer.device = model.device
+    model.replay_buffer = buffer

@@ -1,0 +1,316 @@
+"""Training configuration: per-scenario YAML defaults, overrides and strict validation.
+
+A config is a plain dict (what ``config.yaml`` in a run folder holds). It is
+built from ``training/configs/<scenario>.yaml``, then a ``--config`` file
+(partial YAML, merged key by key), then ``--set a.b.c=value`` overrides, then
+the CLI flags (--robot/--algo/--steps/--n-envs/--seed). :func:`validate`
+rejects unknown keys anywhere — top level, env constructor arguments,
+Stable-Baselines3 constructor and policy arguments — with the valid ones listed.
+
+Only PyYAML is imported at module level; SB3 (and torch) load when hyperparameter
+names are checked against the algorithm's constructor.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+#: Every top-level key a config has, in the order config.yaml is written.
+TOP_LEVEL_KEYS = (
+    "scenario", "robot", "env_kwargs", "algo", "total_steps", "n_envs", "seed",
+    "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
+    "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
+)
+#: algo name -> (module, class). TQC lives in sb3-contrib.
+ALGORITHMS = {"ppo": ("stable_baselines3", "PPO"), "sac": ("stable_baselines3", "SAC"), "tqc": ("sb3_contrib", "TQC")}
+OFF_POLICY = frozenset({"sac", "tqc"})
+#: Activation names a config may use for policy_kwargs.activation_fn (attributes of torch.nn).
+ACTIVATIONS = {"elu": "ELU", "relu": "ReLU", "tanh": "Tanh", "leaky_relu": "LeakyReLU", "gelu": "GELU", "silu": "SiLU"}
+#: Constructor arguments robodojo sets itself.
+RESERVED_ALGO_KWARGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboard_log", "_init_setup_model"}
+RESERVED_POLICY_KWARGS = {"self", "observation_space", "action_space", "lr_schedule"}
+#: (minimum, key) for integer settings.
+_INTEGERS = {
+    "total_steps": 1, "n_envs": 1, "seed": 0, "checkpoint_every": 1, "eval_every": 0, "eval_episodes": 1,
+    "eval_seed": 0, "final_eval_episodes": 1, "final_eval_seed": 0, "video_episodes": 0,
+}
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+class ConfigError(ValueError):
+    """The configuration asks for something that does not exist or cannot work."""
+
+
+def _yaml():
+    import yaml
+
+    return yaml
+
+
+def scenario_name(name: str) -> str:
+    """Short scenario name for a short name or a Gymnasium id (``robodojo/FallRecovery-v0``)."""
+    from robodojo.envs import SCENARIOS, resolve_env_id
+
+    try:
+        env_id = resolve_env_id(name)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return next(short for short, full in SCENARIOS.items() if full == env_id)
+
+
+def defaults_path(scenario: str) -> Path:
+    return CONFIG_DIR / f"{scenario_name(scenario)}.yaml"
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        data = _yaml().safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror or error}") from None
+    except _yaml().YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys, got {type(data).__name__}")
+    return _numbers(data)
+
+
+def load_defaults(scenario: str) -> dict[str, Any]:
+    path = defaults_path(scenario)
+    if not path.exists():
+        raise ConfigError(f"no training defaults for {scenario_name(scenario)!r} (expected {path})")
+    return load_yaml(path)
+
+
+def _numbers(value: Any) -> Any:
+    """Numeric text to numbers, recursively: PyYAML reads ``3e-4`` and ``1e6`` as strings."""
+    if isinstance(value, dict):
+        return {key: _numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers(item) for item in value]
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        text = value.strip().replace("_", "")
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+    return value
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``: mappings key by key, anything else replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_set(text: str) -> dict[str, Any]:
+    """``a.b.c=value`` -> ``{"a": {"b": {"c": value}}}``, the value read as a YAML scalar."""
+    key, sep, raw = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(part.strip() for part in parts):
+        raise ConfigError(f"--set expects KEY.SUB=VALUE (e.g. algo_kwargs.ppo.n_steps=512), got {text!r}")
+    try:
+        value = _numbers(_yaml().safe_load(raw)) if raw.strip() else None
+    except _yaml().YAMLError:
+        raise ConfigError(f"--set {text!r}: cannot read {raw!r} as a YAML value") from None
+    for part in reversed(parts):
+        value = {part.strip(): value}
+    return value
+
+
+def build_config(
+    scenario: str,
+    config_file: str | Path | None = None,
+    sets: list[str] | tuple[str, ...] = (),
+    **flags: Any,
+) -> dict[str, Any]:
+    """Defaults for ``scenario`` < ``config_file`` < ``--set`` < non-None ``flags``; validated."""
+    scenario = scenario_name(scenario)
+    layers = [load_yaml(config_file)] if config_file else []
+    layers += [parse_set(text) for text in sets]
+    layers.append({key: value for key, value in flags.items() if value is not None})
+    partial: dict[str, Any] = {}
+    for layer in layers:
+        _check_scalar_paths(partial, layer)
+        partial = merge(partial, layer)
+    if "scenario" in partial and scenario_name(str(partial["scenario"])) != scenario:
+        raise ConfigError(f"the config is for scenario {partial['scenario']!r} but {scenario!r} was asked for")
+    partial["scenario"] = scenario
+    return resolve(partial)
+
+
+def _check_scalar_paths(base: dict[str, Any], layer: dict[str, Any], prefix: str = "") -> None:
+    for key, value in layer.items():
+        if isinstance(value, dict) and key in base and base[key] is not None and not isinstance(base[key], dict):
+            raise ConfigError(f"{prefix}{key} is a single value, it has no sub-keys to set")
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _check_scalar_paths(base[key], value, f"{prefix}{key}.")
+
+
+def resolve(config: dict[str, Any]) -> dict[str, Any]:
+    """A partial config (it must name its ``scenario``) merged over that scenario's defaults, validated."""
+    if not isinstance(config, dict) or "scenario" not in config:
+        raise ConfigError("a config must name its scenario (e.g. scenario: fall_recovery)")
+    defaults = load_defaults(str(config["scenario"]))
+    _check_scalar_paths(defaults, config)
+    merged = merge(defaults, _numbers(config))
+    merged["scenario"] = scenario_name(str(merged["scenario"]))
+    return validate(merged)
+
+
+def validate(config: dict[str, Any]) -> dict[str, Any]:
+    """Check a complete config; return it with ``auto`` values filled in and keys in the standard order."""
+    config = copy.deepcopy(config)
+    unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
+    missing = [key for key in TOP_LEVEL_KEYS if key not in config]
+    if missing:
+        raise ConfigError(f"config is missing key(s) {', '.join(missing)}")
+    for key, minimum in _INTEGERS.items():
+        config[key] = _integer(key, config[key], minimum)
+    if config["algo"] not in ALGORITHMS:
+        raise ConfigError(f"unknown algo {config['algo']!r}; valid: {', '.join(ALGORITHMS)}")
+    if not isinstance(config["normalize_observations"], bool):
+        raise ConfigError(f"normalize_observations must be true or false, got {config['normalize_observations']!r}")
+    if config["normalize_rewards"] == "auto":
+        config["normalize_rewards"] = config["algo"] not in OFF_POLICY
+    if not isinstance(config["normalize_rewards"], bool):
+        raise ConfigError(f"normalize_rewards must be true, false or auto, got {config['normalize_rewards']!r}")
+    for key in ("env_kwargs", "policy_kwargs", "algo_kwargs"):
+        if config[key] is None:
+            config[key] = {}
+        if not isinstance(config[key], dict):
+            raise ConfigError(f"{key} must be a mapping, got {config[key]!r}")
+    _check_env(config)
+    unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
+    if unknown:
+        raise ConfigError(f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}")
+    for name in ALGORITHMS:
+        block = config["algo_kwargs"].setdefault(name, {})
+        if block is None:
+            block = config["algo_kwargs"][name] = {}
+        if not isinstance(block, dict):
+            raise ConfigError(f"algo_kwargs.{name} must be a mapping, got {block!r}")
+        if name == config["algo"] or _importable(ALGORITHMS[name][0]):
+            config["algo_kwargs"][name] = _check_algo_kwargs(name, block, config["policy_kwargs"])
+    return {key: config[key] for key in TOP_LEVEL_KEYS}
+
+
+def _integer(key: str, value: Any, minimum: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _check_env(config: dict[str, Any]) -> None:
+    from robodojo.training import catalog
+    from robodojo.training.evaluate import EvalConfigError, check_config
+
+    env_kwargs = config["env_kwargs"]
+    for key in ("robot", "render_mode"):
+        if key in env_kwargs:
+            raise ConfigError(f"env_kwargs.{key} cannot be set" + (": use the top-level robot key" if key == "robot" else ""))
+    try:
+        settable = sorted(set(catalog.env_parameters(resolve_id(config["scenario"]))) - {"robot", "render_mode"})
+        unknown = sorted(set(env_kwargs) - set(settable), key=str)
+        if unknown:
+            raise ConfigError(f"env_kwargs: unknown argument(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(settable)}")
+        check_config(config["scenario"], None, config["robot"], env_kwargs)
+    except EvalConfigError as error:
+        raise ConfigError(str(error)) from None
+
+
+def resolve_id(scenario: str) -> str:
+    from robodojo.envs import resolve_env_id
+
+    return resolve_env_id(scenario)
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def algo_class(name: str) -> type:
+    module, cls = ALGORITHMS[name]
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ImportError:
+        package = "sb3-contrib" if module == "sb3_contrib" else "stable-baselines3"
+        raise ConfigError(f"algo {name} needs {package}, which is not installed: pip install 'robodojo[train]'") from None
+
+
+def _parameters(function: Any, reserved: set[str]) -> dict[str, inspect.Parameter]:
+    return {n: p for n, p in inspect.signature(function).parameters.items() if n not in reserved}
+
+
+def _check_algo_kwargs(name: str, block: dict[str, Any], shared_policy_kwargs: dict[str, Any]) -> dict[str, Any]:
+    cls = algo_class(name)
+    accepted = _parameters(cls.__init__, RESERVED_ALGO_KWARGS)
+    block = dict(block)
+    reserved = sorted(set(block) & RESERVED_ALGO_KWARGS, key=str)
+    if reserved:
+        raise ConfigError(f"algo_kwargs.{name}: {', '.join(reserved)} are set by robodojo (use the top-level keys)")
+    unknown = sorted(set(block) - set(accepted), key=str)
+    if unknown:
+        raise ConfigError(
+            f"algo_kwargs.{name}: {cls.__name__} does not accept {', '.join(map(str, unknown))}; "
+            f"valid keys: {', '.join(accepted)}"
+        )
+    for key, value in block.items():  # 1e6 read as a float where SB3 wants an int (buffer_size)
+        if isinstance(accepted[key].default, int) and not isinstance(accepted[key].default, bool):
+            if isinstance(value, float) and value.is_integer():
+                block[key] = int(value)
+    policy_kwargs = block.get("policy_kwargs") or {}
+    if not isinstance(policy_kwargs, dict):
+        raise ConfigError(f"algo_kwargs.{name}.policy_kwargs must be a mapping, got {policy_kwargs!r}")
+    merged = {**shared_policy_kwargs, **policy_kwargs}
+    policy = cls.policy_aliases["MlpPolicy"]
+    valid = _parameters(policy.__init__, RESERVED_POLICY_KWARGS)
+    unknown = sorted(set(merged) - set(valid), key=str)
+    if unknown:
+        raise ConfigError(
+            f"policy_kwargs for {name}: {policy.__name__} does not accept {', '.join(map(str, unknown))}; "
+            f"valid keys: {', '.join(valid)}"
+        )
+    activation = merged.get("activation_fn")
+    if activation is not None and activation not in ACTIVATIONS:
+        raise ConfigError(f"policy_kwargs.activation_fn {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+    return block
+
+
+def model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """Constructor keyword arguments for the config's SB3 class (activation names made torch classes)."""
+    import torch
+
+    kwargs = copy.deepcopy(config["algo_kwargs"][config["algo"]])
+    policy_kwargs = {**copy.deepcopy(config["policy_kwargs"]), **(kwargs.pop("policy_kwargs", None) or {})}
+    if isinstance(policy_kwargs.get("activation_fn"), str):
+        policy_kwargs["activation_fn"] = getattr(torch.nn, ACTIVATIONS[policy_kwargs["activation_fn"]])
+    if policy_kwargs:
+        kwargs["policy_kwargs"] = policy_kwargs
+    return kwargs
+
+
+def dump(config: dict[str, Any], path: str | Path) -> None:
+    Path(path).write_text(_yaml().safe_dump(config, sort_keys=False, default_flow_style=None))

@@ -1,0 +1,270 @@
+"""Training with Stable-Baselines3: ``train(config, out)`` starts a run, ``resume(run_dir)`` continues one.
+
+A run folder (``<out>/<scenario>_<robot>_<algo>_<YYYYmmdd-HHMMSS>/``) holds
+config.yaml (resolved), manifest.json, tb/ (TensorBoard), checkpoints/step_<N>/,
+best/, final/, evaluations.json, card.json, card.md, learning_curve.png and
+eval.mp4. Both entry points end the same way: a final checkpoint, final/, the
+final evaluation (fixed seeds), the card, the learning curve and the video.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+from robodojo.training import checkpoints as ckpt
+from robodojo.training.config import OFF_POLICY, ConfigError, algo_class, dump, load_yaml, model_kwargs, resolve, validate
+
+CONFIG_FILE, MANIFEST_FILE = "config.yaml", "manifest.json"
+PACKAGES = ("robodojo", "stable-baselines3", "sb3-contrib", "torch", "gymnasium", "pybullet", "numpy", "tqdm", "pyyaml")
+
+
+def make_env(env_id: str, **kwargs: Any):
+    """One training env; also what each worker process runs first (one torch thread per process: 2 cores)."""
+    import gymnasium as gym
+    import torch
+
+    torch.set_num_threads(1)
+    return gym.make(env_id, **kwargs)
+
+
+def train(config: dict[str, Any], out: str | Path = "runs", *, command: list[str] | None = None,
+          quiet: bool = False, stream: TextIO | None = None, run_name: str | None = None) -> Path:
+    """Train from ``config`` (a partial config naming its ``scenario`` is merged over the defaults).
+
+    Returns the run folder. Raises :class:`ConfigError` for invalid configs.
+    """
+    config = resolve(config)
+    name = run_name or f"{config['scenario']}_{config['robot']}_{config['algo']}_{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir = Path(out) / name
+    for suffix in range(2, 1000):  # two runs started in the same second
+        if not run_dir.exists():
+            break
+        run_dir = Path(out) / f"{name}-{suffix}"
+    run_dir.mkdir(parents=True)
+    dump(config, run_dir / CONFIG_FILE)
+    ckpt.write_json_atomically(run_dir / MANIFEST_FILE, manifest(config, command))
+    print(f"run folder: {run_dir}  (continue after a crash with: robodojo train --resume {run_dir})",
+          file=stream if stream is not None else sys.stderr)
+    return _session(run_dir, config, None, quiet, stream)
+
+
+def resume(run_dir: str | Path, total_steps: int | None = None, *, command: list[str] | None = None,
+           quiet: bool = False, stream: TextIO | None = None) -> Path:
+    """Continue ``run_dir`` from its latest complete checkpoint (its config.yaml decides everything
+    but ``total_steps``, which may be raised), then finish it as a fresh run would."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG_FILE).is_file():
+        raise ConfigError(f"{run_dir} is not a run folder (no {CONFIG_FILE})")
+    config = validate(load_yaml(run_dir / CONFIG_FILE))
+    removed = ckpt.clean_tmp(run_dir)
+    checkpoint = ckpt.latest_checkpoint(run_dir)
+    step = json.loads((checkpoint / ckpt.STATE_FILE).read_text())["num_timesteps"] if checkpoint else 0
+    if total_steps is not None:
+        if total_steps < step:
+            raise ConfigError(f"--steps {total_steps} is below the {step} steps already trained")
+        config["total_steps"] = total_steps
+        dump(config, run_dir / CONFIG_FILE)
+    if step >= config["total_steps"] and (run_dir / "card.json").exists():
+        raise ConfigError(f"{run_dir} already finished at {step} steps; pass --steps N (> {step}) to train further")
+    info = json.loads((run_dir / MANIFEST_FILE).read_text()) if (run_dir / MANIFEST_FILE).exists() else {}
+    info.setdefault("resumes", []).append({
+        "time": _now(), "from_checkpoint": checkpoint.name if checkpoint else None, "from_step": step,
+        "total_steps": config["total_steps"], "worker_seeds": _worker_seeds(config, step),
+        "removed_incomplete": removed, "command": command if command is not None else sys.argv,
+    })
+    ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
+    where = f"checkpoint {checkpoint.name}" if checkpoint else "the start (no checkpoint yet)"
+    print(f"resuming {run_dir} from {where}", file=stream if stream is not None else sys.stderr)
+    return _session(run_dir, config, checkpoint, quiet, stream)
+
+
+def _worker_seeds(config: dict[str, Any], step: int) -> list[int]:
+    """Worker i gets seed + i; a resumed session shifts by the step so it does not replay the same starts."""
+    return [config["seed"] + step + i for i in range(config["n_envs"])]
+
+
+def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, quiet: bool, stream: TextIO | None) -> Path:
+    import torch
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecNormalize
+
+    from robodojo.envs import resolve_env_id
+    from robodojo.training.callbacks import EVALUATIONS, TrainingCallback, TrainingProgress
+
+    torch.set_num_threads(1)
+    state = json.loads((checkpoint / ckpt.STATE_FILE).read_text()) if checkpoint else {}
+    start = state.get("num_timesteps", 0)
+    env_kwargs = {"robot": config["robot"], **config["env_kwargs"]}
+    venv = make_vec_env(
+        functools.partial(make_env, resolve_env_id(config["scenario"])), n_envs=config["n_envs"],
+        seed=_worker_seeds(config, start)[0], env_kwargs=env_kwargs,
+        vec_env_cls=SubprocVecEnv if config["n_envs"] > 1 else DummyVecEnv,
+    )
+    env, vecnormalize = venv, None
+    progress = TrainingProgress(config["total_steps"], start, f"{config['algo']} {config['scenario']} {config['robot']}",
+                                enabled=not quiet, stream=stream)
+    try:
+        if config["normalize_observations"] or config["normalize_rewards"]:
+            if checkpoint:
+                vecnormalize = VecNormalize.load(str(checkpoint / "vecnormalize.pkl"), venv)
+                vecnormalize.training = True
+            else:
+                gamma = config["algo_kwargs"][config["algo"]].get("gamma", 0.99)
+                vecnormalize = VecNormalize(venv, norm_obs=config["normalize_observations"],
+                                            norm_reward=config["normalize_rewards"], gamma=gamma)
+            env = vecnormalize
+        cls = algo_class(config["algo"])
+        if checkpoint:
+            model = cls.load(checkpoint / "model.zip", env=env, device="cpu")
+            model.set_random_seed(config["seed"] + start)
+            if config["algo"] in OFF_POLICY:
+                ckpt.load_replay_buffer(model, checkpoint / ckpt.REPLAY_FILE)
+        else:
+            model = cls("MlpPolicy", env, seed=config["seed"], device="cpu", verbose=0, **model_kwargs(config))
+        model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))  # sessions append to the same tb/
+        history = state.get("evaluations", [])
+        ckpt.write_json_atomically(run_dir / EVALUATIONS, history)
+        callback = TrainingCallback(run_dir, config, vecnormalize, progress, history, _best(run_dir, state),
+                                    state.get("wall_time", 0.0))
+        remaining = config["total_steps"] - start
+        if remaining > 0:
+            model.learn(remaining, callback=callback, reset_num_timesteps=checkpoint is None, progress_bar=False)
+        else:
+            callback.init_callback(model)
+        if model.num_timesteps >= callback.next_eval:  # the last multiple of eval_every falls on the end
+            callback.evaluate()
+        if callback.last_checkpoint != model.num_timesteps and model.num_timesteps != start:
+            callback.checkpoint()  # a kill during the final evaluation then loses no training
+    finally:
+        progress.close()
+        _close(venv)
+    _finish(run_dir, config, model, vecnormalize, callback, quiet, stream)
+    return run_dir
+
+
+def _close(venv: Any) -> None:
+    """Close the workers; after Ctrl-C they may already be gone (SIGINT reaches the whole process group)."""
+    try:
+        venv.close()
+    except (EOFError, OSError):
+        for process in getattr(venv, "processes", []):
+            process.terminate()
+            process.join(timeout=5)
+
+
+def _best(run_dir: Path, state: dict[str, Any]) -> dict[str, Any] | None:
+    """The record behind best/ (it may come from after the checkpoint: it was still evaluated)."""
+    meta = run_dir / "best" / "meta.json"
+    if meta.is_file():
+        return json.loads(meta.read_text()).get("evaluation") or state.get("best")
+    return state.get("best")
+
+
+def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any, callback: Any,
+            quiet: bool, stream: TextIO | None) -> None:
+    from robodojo.training.callbacks import evaluate_model
+    from robodojo.training.card import CURVE_PNG, VIDEO, eval_record, plot_learning_curve, write_card
+    from robodojo.training.progress import ProgressBar
+    from robodojo.training.report import format_summary, write_json
+    from robodojo.training.video import MissingExtraError, require_video_extra
+
+    out = stream if stream is not None else sys.stderr
+    wall = callback.wall_time()
+    ckpt.save_model_dir(run_dir / "final", model, vecnormalize, meta=callback.meta())
+    video = VIDEO if config["video_episodes"] > 0 else None
+    if video:
+        try:
+            require_video_extra()
+        except MissingExtraError as error:
+            print(f"warning: no eval.mp4: {error}", file=out)
+            video = None
+    bar = ProgressBar(config["final_eval_episodes"], label="final evaluation", stream=stream, enabled=not quiet)
+    result = evaluate_model(model, vecnormalize, config, config["final_eval_episodes"], config["final_eval_seed"],
+                            video_path=str(run_dir / VIDEO) if video else None,
+                            video_episodes=config["video_episodes"], on_episode=lambda r: bar.update(r.success))
+    bar.close()
+    write_json(run_dir / "final" / "evaluation.json", result.to_dict())
+    final = eval_record(result, model.num_timesteps, wall)
+    info = json.loads((run_dir / MANIFEST_FILE).read_text())
+    training = {"steps": model.num_timesteps, "wall_time": wall, "steps_per_second": model.num_timesteps / max(wall, 1e-9),
+                "sessions": 1 + len(info.get("resumes", []))}
+    title = f"{config['algo'].upper()} {result.env_id} ({result.robot}), seed {config['seed']}"
+    plot_learning_curve(run_dir / CURVE_PNG, callback.history, final, title)
+    write_card(run_dir, config, result, training, callback.history, callback.best, video)
+    info["finished"] = _now()
+    ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
+    if not quiet:
+        print(format_summary(result), file=out)
+    print(f"run folder: {run_dir}  (card: {run_dir / 'card.md'})", file=out)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[str, Any]:
+    """What reproducing the run needs: versions, git commit, seeds, physics settings, command line."""
+    import gymnasium as gym
+
+    from robodojo.envs import resolve_env_id
+
+    env_id = resolve_env_id(config["scenario"])
+    env = gym.make(env_id, robot=config["robot"], **config["env_kwargs"])
+    try:
+        interface = env.unwrapped.interface()
+        solver_iterations = env.unwrapped.sim.solver_iterations
+    finally:
+        env.close()
+    n, m = config["eval_episodes"], config["final_eval_episodes"]
+    return {
+        "env_id": env_id,
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "git": _git(),
+        "seeds": {
+            "seed": config["seed"], "worker_seeds": _worker_seeds(config, 0),
+            "eval_seeds": [config["eval_seed"], config["eval_seed"] + n - 1],
+            "final_eval_seeds": [config["final_eval_seed"], config["final_eval_seed"] + m - 1],
+        },
+        "physics": {"control_dt": interface["control_dt"], "physics_dt": interface["physics_dt"],
+                    "substeps": interface["substeps"], "solver_iterations": solver_iterations},
+        "interface": interface,
+        "vec_env": "SubprocVecEnv" if config["n_envs"] > 1 else "DummyVecEnv",
+        "torch_threads_per_process": 1,
+        "command": command if command is not None else sys.argv,
+        "cwd": os.getcwd(),
+        "started": _now(),
+        "host": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine()},
+        "resumes": [],
+    }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git() -> dict[str, Any] | None:
+    """Commit of the robodojo checkout this code runs from (None for an installed wheel)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip()), "root": str(root)}
