@@ -1,0 +1,87 @@
+"""Residual policies: a learned correction on top of a scripted controller.
+
+A residual policy sees the env's observation followed by the base
+controller's action, and outputs a correction ``r`` in [-1, 1]; the robot gets
+``clip(base + scale · r, -1, 1)``. With ``r = 0`` it is exactly the scripted
+controller, so training starts from a policy that already succeeds and only
+has to learn to do better (faster, gentler). The same composition runs at
+deployment: :class:`ResidualPolicy` wraps any network policy (ONNX included)
+with the base controller, which needs nothing but numpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from robodojo.policies.base import Policy
+
+
+def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.ndarray:
+    """The action the robot receives: base + scale · residual, inside [-1, 1]."""
+    return np.clip(np.asarray(base_action, dtype=np.float64) + scale * np.asarray(residual, dtype=np.float64), -1.0, 1.0).astype(np.float32)
+
+
+class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Train a residual on ``env``: observation = [env observation, base action], action = correction.
+
+    Args:
+        env: the env (made by ``gymnasium.make``; its actions must live in [-1, 1]).
+        base: the name of the base controller for that env (see ``make_policy``);
+            it sees the env's own observation.
+        scale: how far the correction may move the action (in action units).
+    """
+
+    def __init__(self, env: gym.Env, base: str = "scripted", scale: float = 0.5) -> None:
+        from robodojo.policies import make_policy  # the registry imports this module
+
+        gym.utils.RecordConstructorArgs.__init__(self, base=base, scale=scale)
+        super().__init__(env)
+        space = env.action_space
+        if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)):
+            raise ValueError("a residual needs an env whose actions lie in [-1, 1]")
+        if not scale > 0:
+            raise ValueError(f"residual scale must be > 0, got {scale}")
+        if env.spec is None:
+            raise ValueError("ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)")
+        self.base_name = base
+        self.base = make_policy(base, env, env.spec.id)
+        self.scale = float(scale)
+        low = np.concatenate([env.observation_space.low, space.low]).astype(np.float32)
+        high = np.concatenate([env.observation_space.high, space.high]).astype(np.float32)
+        self.observation_space = gym.spaces.Box(low, high, dtype=np.float32)
+        self._base_action = np.zeros(space.shape, dtype=np.float32)
+
+    def _augment(self, observation: np.ndarray) -> np.ndarray:
+        self._base_action = np.asarray(self.base(observation), dtype=np.float32)
+        return np.concatenate([observation, self._base_action]).astype(np.float32)
+
+    def reset(self, **kwargs: Any):
+        observation, info = self.env.reset(**kwargs)
+        self.base.reset()
+        return self._augment(observation), info
+
+    def step(self, action: Any):
+        residual = self.unwrapped.check_action(action) if hasattr(self.unwrapped, "check_action") else action
+        observation, reward, terminated, truncated, info = self.env.step(compose(self._base_action, residual, self.scale))
+        return self._augment(observation), reward, terminated, truncated, info
+
+
+class ResidualPolicy:
+    """Deploy a residual: ``network`` (a policy over [observation, base action]) on top of ``base``."""
+
+    def __init__(self, network: Policy, base: Policy, scale: float) -> None:
+        self.network = network
+        self.base = base
+        self.scale = float(scale)
+
+    def reset(self) -> None:
+        self.base.reset()
+        self.network.reset()
+
+    def __call__(self, observation: np.ndarray) -> np.ndarray:
+        base_action = np.asarray(self.base(observation), dtype=np.float32)
+        residual = self.network(np.concatenate([np.asarray(observation, dtype=np.float32), base_action]))
+        return compose(base_action, residual, self.scale)
