@@ -7,6 +7,14 @@ path of an exported policy: a ``.onnx`` file, its ``.json`` spec or their
 folder. Exported policies run with onnxruntime only (the ``onnx`` extra) —
 no torch, and nothing is unpickled: SB3 ``.zip`` files are refused here,
 because loading one can execute arbitrary code.
+
+Scripted controllers are registered in ``CONTROLLER_BUILDERS`` as builders of
+(robot spec, control period): :func:`make_controller` builds one without any
+env (what a deployment, or the base of an exported residual policy, needs);
+``CONTROLLERS`` wraps the same builders as factories of an env. An exported
+*residual* policy loads as a :class:`~robodojo.policies.residual.ResidualPolicy`:
+its network composed with the base controller its spec names, so it maps the
+env's observation to the robot's action like any other policy.
 """
 
 from __future__ import annotations
@@ -19,16 +27,61 @@ import gymnasium as gym
 
 from robodojo.policies.base import Policy, RandomPolicy
 from robodojo.policies.getup import ScriptedGetUp
+from robodojo.robots import QuadrupedSpec, get_robot_spec
 
 
-def _getup(env: gym.Env) -> Policy:
-    unwrapped = env.unwrapped
-    return ScriptedGetUp(unwrapped.task.spec, unwrapped.control_dt)
+#: env id -> controller name -> builder(robot spec, control_dt). A scripted controller needs only
+#: what a deployment knows (the robot and the control period), never a simulated env.
+CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[QuadrupedSpec, float], Policy]]] = {
+    "robodojo/FallRecovery-v0": {"getup": ScriptedGetUp},
+}
 
 
-#: env id -> controller name -> factory(env). The first entry is the env's "scripted" default.
+def resolve_controller(name: str, env_id: str) -> str:
+    """The registered controller ``name`` stands for on ``env_id`` (``"scripted"`` = the env's first).
+
+    Raises ``ValueError`` listing the valid names.
+    """
+    builders = CONTROLLER_BUILDERS.get(env_id, {})
+    if not builders:
+        raise ValueError(f"{env_id} has no scripted controller yet")
+    if name == "scripted":
+        return next(iter(builders))
+    if name not in builders:
+        raise ValueError(f"unknown controller {name!r} for {env_id}; valid names: {', '.join(base_controller_names(env_id))}")
+    return name
+
+
+def base_controller_names(env_id: str) -> list[str]:
+    """Controllers that can serve as a residual's base on ``env_id``: ``scripted`` and the registered ones."""
+    builders = CONTROLLER_BUILDERS.get(env_id, {})
+    return ["scripted", *builders] if builders else []
+
+
+def make_controller(name: str, env_id: str, robot: str | QuadrupedSpec, control_dt: float) -> Policy:
+    """Build scripted controller ``name`` for ``env_id`` from the robot (name or spec) and control period.
+
+    No env is created: this is how a deployment (or an exported residual policy)
+    builds its base controller. Raises ``ValueError`` for unknown names.
+    """
+    builder = CONTROLLER_BUILDERS[env_id][resolve_controller(name, env_id)]
+    spec = get_robot_spec(robot) if isinstance(robot, str) else robot
+    return builder(spec, float(control_dt))
+
+
+def _from_env(env_id: str, name: str) -> Callable[[gym.Env], Policy]:
+    def factory(env: gym.Env) -> Policy:
+        unwrapped = env.unwrapped
+        return make_controller(name, env_id, unwrapped.task.spec, unwrapped.control_dt)
+
+    factory.__name__ = factory.__qualname__ = f"make_{name}"
+    return factory
+
+
+#: env id -> controller name -> factory(env) (built from CONTROLLER_BUILDERS with the env's robot and
+#: control period). The first entry is the env's "scripted" default.
 CONTROLLERS: dict[str, dict[str, Callable[[gym.Env], Policy]]] = {
-    "robodojo/FallRecovery-v0": {"getup": _getup},
+    env_id: {name: _from_env(env_id, name) for name in builders} for env_id, builders in CONTROLLER_BUILDERS.items()
 }
 
 
@@ -121,14 +174,18 @@ def make_policy(name: str, env: gym.Env, env_id: str, seed: int | None = None) -
 
 __all__ = [
     "CONTROLLERS",
+    "CONTROLLER_BUILDERS",
     "Policy",
     "RandomPolicy",
     "ScriptedGetUp",
+    "base_controller_names",
     "controller_names",
     "load_policy",
     "looks_like_path",
+    "make_controller",
     "make_policy",
     "policy_names",
     "policy_path",
     "pretrained_names",
+    "resolve_controller",
 ]

@@ -14,6 +14,20 @@ graph, neither of which can execute code when loaded:
 Normalisation is baked into the graph, so the ONNX maps a raw observation
 (float32, shape ``(batch, observation.size)``) to an action in the env's
 action space (shape ``(batch, action.size)``).
+
+**Residual policies.** A spec with a ``"residual": {"base": NAME, "scale": S}``
+block holds a network trained on top of a scripted controller
+(:mod:`robodojo.policies.residual`). ``observation.size`` is then the
+*network's* input size: the env's observation is the first N fields of
+``observation.layout`` and the last field, ``base_action`` (``action.size``
+values), is the base controller's action, computed by the runtime. The graph's
+output (``onnx.output``, named ``correction``) is the correction ``r`` in
+[-1, 1], and the robot gets ``clip(base_action + S · r, -1, 1)``.
+``OnnxPolicy.load`` builds the base controller from the spec's robot and
+``control_dt`` (:func:`robodojo.policies.make_controller`, no env, no torch)
+and returns an :class:`~robodojo.policies.residual.ExportedResidualPolicy`,
+which maps the env's observation to that final action; its ``network`` is
+the bare :class:`OnnxPolicy`.
 """
 
 from __future__ import annotations
@@ -116,9 +130,50 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
         fail("onnx.sha256 must be the file's SHA-256 (64 hex digits)")
     if not (isinstance(spec["control_dt"], (int, float)) and spec["control_dt"] > 0):
         fail("control_dt must be a positive number of seconds")
+    if spec.get("residual") is not None:
+        problem = _residual_problem(spec)
+        if problem:
+            fail(problem)
     verification = spec.get("verification") or {}
     if verification.get("passed") is False:
         fail(f"this export failed verification (max abs diff {verification.get('max_abs_diff')}); do not deploy it")
+
+
+def _residual_problem(spec: dict[str, Any]) -> str | None:
+    """Why the ``residual`` block of ``spec`` cannot be run, or None."""
+    residual, obs, act = spec["residual"], spec["observation"], spec["action"]
+    if not isinstance(residual, dict) or not isinstance(residual.get("base"), str):
+        return 'residual must be {"base": controller name, "scale": number > 0}'
+    scale = residual.get("scale")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
+        return f"residual.scale must be a number > 0, got {scale!r}"
+    if not (act["low"] == [-1.0] * act["size"] and act["high"] == [1.0] * act["size"]):
+        return "a residual policy needs actions in [-1, 1]"
+    layout = obs.get("layout") or []
+    last = layout[-1] if layout else {}
+    if obs["size"] <= act["size"] or (layout and (last.get("name"), last.get("size")) != ("base_action", act["size"])):
+        return f"a residual's observation must end with base_action ({act['size']} values) after the env's observation"
+    if obs.get("env_size", obs["size"] - act["size"]) != obs["size"] - act["size"]:
+        return f"observation.env_size {obs['env_size']} != observation.size {obs['size']} - action.size {act['size']}"
+    from robodojo.policies import resolve_controller  # torch-free; imports gymnasium and the robot registry
+
+    try:
+        resolve_controller(residual["base"], spec["env_id"])
+    except ValueError as error:
+        return f"residual.base: {error}"
+    return None
+
+
+def env_observation_size(spec: dict[str, Any]) -> int:
+    """Size of the *env's* observation: ``observation.size``, minus the base action for a residual."""
+    size = int(spec["observation"]["size"])
+    return size - int(spec["action"]["size"]) if spec.get("residual") else size
+
+
+def env_layout(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The env's observation fields: the layout, without a residual's trailing ``base_action``."""
+    layout = list(spec["observation"].get("layout") or [])
+    return layout[:-1] if spec.get("residual") and layout else layout
 
 
 def _positive_int(value: Any) -> bool:
@@ -146,6 +201,8 @@ class OnnxPolicy:
     ONNX beside it, checks them (and, given an env, that the policy was built
     for that env id, robot, observation layout, joint order, action scaling and
     control rate). Calling it maps one raw observation to one float32 action.
+    For a residual spec ``load`` returns the network composed with its base
+    controller (see the module docstring); the OnnxPolicy is its ``network``.
     """
 
     def __init__(self, session: Any, spec: dict[str, Any], directory: Path) -> None:
@@ -158,8 +215,12 @@ class OnnxPolicy:
         self.output_name = spec["onnx"].get("output", "action")
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], env: Any = None, env_id: str | None = None) -> OnnxPolicy:
-        """Load ``path`` (directory, ``.onnx`` or ``.json``); check against ``env`` if given."""
+    def load(cls, path: str | os.PathLike[str], env: Any = None, env_id: str | None = None) -> Any:
+        """Load ``path`` (directory, ``.onnx`` or ``.json``); check against ``env`` if given.
+
+        Returns an :class:`OnnxPolicy`, or for a residual spec an
+        ``ExportedResidualPolicy`` (env observation → final action) wrapping one.
+        """
         spec_path, directory = resolve(path)
         spec = read_spec(spec_path)
         onnx_path = directory / spec["onnx"]["file"]
@@ -179,7 +240,7 @@ class OnnxPolicy:
         session = _session(data, str(onnx_path))
         policy = cls(session, spec, directory)
         policy._check_graph(str(onnx_path))
-        return policy
+        return _with_base(policy, str(spec_path)) if spec.get("residual") else policy
 
     def _check_graph(self, where: str) -> None:
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
@@ -222,6 +283,21 @@ class OnnxPolicy:
         return f"OnnxPolicy({str(self.directory)!r}, env_id={self.env_id!r}, robot={self.robot!r})"
 
 
+def _with_base(network: OnnxPolicy, where: str) -> Any:
+    """A residual network composed with the base controller its spec names (built without an env)."""
+    from robodojo.policies import make_controller
+    from robodojo.policies.residual import ExportedResidualPolicy
+
+    spec = network.spec
+    if not spec.get("robot"):
+        raise PolicySpecError(f"{where}: a residual policy must name its robot (the base controller is built for it)")
+    try:
+        base = make_controller(spec["residual"]["base"], spec["env_id"], spec["robot"], spec["control_dt"])
+    except ValueError as error:
+        raise PolicySpecError(f"{where}: cannot build the residual's base controller: {error}") from None
+    return ExportedResidualPolicy(network, base, spec["residual"]["scale"])
+
+
 def _session(data: bytes, where: str) -> Any:
     ort = _require_onnxruntime()
     options = ort.SessionOptions()
@@ -241,6 +317,8 @@ def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, 
     Checks the env id, the robot, the spaces, and — where the env describes
     itself with ``interface()`` — the observation layout, joint order, action
     scaling and control rate, so a policy never drives joints it was not trained on.
+    For a residual the env's observation is the layout without its final
+    ``base_action`` field (which the runtime computes).
     """
     unwrapped = getattr(env, "unwrapped", env)
     if env_id is None and getattr(env, "spec", None) is not None:
@@ -252,8 +330,9 @@ def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, 
     if spec.get("robot") != robot and (robot is not None or spec.get("robot") is not None):
         problems.append(f"it was trained on robot {spec.get('robot')!r}, this env runs {robot!r} (pass --robot {spec.get('robot')})")
     obs_shape = getattr(getattr(env, "observation_space", None), "shape", None)
-    if obs_shape is not None and tuple(obs_shape) != (spec["observation"]["size"],):
-        problems.append(f"observation shape {tuple(obs_shape)} != ({spec['observation']['size']},)")
+    if obs_shape is not None and tuple(obs_shape) != (env_observation_size(spec),):
+        problems.append(f"observation shape {tuple(obs_shape)} != ({env_observation_size(spec)},)"
+                        + (" (the residual network's input minus the base action)" if spec.get("residual") else ""))
     space = getattr(env, "action_space", None)
     if space is not None:
         if tuple(space.shape) != (spec["action"]["size"],):
@@ -268,7 +347,7 @@ def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, 
 
 def _interface_differences(spec: dict[str, Any], interface: dict[str, Any]) -> list[str]:
     problems = []
-    want = [(f.get("name"), f.get("size")) for f in spec["observation"].get("layout") or []]
+    want = [(f.get("name"), f.get("size")) for f in env_layout(spec)]
     have = [(f.get("name"), f.get("size")) for f in interface.get("observation", [])]
     if want and want != have:
         problems.append(f"observation layout {want} != the env's {have}")
@@ -300,6 +379,8 @@ __all__ = [
     "PolicySpecError",
     "check_compatible",
     "check_spec",
+    "env_layout",
+    "env_observation_size",
     "read_spec",
     "resolve",
 ]

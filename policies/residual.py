@@ -7,6 +7,15 @@ controller, so training starts from a policy that already succeeds and only
 has to learn to do better (faster, gentler). The same composition runs at
 deployment: :class:`ResidualPolicy` wraps any network policy (ONNX included)
 with the base controller, which needs nothing but numpy.
+
+The base is one of the env's scripted controllers (``scripted`` = the env's
+default, or a name in ``CONTROLLER_BUILDERS``), built from the robot and the
+control period alone (:func:`~robodojo.policies.make_controller`). ``robodojo
+train --set residual.base=scripted --set residual.scale=0.5`` trains on
+:class:`ResidualEnv`; ``robodojo export`` writes the network alone (input =
+[observation, base action], output = the correction) with a ``residual``
+block in ``policy.json``, and ``OnnxPolicy.load`` returns the composed
+:class:`ResidualPolicy`.
 """
 
 from __future__ import annotations
@@ -27,15 +36,21 @@ def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.n
 class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Train a residual on ``env``: observation = [env observation, base action], action = correction.
 
+    The observation is the env's (N values) followed by the base controller's
+    action for it (M values, the action size), so the network sees what the
+    controller is about to do; its action ``r`` in [-1, 1] is the correction,
+    and the env receives ``clip(base + scale · r, -1, 1)``. Rewards,
+    termination and info are the env's.
+
     Args:
         env: the env (made by ``gymnasium.make``; its actions must live in [-1, 1]).
-        base: the name of the base controller for that env (see ``make_policy``);
-            it sees the env's own observation.
-        scale: how far the correction may move the action (in action units).
+        base: a scripted controller for that env (``scripted`` or a registered
+            controller name); it sees the env's own observation.
+        scale: how far the correction may move the action (in action units), > 0.
     """
 
     def __init__(self, env: gym.Env, base: str = "scripted", scale: float = 0.5) -> None:
-        from robodojo.policies import make_policy  # the registry imports this module
+        from robodojo.policies import CONTROLLERS, resolve_controller  # the registry imports this module
 
         gym.utils.RecordConstructorArgs.__init__(self, base=base, scale=scale)
         super().__init__(env)
@@ -47,7 +62,7 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if env.spec is None:
             raise ValueError("ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)")
         self.base_name = base
-        self.base = make_policy(base, env, env.spec.id)
+        self.base = CONTROLLERS[env.spec.id][resolve_controller(base, env.spec.id)](env)
         self.scale = float(scale)
         low = np.concatenate([env.observation_space.low, space.low]).astype(np.float32)
         high = np.concatenate([env.observation_space.high, space.high]).astype(np.float32)
@@ -70,7 +85,13 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
 
 class ResidualPolicy:
-    """Deploy a residual: ``network`` (a policy over [observation, base action]) on top of ``base``."""
+    """Deploy a residual: ``network`` (a policy over [observation, base action]) on top of ``base``.
+
+    Maps the env's own observation to the robot's action: the base acts on the
+    observation, the network sees [observation, base action] and returns the
+    correction ``r``, and the result is ``clip(base + scale · r, -1, 1)``.
+    ``reset()`` resets both (the base controller has state).
+    """
 
     def __init__(self, network: Policy, base: Policy, scale: float) -> None:
         self.network = network
@@ -85,3 +106,34 @@ class ResidualPolicy:
         base_action = np.asarray(self.base(observation), dtype=np.float32)
         residual = self.network(np.concatenate([np.asarray(observation, dtype=np.float32), base_action]))
         return compose(base_action, residual, self.scale)
+
+
+class ExportedResidualPolicy(ResidualPolicy):
+    """What ``OnnxPolicy.load`` returns for a residual export: the ONNX network composed with its base.
+
+    ``network`` is the :class:`~robodojo.policies.onnx_policy.OnnxPolicy` (its
+    ``predict`` maps [observation, base action] batches to corrections);
+    ``spec`` is its ``policy.json``, whose ``residual`` block named the base and scale.
+    """
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.network.spec
+
+    @property
+    def env_id(self) -> str:
+        return self.network.env_id
+
+    @property
+    def robot(self) -> str | None:
+        return self.network.robot
+
+    def __call__(self, observation: np.ndarray) -> np.ndarray:
+        size = self.network.observation_size - self.network.action_size
+        if np.size(observation) != size:
+            raise ValueError(f"observation has {np.size(observation)} values; this residual policy takes the env's {size} "
+                             "(it appends the base controller's action itself)")
+        return super().__call__(observation)
+
+    def __repr__(self) -> str:
+        return f"ExportedResidualPolicy({self.network!r}, base={type(self.base).__name__}, scale={self.scale:g})"

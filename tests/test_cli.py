@@ -202,5 +202,5 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     report = (tmp_path / "report.md").read_text()
     assert "| a1 | scripted (getup) |" in report and "| a1 | random |" in report
     data = strict_json(tmp_path / "report.json")
-    assert len(data["jobs"]) == len(demo.expand_plan(demo.PLAN))
+    assert len(data["jobs"]) == len(demo.expand_plan(demo.full_plan()))
     assert (tmp_path / "fall_recovery_a1_scripted.mp4").stat().st_size > 0

@@ -2,10 +2,13 @@
 
 Tiny PPO and SAC runs (a few hundred steps on 1-s episodes, VecNormalize on)
 are saved in the `robodojo train` run-folder layout with SB3 directly, then
-exported. The ONNX must reproduce the SB3 policy (normalisation included) on
-1,000 observations recorded from env rollouts; `robodojo eval --policy` must
-run it in a process where torch cannot be imported and nothing is unpickled;
-tampered files, other robots and failed exports are refused.
+exported; so is a real `robodojo train` residual run (a network on top of the
+scripted get-up). The ONNX must reproduce the SB3 policy (normalisation
+included) on 1,000 observations recorded from env rollouts (from ResidualEnv
+for the residual, whose loaded policy must also compose like the SB3 one);
+`robodojo eval --policy` must run it in a process where torch cannot be
+imported and nothing is unpickled; tampered files, other robots, unknown
+residual bases and failed exports are refused.
 """
 
 from __future__ import annotations
@@ -84,10 +87,23 @@ def make_run(root: Path, algo: str, steps: int) -> Path:
     return run
 
 
+RESIDUAL = {"base": "scripted", "scale": 0.5}
+
+
+def make_residual_run(root: Path) -> Path:
+    """A real `robodojo train` residual run: PPO on ResidualEnv (observation + the get-up's action in, correction out)."""
+    from robodojo.training.train import train
+
+    config = {"scenario": "fall_recovery", "env_kwargs": ENV_KWARGS, "n_envs": 1, "total_steps": 256, "eval_every": 0,
+              "final_eval_episodes": 1, "video_episodes": 0, "residual": RESIDUAL,
+              "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}}}
+    return train(config, root, quiet=True, stream=io.StringIO(), run_name="residual-run")
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
-    return {"ppo": make_run(root, "ppo", 512), "sac": make_run(root, "sac", 400)}
+    return {"ppo": make_run(root, "ppo", 512), "sac": make_run(root, "sac", 400), "residual": make_residual_run(root)}
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +218,9 @@ def run_without_torch(args: list[str], *blocked: str) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=120)
 
 
-def test_eval_runs_the_onnx_without_torch_and_without_unpickling(exported, tmp_path) -> None:
-    directory = exported["ppo"].directory
+@pytest.mark.parametrize("name", ["ppo", "residual"])
+def test_eval_runs_the_onnx_without_torch_and_without_unpickling(name, exported, tmp_path) -> None:
+    directory = exported[name].directory
     for target, out in ((directory / "policy.onnx", tmp_path / "a.json"), (directory, tmp_path / "b.json")):
         run = run_without_torch(["eval", "--policy", str(target), "--episodes", "2", "--env-arg", "episode_seconds=0.5",
                                  "--json", str(out), "--quiet"])
@@ -213,8 +230,8 @@ def test_eval_runs_the_onnx_without_torch_and_without_unpickling(exported, tmp_p
         # env and robot came from the spec; the JSON pins the exact file that ran
         assert data["env_id"] == ENV_ID and data["robot"] == "a1" and data["seeds"] == [0, 1]
         assert all(episode["length"] == 25 for episode in data["episodes"])
-        assert data["policy_source"]["sha256"] == exported["ppo"].spec["onnx"]["sha256"]
-        assert data["policy_source"]["algo"] == "ppo"
+        assert data["policy_source"]["sha256"] == exported[name].spec["onnx"]["sha256"]
+        assert data["policy_source"]["algo"] == "ppo"  # the residual's base controller too was built torch-free
 
 
 def test_eval_refuses_a_policy_for_another_robot(exported) -> None:
@@ -243,6 +260,99 @@ def test_loading_code_imports_neither_torch_nor_pickle() -> None:
                 imported.add(node.module.split(".")[0])
         forbidden = {"torch", "pickle", "_pickle", "dill", "cloudpickle", "joblib", "stable_baselines3", "sb3_contrib"}
         assert not imported & forbidden, f"{path.name} imports {imported & forbidden}"
+
+
+# -- residual policies ---------------------------------------------------------------------------
+
+
+def test_residual_export_is_the_network_with_a_residual_block(exported, make_env) -> None:
+    result = exported["residual"]
+    spec = read_spec(result.directory)
+    interface = make_env(ENV_ID, robot="a1").unwrapped.interface()
+    assert spec["residual"]["base"] == "getup" and spec["residual"]["scale"] == 0.5  # "scripted" resolved
+    observation = spec["observation"]
+    assert observation["size"] == 54 and observation["env_size"] == 42 and "network's input" in observation["note"]
+    assert observation["layout"][:-1] == interface["observation"]
+    assert observation["layout"][-1] == {"name": "base_action", "size": 12, "unit": "1",
+                                         "source": "the base controller's action (computed by the runtime)"}
+    assert len(observation["normalization"]["mean"]) == 54 and spec["onnx"]["output"] == "correction"
+    assert spec["action"]["joints"] == interface["action"]["joints"]  # what the robot receives, after composing
+    verification = spec["verification"]
+    print(f"residual: max abs diff ONNX vs SB3 on {verification['observations']} ResidualEnv observations = "
+          f"{verification['max_abs_diff']:.3g}")
+    assert verification["passed"] and verification["observations"] == 1000 and verification["max_abs_diff"] <= TOLERANCE
+    assert "ResidualEnv" in verification["source"]
+    assert "base_action" in (result.directory / "card.md").read_text()
+
+    import onnx
+
+    model = onnx.load(str(result.directory / "policy.onnx"))
+    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim][1:] == [54]
+    assert [o.name for o in model.graph.output] == ["correction"]
+
+
+def test_residual_onnx_composes_like_the_sb3_residual(runs, exported, make_env) -> None:
+    """Loaded from the export (torch-free), the policy maps the plain observation to the robot's action exactly
+    as ResidualPolicy(SB3Policy(model, vecnormalize), base, scale) does, on a seeded rollout."""
+    from robodojo.policies import load_policy
+    from robodojo.policies.residual import ExportedResidualPolicy, ResidualPolicy
+
+    env = make_env(ENV_ID, robot="a1", **ENV_KWARGS)
+    model, vecnormalize = export.load_model(export.load_run(runs["residual"]))
+    network, corrections = SB3Policy(model, vecnormalize), []
+
+    def spy(observation: np.ndarray) -> np.ndarray:  # the reference's network, recording its corrections
+        corrections.append(network(observation))
+        return corrections[-1]
+
+    spy.reset = network.reset  # type: ignore[attr-defined]
+    reference = ResidualPolicy(spy, make_policy("scripted", env, ENV_ID), 0.5)
+    directory = exported["residual"].directory
+    candidates = [make_policy(str(directory), env, ENV_ID), load_policy(directory, env=env), OnnxPolicy.load(directory)]
+    assert all(isinstance(p, ExportedResidualPolicy) and isinstance(p.network, OnnxPolicy) for p in candidates)
+    assert candidates[0].spec["residual"]["base"] == "getup"
+    with pytest.raises(ValueError, match="takes the env's 42"):
+        candidates[0](np.zeros(54, dtype=np.float32))  # it appends the base action itself
+    diff = 0.0
+    for seed in range(4):  # 4 episodes of 50 steps; the reference drives
+        observation, _ = env.reset(seed=seed)
+        for policy in (reference, *candidates):
+            policy.reset()
+        done = False
+        while not done:
+            expected = reference(observation)
+            for policy in candidates:  # each has its own base controller, stepping in lockstep
+                diff = max(diff, float(np.abs(policy(observation) - expected).max()))
+            observation, _, terminated, truncated, _ = env.step(expected)
+            done = terminated or truncated
+    print(f"residual: composed ONNX vs composed SB3 over 4 seeded episodes, max abs diff = {diff:.3g}")
+    assert diff <= TOLERANCE
+    assert len(corrections) == 200 and np.abs(corrections).max() > 1e-3  # the network's correction is really applied
+
+
+def test_residual_spec_naming_an_unknown_base_is_refused(exported, tmp_path) -> None:
+    from robodojo.training.cli import main
+
+    folder = tmp_path / "residual"
+    shutil.copytree(exported["residual"].directory, folder)
+    spec = json.loads((folder / "policy.json").read_text())
+    spec["residual"]["base"] = "backflip"
+    (folder / "policy.json").write_text(json.dumps(spec))
+    with pytest.raises(PolicySpecError, match="residual.base: unknown controller 'backflip'.*valid names: scripted, getup"):
+        OnnxPolicy.load(folder)
+    assert main(["eval", "--policy", str(folder), "--episodes", "1", "--quiet"]) == 2
+    spec["residual"] = {"base": "getup", "scale": 0.0}
+    (folder / "policy.json").write_text(json.dumps(spec))
+    with pytest.raises(PolicySpecError, match="residual.scale"):
+        read_spec(folder)
+
+
+def test_residual_policy_checked_against_the_env(exported, make_env) -> None:
+    folder = exported["residual"].directory
+    with pytest.raises(PolicySpecError, match="robot 'a1'"):
+        make_policy(str(folder), make_env(ENV_ID, robot="aliengo"), ENV_ID)
+    plain = exported["ppo"].spec
+    assert plain.get("residual") is None and plain["onnx"]["output"] == "action"  # plain exports unchanged
 
 
 # -- refusals ------------------------------------------------------------------------------------

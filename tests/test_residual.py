@@ -78,3 +78,24 @@ def test_residual_env_rejects_bad_scale_and_nan(make_env) -> None:
     wrapped.reset(seed=0)
     with pytest.raises(ValueError, match="NaN"):
         wrapped.step(np.full(12, np.nan))
+
+
+def test_make_controller_builds_the_base_without_an_env(make_env) -> None:
+    """A deployment builds the base from the robot name and control period alone; it acts like the env's own."""
+    from robodojo.policies import CONTROLLERS, base_controller_names, make_controller
+
+    env = make_env(ENV_ID, robot="aliengo")
+    from_env = CONTROLLERS[ENV_ID]["getup"](env)
+    standalone = make_controller("scripted", ENV_ID, "aliengo", env.unwrapped.control_dt)
+    assert type(standalone) is type(from_env) and base_controller_names(ENV_ID) == ["scripted", "getup"]
+    observation, _ = env.reset(seed=5)
+    for _ in range(120):
+        action = from_env(observation)
+        np.testing.assert_array_equal(standalone(observation), action)
+        observation, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            break
+    with pytest.raises(ValueError, match="valid names: scripted, getup"):
+        make_controller("backflip", ENV_ID, "a1", 0.02)
+    with pytest.raises(ValueError, match="valid names: scripted, getup"):
+        ResidualEnv(make_env(ENV_ID), "random", scale=0.5)  # a base must be a scripted controller

@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 from stable_baselines3.common.callbacks import BaseCallback
 
+from robodojo.policies import CONTROLLERS, resolve_controller
+from robodojo.policies.residual import ResidualPolicy
 from robodojo.training import checkpoints as ckpt
 from robodojo.training.card import eval_record, score
 from robodojo.training.config import OFF_POLICY
@@ -30,13 +32,30 @@ EVALUATIONS = "evaluations.json"
 def evaluate_model(model: Any, vecnormalize: Any, config: dict[str, Any], episodes: int, seed: int,
                    video_path: str | None = None, video_episodes: int = 0,
                    on_episode: Any = None) -> EvalResult:
-    """Deterministic episodes (seeds seed..seed+episodes-1) with frozen copies of the normalisation statistics."""
-    policy = SB3Policy(model, vecnormalize)
+    """Deterministic episodes (seeds seed..seed+episodes-1) with frozen copies of the normalisation statistics.
+
+    For a residual config the policy evaluated on the plain env is the model
+    composed with its base controller (``ResidualPolicy``): what the robot does.
+    """
+    network = SB3Policy(model, vecnormalize)
+    label = f"{config['algo']} {model.num_timesteps:,} steps"
+    residual = config.get("residual")
+    if residual:
+        label += f" + {residual['base']} (residual, scale {residual['scale']:g})"
     return evaluate(
-        config["scenario"], f"{config['algo']} {model.num_timesteps:,} steps", episodes, seed, robot=config["robot"],
+        config["scenario"], label, episodes, seed, robot=config["robot"],
         env_kwargs=config["env_kwargs"], video_path=video_path, video_episodes=video_episodes,
-        on_episode=on_episode, policy_factory=lambda env, episode_seed: policy,
+        on_episode=on_episode, policy_factory=lambda env, episode_seed: deployed_policy(network, residual, env),
     )
+
+
+def deployed_policy(network: SB3Policy, residual: dict[str, Any] | None, env: Any) -> Any:
+    """What drives the robot: the network itself, or a residual network composed with its base controller."""
+    if not residual:
+        return network
+    env_id = env.spec.id
+    base = CONTROLLERS[env_id][resolve_controller(residual["base"], env_id)](env)
+    return ResidualPolicy(network, base, residual["scale"])
 
 
 def next_multiple(step: int, every: int) -> float:
@@ -175,7 +194,8 @@ class TrainingCallback(BaseCallback):
 
     def meta(self, evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"algo": self.config["algo"], "scenario": self.config["scenario"], "robot": self.config["robot"],
-                "env_kwargs": self.config["env_kwargs"], "num_timesteps": self.model.num_timesteps,
+                "env_kwargs": self.config["env_kwargs"], "residual": self.config.get("residual"),
+                "num_timesteps": self.model.num_timesteps,
                 "normalize_observations": self.config["normalize_observations"], "evaluation": evaluation}
 
     def state(self) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 ``card.json`` holds the final evaluation (success rate with its Wilson 95 %
 interval, return, scenario metric means), training steps and wall time, the
-algorithm, robot, seed and the resolved config; ``card.md`` is the short
-human version, linking ``learning_curve.png`` (success rate and return of the
-periodic evaluations against training steps) and ``eval.mp4``.
+algorithm, robot, seed, the residual setting (base controller and scale, or
+null: a residual run is evaluated composed with its base) and the resolved
+config; ``card.md`` is the short human version, linking ``learning_curve.png``
+(success rate and return of the periodic evaluations against training steps)
+and ``eval.mp4``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def write_card(run_dir: Path, config: dict[str, Any], result: EvalResult, traini
         "algo": config["algo"],
         "seed": config["seed"],
         "model": "final/model.zip",
+        "residual": residual_record(config, result.env_id),
         "final_evaluation": {
             "episodes": summary["episodes"],
             "seeds": [result.seeds[0], result.seeds[-1]],
@@ -82,6 +85,18 @@ def write_card(run_dir: Path, config: dict[str, Any], result: EvalResult, traini
     return card
 
 
+def residual_record(config: dict[str, Any], env_id: str) -> dict[str, Any] | None:
+    """For a residual run: base (as configured), the controller it stands for, scale and a one-line description."""
+    from robodojo.policies import resolve_controller
+    from robodojo.training.config import describe_residual
+
+    residual = config.get("residual")
+    if not residual:
+        return None
+    return {**residual, "controller": resolve_controller(residual["base"], env_id),
+            "description": describe_residual(residual, env_id), "evaluated": "the composed policy (ResidualPolicy)"}
+
+
 def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     final, training = card["final_evaluation"], card["training"]
     minutes = training["wall_time"] / 60.0
@@ -93,10 +108,16 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     for name, metric in summary["metrics"].items():
         over = "" if metric["over"] == "all episodes" else f" (over {metric['over']}, n={metric['n']})"
         rows.append((name, (_mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over))
-    lines = [
-        f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})",
-        "",
-        f"Final evaluation of `final/model.zip`: {final['episodes']} episodes, seeds "
+    residual = card.get("residual")
+    lines = [f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})", ""]
+    if residual:
+        lines += [f"Residual policy on the scripted `{residual['controller']}` controller, scale {residual['scale']:g}: "
+                  "the network sees the observation and the controller's action and outputs a correction r in [-1, 1]; "
+                  f"the robot gets clip(base + {residual['scale']:g} r, -1, 1). "
+                  "Every evaluation here ran that composed policy.", ""]
+    model = "`final/model.zip`" + (f" on top of `{residual['controller']}`" if residual else "")
+    lines += [
+        f"Final evaluation of {model}: {final['episodes']} episodes, seeds "
         f"{final['seeds'][0]}..{final['seeds'][1]}, deterministic actions.",
         "",
         "| measure | value |",

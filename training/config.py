@@ -5,7 +5,12 @@ built from ``training/configs/<scenario>.yaml``, then a ``--config`` file
 (partial YAML, merged key by key), then ``--set a.b.c=value`` overrides, then
 the CLI flags (--robot/--algo/--steps/--n-envs/--seed). :func:`validate`
 rejects unknown keys anywhere — top level, env constructor arguments,
-Stable-Baselines3 constructor and policy arguments — with the valid ones listed.
+``residual``, Stable-Baselines3 constructor and policy arguments — with the
+valid ones listed.
+
+``residual: {base: scripted, scale: 0.5}`` trains a correction on top of a
+scripted controller (:class:`~robodojo.policies.residual.ResidualEnv`);
+evaluations, the card and the video then run the composed policy.
 
 Only PyYAML is imported at module level; SB3 (and torch) load when hyperparameter
 names are checked against the algorithm's constructor.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,7 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Every top-level key a config has, in the order config.yaml is written.
 TOP_LEVEL_KEYS = (
-    "scenario", "robot", "env_kwargs", "algo", "total_steps", "n_envs", "seed",
+    "scenario", "robot", "env_kwargs", "residual", "algo", "total_steps", "n_envs", "seed",
     "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
     "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
 )
@@ -41,6 +47,9 @@ _INTEGERS = {
     "total_steps": 1, "n_envs": 1, "seed": 0, "checkpoint_every": 1, "eval_every": 0, "eval_episodes": 1,
     "eval_seed": 0, "final_eval_episodes": 1, "final_eval_seed": 0, "video_episodes": 0,
 }
+#: ``residual:`` sub-keys and the scale used when only the base is given.
+RESIDUAL_KEYS = ("base", "scale")
+DEFAULT_RESIDUAL_SCALE = 0.5
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -175,6 +184,7 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
 def validate(config: dict[str, Any]) -> dict[str, Any]:
     """Check a complete config; return it with ``auto`` values filled in and keys in the standard order."""
     config = copy.deepcopy(config)
+    config.setdefault("residual", None)  # config.yaml files written before residual training existed
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
         raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
@@ -197,6 +207,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(config[key], dict):
             raise ConfigError(f"{key} must be a mapping, got {config[key]!r}")
     _check_env(config)
+    config["residual"] = _check_residual(config["residual"], resolve_id(config["scenario"]))
     unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
     if unknown:
         raise ConfigError(f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}")
@@ -235,6 +246,39 @@ def _check_env(config: dict[str, Any]) -> None:
         check_config(config["scenario"], None, config["robot"], env_kwargs)
     except EvalConfigError as error:
         raise ConfigError(str(error)) from None
+
+
+def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
+    """``residual: {base: NAME, scale: S}`` (scale defaults to 0.5) or null; a ConfigError otherwise."""
+    if residual is None:
+        return None
+    if not isinstance(residual, dict):
+        raise ConfigError(f"residual must be null or a mapping {{base: NAME, scale: S}}, got {residual!r}")
+    unknown = sorted(set(residual) - set(RESIDUAL_KEYS), key=str)
+    if unknown:
+        raise ConfigError(f"residual: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(RESIDUAL_KEYS)}")
+    from robodojo.policies import base_controller_names
+
+    names = base_controller_names(env_id)
+    base = residual.get("base")
+    if base not in names:
+        valid = f"valid names: {', '.join(names)}" if names else f"{env_id} has no scripted controller to build on"
+        raise ConfigError(f"residual.base must name a scripted controller, got {base!r}; {valid}")
+    scale = residual.get("scale", DEFAULT_RESIDUAL_SCALE)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
+        raise ConfigError(f"residual.scale must be a number > 0, got {scale!r}")
+    return {"base": base, "scale": float(scale)}
+
+
+def describe_residual(residual: dict[str, Any] | None, env_id: str) -> str | None:
+    """One line for cards and manifests: "residual on the scripted controller getup, scale 0.5"."""
+    if residual is None:
+        return None
+    from robodojo.policies import resolve_controller
+
+    controller = resolve_controller(residual["base"], env_id)
+    which = "the scripted controller" if residual["base"] == "scripted" else "the controller"
+    return f"residual on {which} {controller}, scale {residual['scale']:g}"
 
 
 def resolve_id(scenario: str) -> str:

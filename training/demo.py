@@ -30,12 +30,22 @@ from robodojo.training.video import MissingExtraError, require_video_extra
 EVERY_ROBOT = "*"
 FALL = "robodojo/FallRecovery-v0"
 
-#: (env id, robot or EVERY_ROBOT, policy, episodes to film).
+#: (env id, robot or EVERY_ROBOT, policy, episodes to film). Every shipped pretrained
+#: policy is added to this on its own env and robot (see :func:`full_plan`).
 PLAN: list[tuple[str, str, str, int]] = [
     (FALL, EVERY_ROBOT, "scripted", 0),
     (FALL, EVERY_ROBOT, "random", 0),
     (FALL, "a1", "scripted", 3),  # a later row for the same job only adds filming
 ]
+PRETRAINED_FILMED = 3
+
+
+def full_plan() -> list[tuple[str, str, str, int]]:
+    """:data:`PLAN` plus one filmed row per shipped pretrained policy."""
+    from robodojo.policies.pretrained import discover
+
+    shipped = [(p.env_id, p.robot or EVERY_ROBOT, name, PRETRAINED_FILMED) for name, p in discover().items()]
+    return PLAN + shipped
 
 #: Extra report columns per env: (episode metric, column title). Success is always shown.
 REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
@@ -153,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtraError as error:
         print(f"note: no videos ({error})", file=sys.stderr)
         video = False
-    jobs = expand_plan(PLAN)
+    jobs = expand_plan(full_plan())
     start = time.perf_counter()
     records = run_jobs(jobs, args.out, args.episodes, args.seed, video)
     wall_time = time.perf_counter() - start

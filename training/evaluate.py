@@ -215,7 +215,7 @@ def evaluate(
                 loaded = load_policy(exported[0], env=env, env_id=env_id)
             except (PolicySpecError, MissingOnnxRuntimeError) as error:
                 raise EvalConfigError(str(error)) from None
-            policy_factory = lambda env, seed: loaded  # noqa: E731 - stateless: load once, reuse
+            policy_factory = lambda env, seed: loaded  # noqa: E731 - load once; run_episode resets it
             source = policy_source(exported[0], loaded.spec)
         control_dt = env.unwrapped.control_dt
         stride = frame_stride(control_dt)

@@ -18,6 +18,13 @@ through :class:`~robodojo.policies.onnx_policy.OnnxPolicy` exactly as users
 load it, is compared with the SB3 policy on observations recorded from env
 rollouts. The max abs difference goes into the spec; above the tolerance
 the export is marked failed (and refuses to load).
+
+A residual run (see :mod:`robodojo.training.export_spec`) exports its network
+alone: input = [env observation, base controller's action] (normalisation
+baked in), output = the correction in [-1, 1], named ``correction``. Its
+verification records observations from the residual env (``ResidualEnv``),
+i.e. exactly what the network saw in training; loading composes it with the
+base controller again.
 """
 
 from __future__ import annotations
@@ -162,7 +169,7 @@ def reference_actions(model: Any, vecnormalize: Any, observations: np.ndarray) -
     return np.asarray(actions, dtype=np.float32)
 
 
-def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEFAULT_OPSET) -> None:
+def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEFAULT_OPSET, output: str = "action") -> None:
     """``torch.onnx.export`` with a dynamic batch axis, quietly, weights inside the file."""
     import torch
 
@@ -179,7 +186,7 @@ def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEF
             logger.setLevel(logging.ERROR)
         try:
             program = torch.onnx.export(
-                module, example, dynamo=True, input_names=["observation"], output_names=["action"],
+                module, example, dynamo=True, input_names=["observation"], output_names=[output],
                 dynamic_shapes=({0: torch.export.Dim("batch")},), opset_version=opset, external_data=False,
                 verbose=False,
             )
@@ -204,11 +211,26 @@ def add_metadata(path: Path, props: dict[str, str], doc: str) -> None:
 # -- observations for verification --------------------------------------------------
 
 
-def record_observations(
-    env_id: str, env_kwargs: dict[str, Any], count: int, seed: int, act: Any, explore: float = EXPLORE
-) -> np.ndarray:
-    """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i seeded seed+i."""
+def make_env(env_id: str, env_kwargs: dict[str, Any], residual: dict[str, Any] | None = None) -> gym.Env:
+    """The env the model acts on: ``env_id``, wrapped in ``ResidualEnv`` for a residual run."""
     env = gym.make(env_id, **env_kwargs)
+    if residual:
+        from robodojo.policies.residual import ResidualEnv
+
+        env = ResidualEnv(env, **residual)
+    return env
+
+
+def record_observations(
+    env_id: str, env_kwargs: dict[str, Any], count: int, seed: int, act: Any, explore: float = EXPLORE,
+    residual: dict[str, Any] | None = None,
+) -> np.ndarray:
+    """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i seeded seed+i.
+
+    With ``residual`` ({base, scale}) the rollouts run on ``ResidualEnv``: observations are
+    [env observation, base action] and ``act`` returns corrections.
+    """
+    env = make_env(env_id, env_kwargs, residual)
     rng = np.random.default_rng(seed)
     observations: list[np.ndarray] = []
     try:
@@ -260,14 +282,16 @@ def export_run(
     run = load_run(run_dir, checkpoint, env_id=env_id, robot=robot, algo=algo)
     model, vecnormalize = load_model(run)
     env_kwargs = {**run.env_kwargs, **({"robot": run.robot} if run.robot else {})}
-    env = gym.make(run.env_id, **env_kwargs)
+    env = make_env(run.env_id, env_kwargs, run.residual)  # a residual's model sees [observation, base action]
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         actual_robot = getattr(env.unwrapped, "robot_name", run.robot)
         if env.observation_space.shape != model.observation_space.shape or env.action_space.shape != model.action_space.shape:
+            what = "residual env" if run.residual else "env"
             raise ExportError(
-                f"the model's spaces {model.observation_space.shape}/{model.action_space.shape} do not match "
-                f"{run.env_id}'s {env.observation_space.shape}/{env.action_space.shape} (wrong --env or --robot?)"
+                f"the model's spaces {model.observation_space.shape}/{model.action_space.shape} do not match the "
+                f"{what} {run.env_id}'s {env.observation_space.shape}/{env.action_space.shape} (wrong --env or --robot"
+                + ("?)" if run.residual else ", or a residual run whose config.yaml lost its residual block?)")
             )
         obs_space = env.observation_space
     finally:
@@ -281,7 +305,7 @@ def export_run(
     module = build_actor(model, vecnormalize)
     spec = build_spec(run, model, vecnormalize, interface, actual_robot, opset)
     with torch.no_grad():
-        export_onnx(module, onnx_path, spec["observation"]["size"], opset)
+        export_onnx(module, onnx_path, spec["observation"]["size"], opset, output=spec["onnx"]["output"])
     embedded = {k: v for k, v in spec.items() if k not in ("onnx", "verification")}
     add_metadata(
         onnx_path,
@@ -291,7 +315,7 @@ def export_run(
             "robodojo.robot": str(actual_robot),
             "robodojo.spec": json.dumps(jsonable(embedded), separators=(",", ":")),
         },
-        f"robodojo policy for {run.env_id} ({actual_robot}): raw observation -> action; see policy.json",
+        f"robodojo policy for {run.env_id} ({actual_robot}): {_graph_summary(run)}; see policy.json",
     )
     spec["onnx"]["sha256"] = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     check_spec(jsonable(spec), str(spec_path))
@@ -302,12 +326,13 @@ def export_run(
     with torch.no_grad():
         recorded = record_observations(
             run.env_id, env_kwargs, observations, seed,
-            act=lambda o: reference_actions(model, vecnormalize, o[None])[0],
+            act=lambda o: reference_actions(model, vecnormalize, o[None])[0], residual=run.residual,
         )
         synthetic = random_observations(obs_space, observations, seed + 1)
         expected = reference_actions(model, vecnormalize, recorded)
         expected_synthetic = reference_actions(model, vecnormalize, synthetic)
     loaded = OnnxPolicy.load(out_dir, env=None)
+    loaded = getattr(loaded, "network", loaded)  # a residual: check the network itself
     got = loaded.predict(recorded)
     got_synthetic = loaded.predict(synthetic)
     single = np.stack([loaded(o) for o in recorded[:50]])  # the batch-of-one path too
@@ -319,7 +344,8 @@ def export_run(
         "passed": bool(passed),
         "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
         "observations": int(len(recorded)),
-        "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}, episode i seeded {seed}+i",
+        "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}{_wrapped(run)}, "
+                  f"episode i seeded {seed}+i",
         "max_abs_diff": diff,
         "single_observation_max_abs_diff": diff_single,
         "random_observations": int(len(synthetic)),
@@ -341,6 +367,17 @@ def export_run(
             f"{len(recorded)} recorded observations; {spec_path} is marked failed and will not load"
         )
     return result
+
+
+def _wrapped(run: Run) -> str:
+    residual = run.residual
+    return f" wrapped in ResidualEnv (base {residual['base']}, scale {residual['scale']:g})" if residual else ""
+
+
+def _graph_summary(run: Run) -> str:
+    if not run.residual:
+        return "raw observation -> action"
+    return f"[raw observation, base action] -> correction (residual on {run.residual['base']}, scale {run.residual['scale']:g})"
 
 
 def pretrained_folder(name: str) -> Path:

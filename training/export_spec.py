@@ -4,6 +4,16 @@ Reads a ``robodojo train`` run folder — ``config.yaml``, ``manifest.json``,
 ``card.json``, ``best/`` / ``final/`` — without unpickling anything, and
 builds the ``policy.json`` IO spec and the exported policy's ``card.md``.
 The torch half (model → ONNX, verification) is :mod:`robodojo.training.export`.
+
+A residual run (``residual: {base, scale}`` in its config) exports the
+network alone. Its spec gets ``"residual": {"base": CONTROLLER, "scale": S}``
+(the base resolved to the controller's registered name, e.g. ``getup``),
+``observation.size`` is the network's input size — the env's observation
+(``observation.env_size`` values, the first fields of ``observation.layout``)
+followed by a final ``base_action`` field the runtime computes — and the
+graph's output is the correction ``r`` (``onnx.output = "correction"``); the
+``action`` block still describes what the robot receives,
+``clip(base_action + S · r, -1, 1)``.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ ALGORITHMS = {
     "tqc": ("sb3_contrib", "TQC"),
 }
 TRAIN_HINT = "pip install 'robodojo[train]'"
+RESIDUAL_FORMULA = "action = clip(base_action + scale * correction, -1, 1)"
 
 
 class ExportError(RuntimeError):
@@ -51,7 +62,8 @@ class Run:
     config: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     card: dict[str, Any] | None = None
-
+    #: {"base": registered controller name, "scale": float} for a residual run, else None
+    residual: dict[str, Any] | None = None
 
 
 # -- reading the run -----------------------------------------------------------------
@@ -96,6 +108,7 @@ def load_run(
     if algo not in ALGORITHMS:
         raise ExportError(f"{directory}: algorithm {algo or '(none)'!r} is not exportable; known: {', '.join(ALGORITHMS)} (pass --algo)")
     vecnormalize = ckpt_dir / "vecnormalize.pkl"
+    residual = _residual(config.get("residual"), full_id, directory)
     return Run(
         directory=directory,
         checkpoint=ckpt_dir.name,
@@ -108,7 +121,23 @@ def load_run(
         config=config,
         manifest=manifest,
         card=card,
+        residual=residual,
     )
+
+
+def _residual(residual: Any, env_id: str, directory: Path) -> dict[str, Any] | None:
+    """The run's ``residual`` config with its base resolved to a registered controller name."""
+    if residual is None:
+        return None
+    from robodojo.policies import resolve_controller
+
+    scale = residual.get("scale") if isinstance(residual, dict) else None
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise ExportError(f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, got {residual!r}")
+    try:
+        return {"base": resolve_controller(str(residual.get("base")), env_id), "scale": float(scale)}
+    except ValueError as error:
+        raise ExportError(f"{directory}/config.yaml: residual.base: {error}") from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -150,18 +179,24 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
             "count": float(vecnormalize.obs_rms.count),
         }
     control_dt = float(interface.get("control_dt", 0.0))
+    layout = list(interface.get("observation", []))
+    observation: dict[str, Any] = {"size": obs_size}
+    if run.residual:  # the network's input: the env's observation, then the base controller's action
+        env_size = obs_size - int(space.shape[0])
+        layout.append({"name": "base_action", "size": int(space.shape[0]), "unit": "1",
+                       "source": "the base controller's action (computed by the runtime)"})
+        observation["env_size"] = env_size
+        observation["note"] = (f"size is the network's input: the env's observation (the first {env_size} values, "
+                               "every layout field before base_action) followed by base_action, which the runtime computes")
+    observation.update(dtype="float32", layout=layout, normalization=normalization)
     return {
         "format": FORMAT,
         "env_id": run.env_id,
         "scenario": _short_name(run.env_id),
         "robot": robot,
         "env_kwargs": jsonable(run.env_kwargs),
-        "observation": {
-            "size": obs_size,
-            "dtype": "float32",
-            "layout": interface.get("observation", []),
-            "normalization": normalization,
-        },
+        **({"residual": {**run.residual, "formula": RESIDUAL_FORMULA}} if run.residual else {}),
+        "observation": observation,
         "action": {
             "size": int(space.shape[0]),
             "dtype": "float32",
@@ -174,7 +209,8 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
         "control_rate_hz": round(1.0 / control_dt, 6) if control_dt else None,
         "physics_dt": interface.get("physics_dt"),
         "substeps": interface.get("substeps"),
-        "onnx": {"file": ONNX_FILE, "input": "observation", "output": "action", "batch_axis": 0, "opset": opset, "sha256": None},
+        "onnx": {"file": ONNX_FILE, "input": "observation", "output": "correction" if run.residual else "action",
+                 "batch_axis": 0, "opset": opset, "sha256": None},
         "provenance": _provenance(run, model),
         "verification": None,
     }
@@ -284,6 +320,13 @@ def card_markdown(spec: dict[str, Any], title: str) -> str:
         f"{prov['algo'].upper()} policy for `{spec['env_id']}`" + (f", robot `{robot}`" if robot else "")
         + f", exported by robodojo {prov['robodojo_version']} on {prov['exported_at'][:10]}.",
         "",
+    ]
+    residual = spec.get("residual")
+    if residual:
+        lines += [f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
+                  f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
+                  "(below) composes it with the controller, built from the robot and control period in policy.json.", ""]
+    lines += [
         "## Evaluation",
         "",
     ]
@@ -305,7 +348,9 @@ def card_markdown(spec: dict[str, Any], title: str) -> str:
         "```python",
         "from robodojo.policies.onnx_policy import OnnxPolicy",
         f"policy = OnnxPolicy.load('{folder}', env=env)   # checks env id, robot, layout, joints, scaling",
-        "action = policy(observation)                     # raw float32 observation in, action out",
+        "action = policy(observation)                     # raw float32 observation in, action out"
+        + ("\n# residual: policy.network is the bare OnnxPolicy (input [observation, base action], output correction)"
+           if residual else ""),
         "```",
         "",
         "Needs only `pip install 'robodojo[onnx]'` (onnxruntime): no torch, nothing unpickled. Ship `policy.onnx` +",
@@ -322,8 +367,13 @@ def card_markdown(spec: dict[str, Any], title: str) -> str:
         lines.append(f"  - `[{offset}:{end}]` {item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
         offset = end
     action = spec["action"]
-    lines.append(f"- Output `action`: float32 `[batch, {action['size']}]` in [{min(action['low']):g}, {max(action['high']):g}]"
-                 + (f", {action['type']}" if action.get("type") else "") + ".")
+    kind = f", {action['type']}" if action.get("type") else ""
+    if residual:
+        lines.append(f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; the robot gets "
+                     f"clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}.")
+    else:
+        lines.append(f"- Output `action`: float32 `[batch, {action['size']}]` in "
+                     f"[{min(action['low']):g}, {max(action['high']):g}]{kind}.")
     if action.get("joints"):
         lines.append(f"- Joint order: {', '.join(action['joints'])}.")
     if action.get("mapping"):

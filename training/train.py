@@ -5,6 +5,10 @@ config.yaml (resolved), manifest.json, tb/ (TensorBoard), checkpoints/step_<N>/,
 best/, final/, evaluations.json, card.json, card.md, learning_curve.png and
 eval.mp4. Both entry points end the same way: a final checkpoint, final/, the
 final evaluation (fixed seeds), the card, the learning curve and the video.
+
+A ``residual`` config trains the model on ``ResidualEnv`` (observation + the
+base controller's action in, correction out); every evaluation, the card and
+the video run the composed policy on the plain env, i.e. what the robot does.
 """
 
 from __future__ import annotations
@@ -21,19 +25,38 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from robodojo.training import checkpoints as ckpt
-from robodojo.training.config import OFF_POLICY, ConfigError, algo_class, dump, load_yaml, model_kwargs, resolve, validate
+from robodojo.training.config import (
+    OFF_POLICY,
+    ConfigError,
+    algo_class,
+    describe_residual,
+    dump,
+    load_yaml,
+    model_kwargs,
+    resolve,
+    validate,
+)
 
 CONFIG_FILE, MANIFEST_FILE = "config.yaml", "manifest.json"
 PACKAGES = ("robodojo", "stable-baselines3", "sb3-contrib", "torch", "gymnasium", "pybullet", "numpy", "tqdm", "pyyaml")
 
 
-def make_env(env_id: str, **kwargs: Any):
-    """One training env; also what each worker process runs first (one torch thread per process: 2 cores)."""
+def make_env(env_id: str, residual: dict[str, Any] | None = None, **kwargs: Any):
+    """One training env; also what each worker process runs first (one torch thread per process: 2 cores).
+
+    With ``residual`` ({base, scale}) the env is wrapped in :class:`ResidualEnv`: the
+    model then sees [observation, base action] and outputs the correction.
+    """
     import gymnasium as gym
     import torch
 
     torch.set_num_threads(1)
-    return gym.make(env_id, **kwargs)
+    env = gym.make(env_id, **kwargs)
+    if residual is not None:
+        from robodojo.policies.residual import ResidualEnv
+
+        env = ResidualEnv(env, **residual)
+    return env
 
 
 def train(config: dict[str, Any], out: str | Path = "runs", *, command: list[str] | None = None,
@@ -106,7 +129,7 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
     start = state.get("num_timesteps", 0)
     env_kwargs = {"robot": config["robot"], **config["env_kwargs"]}
     venv = make_vec_env(
-        functools.partial(make_env, resolve_env_id(config["scenario"])), n_envs=config["n_envs"],
+        functools.partial(make_env, resolve_env_id(config["scenario"]), config["residual"]), n_envs=config["n_envs"],
         seed=_worker_seeds(config, start)[0], env_kwargs=env_kwargs,
         vec_env_cls=SubprocVecEnv if config["n_envs"] > 1 else DummyVecEnv,
     )
@@ -199,6 +222,8 @@ def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any
     training = {"steps": model.num_timesteps, "wall_time": wall, "steps_per_second": model.num_timesteps / max(wall, 1e-9),
                 "sessions": 1 + len(info.get("resumes", []))}
     title = f"{config['algo'].upper()} {result.env_id} ({result.robot}), seed {config['seed']}"
+    if config["residual"]:
+        title += f"\n{describe_residual(config['residual'], result.env_id)}"
     plot_learning_curve(run_dir / CURVE_PNG, callback.history, final, title)
     write_card(run_dir, config, result, training, callback.history, callback.best, video)
     info["finished"] = _now()
@@ -217,6 +242,7 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
     import gymnasium as gym
 
     from robodojo.envs import resolve_env_id
+    from robodojo.policies import resolve_controller
 
     env_id = resolve_env_id(config["scenario"])
     env = gym.make(env_id, robot=config["robot"], **config["env_kwargs"])
@@ -239,6 +265,12 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
         "physics": {"control_dt": interface["control_dt"], "physics_dt": interface["physics_dt"],
                     "substeps": interface["substeps"], "solver_iterations": solver_iterations},
         "interface": interface,
+        "residual": None if config["residual"] is None else {
+            **config["residual"], "controller": resolve_controller(config["residual"]["base"], env_id),
+            "description": describe_residual(config["residual"], env_id),
+            "observation": "the env's observation followed by the base controller's action",
+            "action": "the correction r in [-1, 1]; the robot gets clip(base + scale * r, -1, 1)",
+        },
         "vec_env": "SubprocVecEnv" if config["n_envs"] > 1 else "DummyVecEnv",
         "torch_threads_per_process": 1,
         "command": command if command is not None else sys.argv,
