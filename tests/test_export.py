@@ -474,7 +474,7 @@ def test_shipped_pretrained_policies_load_and_fit_their_env() -> None:
 def test_exports_a_real_robodojo_train_run(tmp_path) -> None:
     """The contract with `robodojo train`: its run folder exports as is (config.yaml, manifest, card, final/)."""
     train = pytest.importorskip("robodojo.training.train")
-    config = {"scenario": "fall_recovery", "env_kwargs": ENV_KWARGS, "n_envs": 1, "total_steps": 256,
+    config = {"scenario": "fall_recovery", "env_kwargs": ENV_KWARGS, "n_envs": 1, "total_steps": 256, "residual": None,
               "eval_episodes": 1, "final_eval_episodes": 2, "video_episodes": 0,
               "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}}}
     run = train.train(config, tmp_path, quiet=True, stream=io.StringIO())

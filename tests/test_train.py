@@ -28,6 +28,7 @@ from robodojo.training.sb3_policy import SB3Policy, load_policy
 
 TINY = {
     "scenario": "fall_recovery",
+    "residual": None,  # plain policies here; the residual smoke run below sets its own
     "env_kwargs": {"episode_seconds": 1},
     "n_envs": 1,
     "eval_episodes": 2,
@@ -79,15 +80,17 @@ def test_defaults_load_and_cli_flags_win(tmp_path: Path) -> None:
     assert list(config) == list(TOP_LEVEL_KEYS)
     assert config["scenario"] == "fall_recovery" and config["seed"] == 7  # flag > --set > --config > defaults
     ppo = config["algo_kwargs"]["ppo"]
-    assert ppo["n_steps"] == 64 and ppo["batch_size"] == 1024  # merged key by key, not replaced
+    default_batch = build_config("fall_recovery")["algo_kwargs"]["ppo"]["batch_size"]
+    assert ppo["n_steps"] == 64 and ppo["batch_size"] == default_batch != 64  # merged key by key, not replaced
     assert ppo["learning_rate"] == 1e-4 and isinstance(ppo["learning_rate"], float)  # "1e-4" is text to PyYAML
     assert config["total_steps"] == 1_000_000 and isinstance(config["total_steps"], int)
     assert config["normalize_rewards"] is True  # auto -> true for PPO
     assert build_config("fall_recovery", algo="sac")["normalize_rewards"] is False
     assert build_config("fall_recovery", sets=["algo_kwargs.sac.buffer_size=1e5"])["algo_kwargs"]["sac"]["buffer_size"] == 100_000
     assert parse_set("a.b.c=[1, 2]") == {"a": {"b": {"c": [1, 2]}}}
-    assert config["residual"] is None  # plain policies unless asked
-    assert build_config("fall_recovery", sets=["residual.base=scripted"])["residual"] == {"base": "scripted", "scale": 0.5}
+    assert config["residual"] == {"base": "scripted", "scale": 1.0}  # fall recovery trains a residual by default
+    assert build_config("fall_recovery", sets=["residual=null"])["residual"] is None
+    assert build_config("fall_recovery", sets=["residual.scale=0.5"])["residual"] == {"base": "scripted", "scale": 0.5}
 
 
 @pytest.mark.parametrize(

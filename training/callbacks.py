@@ -92,7 +92,8 @@ class TrainingProgress:
 
     def line(self) -> str:
         rate = self.rate()
-        eta = (self.total - self.done) / rate if rate > 0 else math.nan
+        # PPO finishes its last rollout, so done can pass total by up to one rollout: ETA 0, not negative.
+        eta = max(0, self.total - self.done) / rate if rate > 0 else math.nan
         return (f"{self.label} {self.done:,}/{self.total:,} steps ({100 * self.done / self.total:.0f}%)  "
                 f"{rate:,.0f} steps/s  ETA {_clock(eta)}  eval success {self.success}")
 

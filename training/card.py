@@ -138,14 +138,23 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot_learning_curve(path: Path, evaluations: list[dict[str, Any]], final: dict[str, Any] | None, title: str) -> None:
-    """Success rate (with its 95 % interval) and mean return of each evaluation against training steps."""
+def plot_learning_curve(
+    path: Path, evaluations: list[dict[str, Any]], final: dict[str, Any] | None, title: str, metric: tuple[str, str] | None = None
+) -> None:
+    """Success rate (with its 95 % interval), mean return and, if given, one episode ``metric``
+    (name, title: e.g. time to stand) of each evaluation against training steps.
+
+    The metric panel matters when success saturates early (a residual policy
+    stands from the first evaluation on; what it learns is to stand sooner).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    panels = 3 if metric else 2
+    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.75 * panels), sharex=True)
+    top, bottom = axes[0], axes[1]
     steps = [e["step"] for e in evaluations]
     if evaluations:
         top.plot(steps, [100 * e["success_rate"] for e in evaluations], "o-", color="tab:blue", label="periodic evaluation")
@@ -158,11 +167,19 @@ def plot_learning_curve(path: Path, evaluations: list[dict[str, Any]], final: di
         top.errorbar([final["step"]], [rate], yerr=[[max(0.0, rate - 100 * low)], [max(0.0, 100 * high - rate)]], fmt="s",
                      color="tab:red", capsize=4, label=f"final ({final['episodes']} episodes)")
         bottom.plot([final["step"]], [final["return_mean"]], "s", color="tab:red", label="final")
+    if metric:
+        name, label = metric
+        panel = axes[2]
+        panel.plot(steps, [e["metrics"].get(name, float("nan")) for e in evaluations], "o-", color="tab:purple",
+                   label="periodic evaluation")
+        if final is not None and name in final.get("metrics", {}):
+            panel.plot([final["step"]], [final["metrics"][name]], "s", color="tab:red", label="final")
+        panel.set_ylabel(label)
     top.set_ylabel("success rate (%)")
     top.set_ylim(-5, 105)
     bottom.set_ylabel("mean return")
-    bottom.set_xlabel("training steps")
-    for axis in (top, bottom):
+    axes[-1].set_xlabel("training steps")
+    for axis in axes:
         axis.grid(alpha=0.3)
         axis.legend(loc="best", fontsize=8)
     top.set_title(title)

@@ -120,3 +120,10 @@ def describe_everything() -> dict[str, Any]:
 def scripted_default(env_id: str) -> str | None:
     """The controller ``--policy scripted`` stands for on ``env_id`` (its first registered one)."""
     return next(iter(CONTROLLERS.get(env_id, {})), None)
+
+
+#: Headline episode metrics per env, (metric, title), most important first: the demo's report
+#: columns and the learning curve's third panel. Success is always shown anyway.
+REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
+    "robodojo/FallRecovery-v0": [("time_to_stand", "mean time to stand (s)"), ("energy", "mean energy (J)")],
+}

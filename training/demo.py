@@ -47,10 +47,6 @@ def full_plan() -> list[tuple[str, str, str, int]]:
     shipped = [(p.env_id, p.robot or EVERY_ROBOT, name, PRETRAINED_FILMED) for name, p in discover().items()]
     return PLAN + shipped
 
-#: Extra report columns per env: (episode metric, column title). Success is always shown.
-REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
-    FALL: [("time_to_stand", "mean time to stand (s)"), ("energy", "mean energy (J)")],
-}
 
 
 @dataclass(frozen=True)
@@ -120,7 +116,7 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
         f"wall time {wall_time:.0f} s",
     ]
     for env_id in dict.fromkeys(r["job"]["env_id"] for r in records):
-        metrics = REPORT_METRICS.get(env_id, [])
+        metrics = catalog.REPORT_METRICS.get(env_id, [])
         header = ["robot", "policy", "success (95% CI)", *(title for _, title in metrics), "physics errors"]
         lines += ["", f"## {env_id}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         videos = []

@@ -45,6 +45,7 @@ import gymnasium as gym
 import numpy as np
 
 from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE, SPEC_FILE, OnnxPolicy, check_spec
+from robodojo.training.card import CURVE_PNG
 from robodojo.training.export_spec import (
     ALGORITHMS,
     TRAIN_HINT,
@@ -354,11 +355,15 @@ def export_run(
     }
     write_json(spec_path, spec)
     files = {ONNX_FILE: onnx_path.stat().st_size, SPEC_FILE: spec_path.stat().st_size}
-    if run.card is not None and (run.directory / "card.json").resolve() != (out_dir / "card.json").resolve():
-        shutil.copyfile(run.directory / "card.json", out_dir / "card.json")
-        files["card.json"] = (out_dir / "card.json").stat().st_size
+    for extra in ("card.json", CURVE_PNG):  # the run's evaluation card and learning curve travel with the policy
+        source = run.directory / extra
+        if source.is_file() and source.resolve() != (out_dir / extra).resolve():
+            shutil.copyfile(source, out_dir / extra)
+            files[extra] = (out_dir / extra).stat().st_size
     title = title or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
-    (out_dir / "card.md").write_text(card_markdown(spec, title), encoding="utf-8")
+    (out_dir / "card.md").write_text(
+        card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()), encoding="utf-8"
+    )
     files["card.md"] = (out_dir / "card.md").stat().st_size
     result = ExportResult(out_dir, spec, files)
     if not passed:

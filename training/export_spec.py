@@ -310,7 +310,12 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def card_markdown(spec: dict[str, Any], title: str) -> str:
+def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | None = None, curve: bool = False) -> str:
+    """The model card: what the policy is, how well it did, how to run it, its interface and provenance.
+
+    ``run_card`` (the run's card.json) adds the final evaluation's headline
+    metrics and the training time; ``curve`` links the copied learning curve.
+    """
     prov, verification = spec["provenance"], spec["verification"]
     card = prov.get("card") or {}
     robot = spec.get("robot")
@@ -336,6 +341,20 @@ def card_markdown(spec: dict[str, Any], title: str) -> str:
                      f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}.")
     else:
         lines.append("The run had no evaluation card; measure it with the command below.")
+    if run_card:
+        from robodojo.training.catalog import REPORT_METRICS
+
+        metrics = run_card.get("final_evaluation", {}).get("metrics", {})
+        shown = [f"{title} {metrics[name]['mean']:.3g}" for name, title in REPORT_METRICS.get(spec["env_id"], [])
+                 if (metrics.get(name) or {}).get("mean") is not None]
+        if shown:
+            lines.append("Final evaluation, " + "; ".join(shown) + ".")
+        training = run_card.get("training") or {}
+        if training.get("steps"):
+            lines.append(f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min "
+                         f"({training['steps_per_second']:.0f} steps/s).")
+    if curve:
+        lines += ["", "![learning curve](learning_curve.png)"]
     folder = "<this folder>"
     lines += [
         "",

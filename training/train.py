@@ -195,6 +195,7 @@ def _best(run_dir: Path, state: dict[str, Any]) -> dict[str, Any] | None:
 
 def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any, callback: Any,
             quiet: bool, stream: TextIO | None) -> None:
+    from robodojo.training import catalog
     from robodojo.training.callbacks import evaluate_model
     from robodojo.training.card import CURVE_PNG, VIDEO, eval_record, plot_learning_curve, write_card
     from robodojo.training.progress import ProgressBar
@@ -224,7 +225,8 @@ def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any
     title = f"{config['algo'].upper()} {result.env_id} ({result.robot}), seed {config['seed']}"
     if config["residual"]:
         title += f"\n{describe_residual(config['residual'], result.env_id)}"
-    plot_learning_curve(run_dir / CURVE_PNG, callback.history, final, title)
+    headline = catalog.REPORT_METRICS.get(result.env_id, [None])[0]
+    plot_learning_curve(run_dir / CURVE_PNG, callback.history, final, title, metric=headline)
     write_card(run_dir, config, result, training, callback.history, callback.best, video)
     info["finished"] = _now()
     ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
