@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.robodojo-installed
 REPORT_DIR ?= reports/demo
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo test test-slow bench install clean ros-peer-deps
 
 $(INSTALLED): pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,20 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(PY) -m robodojo.training.demo --out $(REPORT_DIR)
 
-test: $(INSTALLED)
+test: $(INSTALLED) ros-peer-deps
 	$(PY) -m pytest -m "not slow" -q
+
+# tests/test_ros_peer.py builds a C peer against Debian's CycloneDDS 0.10 (the C library ROS 2
+# Humble/Jazzy ship). Installed here when missing, if we are root with apt; otherwise that test
+# skips and says why.
+ros-peer-deps:
+	@if { [ ! -e /usr/include/dds/dds.h ] || ! command -v gcc >/dev/null 2>&1; } \
+	    && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's cyclonedds-dev and gcc for the ROS 2 peer test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      cyclonedds-dev gcc libc6-dev pkg-config; } >/dev/null 2>&1 \
+	    || echo "could not install cyclonedds-dev; tests/test_ros_peer.py will skip"; \
+	fi
 
 test-slow: $(INSTALLED)
 	$(PY) -m pytest -m slow -q

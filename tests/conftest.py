@@ -114,3 +114,27 @@ def assert_same_rollout(a: list[tuple], b: list[tuple]) -> None:
     assert len(a) == len(b), f"rollouts have {len(a)} and {len(b)} records"
     for index, (x, y) in enumerate(zip(a, b)):
         assert _same(x, y), f"rollouts diverge at record {index}:\n{x}\n!=\n{y}"
+
+
+@pytest.fixture(scope="session")
+def dds_domain() -> Iterator[int]:
+    """A DDS domain of this test run's own, on loopback only (``CYCLONEDDS_URI`` + ``ROS_DOMAIN_ID`` set).
+
+    The variables stay set for the session (CycloneDDS reads its config when a
+    process first creates a domain) and are inherited by subprocesses, so peer
+    processes join the same domain. Skips when ``cyclonedds`` is not installed.
+    """
+    import os
+
+    pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
+    from robodojo.bridge.loopback import loopback_env, run_domain_id
+
+    domain = run_domain_id()
+    saved = {key: os.environ.get(key) for key in ("CYCLONEDDS_URI", "ROS_DOMAIN_ID")}
+    os.environ.update(loopback_env(domain))
+    yield domain
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -21,7 +21,7 @@ BELOW_BAR = 1
 #: Subcommands that live in their own modules. Each module must stay cheap to import
 #: (no torch at import time) and provide ``add_parser(subparsers)``, which registers the
 #: command and sets ``run=`` (a function of the parsed args returning the exit status).
-COMMAND_MODULES = ("robodojo.training.train_cli", "robodojo.training.export_cli")
+COMMAND_MODULES = ("robodojo.training.train_cli", "robodojo.training.export_cli", "robodojo.bridge.cli")
 
 
 def parse_env_arg(text: str) -> tuple[str, Any]:
