@@ -26,7 +26,6 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-import pybullet
 
 import robodojo.envs  # noqa: F401  (registers the ids)
 from robodojo.policies import make_policy

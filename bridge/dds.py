@@ -29,7 +29,6 @@ import atexit
 import logging
 import re
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -43,7 +42,7 @@ from cyclonedds.topic import Topic
 from cyclonedds.util import duration
 
 from robodojo.bridge.dds_types import from_idl, idl_type, to_idl
-from robodojo.bridge.transport import DEFAULT_QOS, QoS
+from robodojo.bridge.transport import DEFAULT_QOS, QoS, wait_until
 
 _log = logging.getLogger(__name__)
 
@@ -82,15 +81,6 @@ def dds_qos(qos: QoS) -> Qos:
     )
 
 
-def _wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 class DdsPublisher:
     """Publishes one message type on one topic (from any thread)."""
 
@@ -115,7 +105,7 @@ class DdsPublisher:
 
     def wait_for_subscribers(self, count: int = 1, timeout: float = 10.0) -> bool:
         """Wait until at least ``count`` readers match; False on timeout."""
-        return _wait_until(lambda: self.matched_subscriptions() >= count, timeout)
+        return wait_until(lambda: self.matched_subscriptions() >= count, timeout)
 
 
 class _Subscription:
@@ -205,7 +195,7 @@ class DdsTransport:
             readers = [s.reader for s in self._subscriptions if s.topic == name]
         if not readers:
             raise ValueError(f"no subscription on {name}")
-        return _wait_until(
+        return wait_until(
             lambda: min(r.get_subscription_matched_status().current_count for r in readers) >= count, timeout)
 
     # -- internals -------------------------------------------------------------------------

@@ -18,12 +18,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from robodojo.bridge import messages as m
-from robodojo.bridge.transport import DEFAULT_QOS, QoS
+from robodojo.bridge.transport import DEFAULT_QOS, QoS, wait_until
 
 _BY_ROS_TYPE: dict[str, type] = {cls.ROS_TYPE: cls for cls in m.MESSAGE_TYPES}
 
@@ -81,15 +80,6 @@ def from_ros(message: Any) -> Any:
     return dataclass_type(**{f.name: convert(getattr(message, f.name)) for f in dataclasses.fields(dataclass_type)})
 
 
-def _wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 class RclpyPublisher:
     def __init__(self, publisher: Any, message_type: type) -> None:
         self._publisher = publisher
@@ -106,7 +96,7 @@ class RclpyPublisher:
 
     def wait_for_subscribers(self, count: int = 1, timeout: float = 10.0) -> bool:
         """Wait until at least ``count`` subscriptions match; False on timeout."""
-        return _wait_until(lambda: self.matched_subscriptions() >= count, timeout)
+        return wait_until(lambda: self.matched_subscriptions() >= count, timeout)
 
 
 class RclpyTransport:
@@ -145,7 +135,7 @@ class RclpyTransport:
 
     def wait_for_publishers(self, topic: str, count: int = 1, timeout: float = 10.0) -> bool:
         """Wait until ``topic`` has at least ``count`` publishers on the graph; False on timeout."""
-        return _wait_until(lambda: self._node.count_publishers(topic) >= count, timeout)
+        return wait_until(lambda: self._node.count_publishers(topic) >= count, timeout)
 
     def __enter__(self) -> RclpyTransport:
         return self

@@ -56,6 +56,18 @@ class Transport(Protocol):
         ...
 
 
+def wait_until(predicate: Callable[[], bool], timeout: float, poll: float = 0.01) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): discovery waits."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
+    return True
+
+
 def domain_id(explicit: int | None = None) -> int:
     """The DDS domain: ``explicit`` if given, else ``ROS_DOMAIN_ID`` (default 0), as ROS 2 does."""
     if explicit is not None:

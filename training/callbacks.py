@@ -22,7 +22,7 @@ from robodojo.policies.residual import ResidualPolicy
 from robodojo.training import checkpoints as ckpt
 from robodojo.training.card import eval_record, score
 from robodojo.training.config import OFF_POLICY
-from robodojo.training.evaluate import EpisodeResult, EvalResult, evaluate
+from robodojo.training.evaluate import EvalResult, evaluate
 from robodojo.training.progress import _clock
 from robodojo.training.sb3_policy import SB3Policy
 

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from robodojo.robots import ROBOTS
 from robodojo.training import catalog
 from robodojo.training.evaluate import EvalResult, evaluate, robodojo_version
 from robodojo.training.progress import ProgressBar
