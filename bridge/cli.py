@@ -133,7 +133,7 @@ def read_command_joints(text: str | None, controller: str) -> list[str] | None:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     try:
-        from robodojo.bridge.deploy import build_core, load_policy_for_deploy
+        from robodojo.bridge.deploy_policy import build_core, load_policy_for_deploy
         from robodojo.bridge.deploy_node import DeployNode, EventLog
         from robodojo.bridge.safety import DEFAULT_SOFT_START_SECONDS, STALE_PERIODS, SafetyConfig
         from robodojo.bridge.transport import open_transport

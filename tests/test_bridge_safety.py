@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from robodojo.bridge import messages as m
-from robodojo.bridge.deploy import RUNNING, SAFE, WAITING_FOR_ENABLE, DeployCore, LoadedPolicy, build_core, interface_spec
+from robodojo.bridge.deploy import RUNNING, SAFE, WAITING_FOR_ENABLE, DeployCore
+from robodojo.bridge.deploy_policy import LoadedPolicy, build_core, interface_spec
 from robodojo.bridge.deploy_node import DeployNode, EventLog
 from robodojo.bridge.observation import ObservationBuilder, RejectedMessage
 from robodojo.bridge.safety import (

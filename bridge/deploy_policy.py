@@ -1,0 +1,91 @@
+"""What ``robodojo deploy`` runs: an exported policy (or a scripted controller) and a :class:`DeployCore` for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from robodojo.bridge.deploy import DeployCore
+from robodojo.bridge.observation import ObservationBuilder
+from robodojo.bridge.safety import SafetyConfig
+
+
+@dataclass
+class LoadedPolicy:
+    spec: dict[str, Any]
+    policy: Any
+    description: str
+
+
+def load_policy_for_deploy(policy: str, env: str | None = None, robot: str | None = None) -> LoadedPolicy:
+    """An exported policy (path or pretrained name) with its spec, or a scripted controller with an env's interface.
+
+    Raises ValueError (PolicySpecError) with a one-line reason.
+    """
+    from robodojo.policies import CONTROLLER_BUILDERS, load_policy, make_controller, policy_path
+
+    path = policy_path(policy)
+    if path is not None:
+        loaded = load_policy(path)
+        spec = loaded.spec
+        if robot is not None and spec.get("robot") not in (None, robot):
+            raise ValueError(f"{policy} was trained on robot {spec.get('robot')!r}, not {robot!r}")
+        return LoadedPolicy(spec, loaded, f"{path} ({spec['env_id']}, robot {spec.get('robot')})")
+    from robodojo.envs import resolve_env_id
+
+    env_id = resolve_env_id(env or "fall_recovery")
+    if policy != "scripted" and policy not in CONTROLLER_BUILDERS.get(env_id, {}):
+        raise ValueError(f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder), "
+                         "a pretrained name, or 'scripted'")
+    spec = interface_spec(env_id, robot or "a1")
+    controller = make_controller(policy, env_id, spec["robot"], spec["control_dt"])
+    return LoadedPolicy(spec, controller, f"scripted controller {policy!r} ({env_id}, robot {spec['robot']})")
+
+
+def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
+    """A policy.json-shaped spec of an env's interface (what a scripted controller is deployed with)."""
+    import gymnasium as gym
+
+    env = gym.make(env_id, robot=robot)
+    try:
+        interface = env.unwrapped.interface()
+        space = env.action_space
+    finally:
+        env.close()
+    layout = interface["observation"]
+    return {
+        "env_id": env_id,
+        "robot": robot,
+        "observation": {"size": sum(int(f["size"]) for f in layout), "layout": layout},
+        "action": {"size": int(space.shape[0]), "low": space.low.tolist(), "high": space.high.tolist(), **interface["action"]},
+        "control_dt": interface["control_dt"],
+    }
+
+
+def action_mapping(spec: dict[str, Any]) -> Callable[[np.ndarray], np.ndarray]:
+    """The spec's action → joint targets (``QuadrupedSpec.action_to_targets``, from the spec's numbers)."""
+    action = spec["action"]
+    if action.get("type") != "joint_position_targets":
+        raise ValueError(f"deploy drives joint_position_targets policies; this one's action type is {action.get('type')!r}")
+    home = np.asarray(action["home"], dtype=np.float64)
+    lower = np.asarray(action["lower"], dtype=np.float64)
+    upper = np.asarray(action["upper"], dtype=np.float64)
+
+    def to_targets(a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, dtype=np.float64)
+        return np.where(a >= 0, home + a * (upper - home), home + a * (home - lower))
+
+    return to_targets
+
+
+def build_core(loaded: LoadedPolicy, config: SafetyConfig, command_joints: Sequence[str] | None = None,
+               enabled: bool = False, allow_extra_joints: bool = False) -> DeployCore:
+    spec = loaded.spec
+    builder = ObservationBuilder.from_spec(spec, allow_extra_joints=allow_extra_joints)
+    return DeployCore(
+        builder, loaded.policy, action_mapping(spec), spec["action"]["low"], spec["action"]["high"], config,
+        command_joints=command_joints, enabled=enabled, reset_policy=getattr(loaded.policy, "reset", None),
+    )
