@@ -40,7 +40,7 @@ class FallRecoveryTask(QuadrupedTask):
         control_dt: float,
         physics_dt: float,
     ) -> None:
-        super().__init__(get_robot_spec(robot), max_target_speed, control_dt, physics_dt)
+        super().__init__(get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt)
         unknown = set(reward_weights) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ValueError(f"unknown reward terms {sorted(unknown)}; valid terms: {sorted(DEFAULT_WEIGHTS)}")
@@ -197,6 +197,7 @@ class FallRecoveryEnv(RobotTaskEnv):
     * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a display).
     """
 
+    ROBOT_KIND = "quadruped"
     PHYSICS_DT = 0.004
     SUBSTEPS = 5
 

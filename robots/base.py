@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pybullet  # constants only; every call goes through Sim.client
@@ -32,6 +32,7 @@ class QuadrupedSpec:
     hip (abduction), thigh (hip flexion), calf (knee).
     """
 
+    kind: ClassVar[str] = "quadruped"
     name: str
     urdf: str  #: path relative to pybullet_data, or absolute
     joint_names: tuple[str, ...]  #: vendor names, as the robot's ROS 2 driver publishes them

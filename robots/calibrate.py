@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from robodojo.robots import ROBOTS, Quadruped, QuadrupedSpec, get_robot_spec
+from robodojo.robots import Quadruped, QuadrupedSpec, get_robot_spec, robot_names
 
 if TYPE_CHECKING:  # envs sit above robots
     from robodojo.envs.sim import Sim
@@ -201,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--starts", type=int, default=6, help="jittered lying states each pose is tried from")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    for name in args.robots or sorted(ROBOTS):
-        spec = get_robot_spec(name)
+    for name in args.robots or robot_names("quadruped"):
+        spec = get_robot_spec(name, kind="quadruped")
         if not args.keyframes:
             print(f"{name}: standing_height={measure_standing_height(spec):.4f} m, from belly: {stand_from_belly(spec)}")
             continue

@@ -18,7 +18,7 @@ import pybullet
 import pytest
 
 from robodojo.envs import ENV_IDS
-from robodojo.robots import ROBOTS
+from robodojo.robots import robot_names
 
 DEFAULT_ENV_ID = "robodojo/FallRecovery-v0"
 #: PyBullet's client ids are small integers; no test process gets near this.
@@ -32,9 +32,10 @@ def env_class(env_id: str) -> type[gymnasium.Env]:
 
 
 def robots_for(env_id: str) -> list[str | None]:
-    """Robots an env is tested with: every registered robot if it takes ``robot=``, else [None]."""
-    parameters = inspect.signature(env_class(env_id).__init__).parameters
-    return sorted(ROBOTS) if "robot" in parameters else [None]
+    """Robots an env is tested with: every registered robot of its kind if it takes ``robot=``, else [None]."""
+    cls = env_class(env_id)
+    parameters = inspect.signature(cls.__init__).parameters
+    return robot_names(getattr(cls, "ROBOT_KIND", None)) if "robot" in parameters else [None]
 
 
 def robot_kwargs(robot: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import DEFAULT_ENV_ID, assert_same_rollout, connected_clients, random_actions, rollout
-from robodojo.robots import ROBOTS
+from robodojo.robots import robot_names
 
 
 def _zeros(env) -> np.ndarray:
@@ -82,7 +82,7 @@ def test_unknown_robot_lists_the_valid_ones():
     with pytest.raises(ValueError, match="no_such_robot") as raised:
         gymnasium.make(DEFAULT_ENV_ID, robot="no_such_robot")
     message = str(raised.value)
-    missing = [name for name in ROBOTS if name not in message]
+    missing = [name for name in robot_names("quadruped") if name not in message]
     assert not missing, f"valid robots {missing} not listed in: {message}"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import env_class
 from robodojo.envs import ENV_IDS
-from robodojo.robots import ROBOTS
+from robodojo.robots import robot_names
 
 SECTIONS = ("Description", "Action Space", "Observation Space", "Rewards", "Starting State", "Episode End", "Arguments")
 
@@ -83,7 +83,7 @@ def test_arguments_section_names_every_robot(env_id):
     if "robot" not in inspect.signature(cls.__init__).parameters:
         pytest.skip("env takes no robot argument")
     arguments = _sections(inspect.getdoc(cls))["Arguments"]
-    undocumented = [name for name in ROBOTS if f'"{name}"' not in arguments]
+    undocumented = [name for name in robot_names(getattr(cls, "ROBOT_KIND", None)) if f'"{name}"' not in arguments]
     assert not undocumented, f"robots missing from the Arguments section: {undocumented}"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from robodojo import policies
 from robodojo.envs import ENV_IDS, SCENARIOS
 from robodojo.policies import CONTROLLERS, pretrained
-from robodojo.robots import ROBOTS
+from robodojo.robots import ROBOTS, robot_names
 
 
 def env_class(env_id: str) -> type:
@@ -51,13 +51,14 @@ def env_description(env_id: str) -> str:
     return text[: sentence_end + 1] if sentence_end >= 0 else text
 
 
-def env_robots(env_id: str) -> list[str]:
-    """Robots an env accepts: every registered robot if it takes ``robot=``, else none.
+def robot_kind(env_id: str) -> str | None:
+    """The kind of robot an env drives (its class's ``ROBOT_KIND``), or None."""
+    return getattr(env_class(env_id), "ROBOT_KIND", None)
 
-    The robot registry only holds quadrupeds today; once arms join it an env
-    class can narrow this with a ``robot_kinds`` attribute (not needed yet).
-    """
-    return sorted(ROBOTS) if "robot" in env_parameters(env_id) else []
+
+def env_robots(env_id: str) -> list[str]:
+    """Robots an env accepts: the registered robots of its kind if it takes ``robot=``, else none."""
+    return robot_names(robot_kind(env_id)) if "robot" in env_parameters(env_id) else []
 
 
 def default_robot(env_id: str) -> str | None:
@@ -108,13 +109,23 @@ def describe_everything() -> dict[str, Any]:
     robots = [
         {
             "name": spec.name,
-            "mass": spec.mass,
+            "kind": spec.kind,
+            "mass": getattr(spec, "mass", None),
             "joints": spec.num_joints,
-            "standing_height": spec.standing_height,
+            "detail": robot_detail(spec),
         }
         for spec in ROBOTS.values()
     ]
     return {"environments": envs, "robots": robots}
+
+
+def robot_detail(spec: Any) -> str:
+    """The one fact per kind that tells robots apart in a listing."""
+    if getattr(spec, "standing_height", None):
+        return f"standing height {spec.standing_height:.3f} m"
+    if getattr(spec, "reach", None):
+        return f"reach {spec.reach:.2f} m"
+    return ""
 
 
 def scripted_default(env_id: str) -> str | None:

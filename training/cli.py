@@ -114,9 +114,9 @@ def cmd_list() -> int:
         for entry in shipped:
             print(f"        {entry['name']}  ({entry['description']})")
     print("\nRobots:")
-    rows = [("name", "mass (kg)", "joints", "standing height (m)")]
-    rows += [(r["name"], f"{r['mass']:.2f}", str(r["joints"]), f"{r['standing_height']:.3f}") for r in catalogue["robots"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    rows = [("name", "kind", "mass (kg)", "joints", "")]
+    rows += [(r["name"], r["kind"], f"{r['mass']:.2f}" if r["mass"] else "-", str(r["joints"]), r["detail"]) for r in catalogue["robots"]]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     return 0

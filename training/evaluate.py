@@ -139,7 +139,7 @@ def check_config(
         if "robot" not in params:
             raise EvalConfigError(f"{env_id} does not take a robot")
         try:
-            get_robot_spec(robot)
+            get_robot_spec(robot, kind=catalog.robot_kind(env_id))
         except ValueError as error:
             raise EvalConfigError(str(error)) from None
     if policy is None:  # the caller brings its own policy factory
