@@ -39,6 +39,6 @@ def get_robot_spec(name: str, kind: str | None = None) -> Any:
 
 
 # Importing the robot modules registers them.
-from robodojo.robots import a1, aliengo, laikago, mini_cheetah  # noqa: E402,F401
+from robodojo.robots import a1, aliengo, kuka_iiwa, laikago, mini_cheetah, panda, xarm6  # noqa: E402,F401
 
 __all__ = ["LEGS", "ROBOTS", "Quadruped", "QuadrupedSpec", "get_robot_spec", "legs", "per_leg", "register_robot", "robot_names"]
