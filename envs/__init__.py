@@ -14,11 +14,13 @@ from robodojo.envs.autoregister import run_when_gymnasium_loads
 #: Gymnasium id -> "module:Class". One id per scenario; robots and variants are kwargs.
 ENV_IDS: dict[str, str] = {
     "robodojo/FallRecovery-v0": "robodojo.envs.fall_recovery:FallRecoveryEnv",
+    "robodojo/Weld-v0": "robodojo.envs.weld:WeldEnv",
 }
 
 #: Short scenario names used by the CLI and training configs.
 SCENARIOS: dict[str, str] = {
     "fall_recovery": "robodojo/FallRecovery-v0",
+    "weld": "robodojo/Weld-v0",
 }
 
 _LAZY_EXPORTS = {
@@ -26,6 +28,7 @@ _LAZY_EXPORTS = {
     "Task": "robodojo.envs.base",
     "Sim": "robodojo.envs.sim",
     "FallRecoveryEnv": "robodojo.envs.fall_recovery",
+    "WeldEnv": "robodojo.envs.weld",
 }
 
 __all__ = ["ENV_IDS", "SCENARIOS", "register_envs", "resolve_env_id", *_LAZY_EXPORTS]

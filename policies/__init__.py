@@ -27,13 +27,15 @@ import gymnasium as gym
 
 from robodojo.policies.base import Policy, RandomPolicy
 from robodojo.policies.getup import ScriptedGetUp
-from robodojo.robots import QuadrupedSpec, get_robot_spec
+from robodojo.policies.weld import SeamTracking, TeachAndRepeat
+from robodojo.robots import get_robot_spec
 
 
 #: env id -> controller name -> builder(robot spec, control_dt). A scripted controller needs only
 #: what a deployment knows (the robot and the control period), never a simulated env.
-CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[QuadrupedSpec, float], Policy]]] = {
+CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[Any, float], Policy]]] = {
     "robodojo/FallRecovery-v0": {"getup": ScriptedGetUp},
+    "robodojo/Weld-v0": {"seam_tracking": SeamTracking, "teach_and_repeat": TeachAndRepeat},
 }
 
 
@@ -58,7 +60,7 @@ def base_controller_names(env_id: str) -> list[str]:
     return ["scripted", *builders] if builders else []
 
 
-def make_controller(name: str, env_id: str, robot: str | QuadrupedSpec, control_dt: float) -> Policy:
+def make_controller(name: str, env_id: str, robot: Any, control_dt: float) -> Policy:
     """Build scripted controller ``name`` for ``env_id`` from the robot (name or spec) and control period.
 
     No env is created: this is how a deployment (or an exported residual policy)
@@ -178,6 +180,8 @@ __all__ = [
     "Policy",
     "RandomPolicy",
     "ScriptedGetUp",
+    "SeamTracking",
+    "TeachAndRepeat",
     "base_controller_names",
     "controller_names",
     "load_policy",

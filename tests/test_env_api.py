@@ -158,5 +158,8 @@ def test_interface_describes_the_spaces(make_env, env_id: str, robot: str | None
     interface = env.unwrapped.interface()
     assert sum(field["size"] for field in interface["observation"]) == env.observation_space.shape[0]
     action = interface["action"]
-    assert len(action["joints"]) == env.action_space.shape[0] == len(action["home"])
+    named = action.get("fields") or action["joints"]  # a task-space action names its fields, a joint action its joints
+    assert len(named) == env.action_space.shape[0]
+    if "home" in action:
+        assert len(action["home"]) == len(action["joints"])
     assert interface["control_dt"] == pytest.approx(1.0 / env.metadata["render_fps"])

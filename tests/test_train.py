@@ -129,8 +129,8 @@ def test_config_file_errors(tmp_path: Path) -> None:
     bad.write_text("algo: [ppo\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         build_config("fall_recovery", bad)
-    bad.write_text("scenario: weld\n")
-    with pytest.raises(ConfigError, match="unknown environment 'weld'"):
+    bad.write_text("scenario: juggling\n")
+    with pytest.raises(ConfigError, match="unknown environment 'juggling'"):
         build_config("fall_recovery", bad)
     with pytest.raises(ConfigError, match="cannot read config"):
         build_config("fall_recovery", tmp_path / "missing.yaml")
@@ -142,7 +142,7 @@ def test_config_file_errors(tmp_path: Path) -> None:
         (["train", "fall_recovery", "--set", "bogus=1"], "valid keys"),
         (["train", "fall_recovery", "--set", "algo_kwargs.ppo.n_stepz=2"], "n_steps"),
         (["train"], "give a SCENARIO"),
-        (["train", "weld"], "unknown environment 'weld'"),
+        (["train", "juggling"], "unknown environment 'juggling'"),
         (["train", "--resume", "nowhere"], "not a run folder"),
         (["train", "--resume", "nowhere", "--algo", "sac"], "only --steps may change"),
         (["train", "fall_recovery", "--steps", "0"], "must be a whole number >= 1"),

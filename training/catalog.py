@@ -137,4 +137,9 @@ def scripted_default(env_id: str) -> str | None:
 #: columns and the learning curve's third panel. Success is always shown anyway.
 REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
     "robodojo/FallRecovery-v0": [("time_to_stand", "mean time to stand (s)"), ("energy", "mean energy (J)")],
+    "robodojo/Weld-v0": [
+        ("weld_fraction", "weld fraction"),
+        ("lateral_error_mean_mm", "mean lateral error (mm)"),
+        ("ctwd_error_mean_mm", "mean CTWD error (mm)"),
+    ],
 }

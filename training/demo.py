@@ -28,6 +28,7 @@ from robodojo.training.video import MissingExtraError, require_video_extra
 
 EVERY_ROBOT = "*"
 FALL = "robodojo/FallRecovery-v0"
+WELD = "robodojo/Weld-v0"
 
 #: (env id, robot or EVERY_ROBOT, policy, episodes to film). Every shipped pretrained
 #: policy is added to this on its own env and robot (see :func:`full_plan`).
@@ -35,6 +36,10 @@ PLAN: list[tuple[str, str, str, int]] = [
     (FALL, EVERY_ROBOT, "scripted", 0),
     (FALL, EVERY_ROBOT, "random", 0),
     (FALL, "a1", "scripted", 3),  # a later row for the same job only adds filming
+    (WELD, EVERY_ROBOT, "seam_tracking", 0),
+    (WELD, "kuka_iiwa", "teach_and_repeat", 0),
+    (WELD, "kuka_iiwa", "random", 0),
+    (WELD, "kuka_iiwa", "seam_tracking", 1),
 ]
 PRETRAINED_FILMED = 3
 
@@ -139,6 +144,8 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
         "Success: rate with its Wilson 95 % interval and (successes/episodes). Means are over the episodes",
         "where a metric is defined: time to stand only exists for episodes where the robot stood (successful",
         "ones). Energy is Σ|τ·q̇|·dt over the episode; failed episodes run to the time limit, so they cost more.",
+        "Weld fraction: share of the true seam (1 mm samples) welded within every tolerance; errors are",
+        "means over the steps the arc was on.",
         "",
     ]
     return "\n".join(lines)
