@@ -25,6 +25,10 @@ def test_a_fall_recovery_policy_is_shipped() -> None:
     assert any(p.env_id == "robodojo/FallRecovery-v0" and p.robot == "a1" for p in SHIPPED.values())
 
 
+def test_a_weld_policy_is_shipped() -> None:
+    assert any(p.env_id == "robodojo/Weld-v0" and p.robot == "kuka_iiwa" for p in SHIPPED.values())
+
+
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_policy_is_small_and_documented(name: str) -> None:
     folder = SHIPPED[name].path
