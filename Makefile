@@ -38,7 +38,9 @@ test-slow: $(INSTALLED)
 	$(PY) -m pytest -m slow -q
 
 bench: $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(PY) benchmarks/bench_fall_recovery.py
+	$(PY) benchmarks/bench_weld.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info reports
