@@ -3,7 +3,7 @@
 Conventions (world frame, metres):
 
 * The **fixture table** is a static grey box whose top face is at
-  :data:`TABLE_TOP_Z` (z = 0), x ∈ [0.25, 0.95], y ∈ [−0.45, 0.45], 4 cm thick.
+  :data:`TABLE_TOP_Z` (z = 0), x ∈ [0.25, 1.15], y ∈ [−0.55, 0.55], 4 cm thick (every arm's parts fit).
 * A seam's ``points`` are the **root line**. For fillet and lap joints the root
   lies on the base plate's *top* surface, so the base plate occupies
   z ∈ [root_z − 8 mm, root_z]; the wall (fillet web, 8 mm × 40 mm tall, or the
@@ -45,8 +45,8 @@ if TYPE_CHECKING:  # sim_assets sits below envs in the dependency order
     from robodojo.envs.sim import Sim
 
 TABLE_TOP_Z = 0.0
-TABLE_X = (0.25, 0.95)
-TABLE_Y = (-0.45, 0.45)
+TABLE_X = (0.25, 1.15)
+TABLE_Y = (-0.55, 0.55)
 TABLE_THICKNESS = 0.04
 TABLE_COLOUR = (0.45, 0.45, 0.47, 1.0)
 

@@ -146,3 +146,21 @@ def test_welding_leaves_other_worlds_alone(make_env) -> None:
     weld.reset(seed=0)
     after = rollout(fall, 9, actions, between=lambda _: weld.step(np.zeros(5, dtype=np.float32)))
     assert_same_rollout(before, after)
+
+
+def test_parts_lie_on_the_table_within_reach(make_env) -> None:
+    """Over many seeds every part is on the fixture table and its whole taught path within the arm's reach."""
+    from robodojo.sim_assets.workpiece import TABLE_X, TABLE_Y
+
+    env = make_env(ENV_ID)
+    task = env.unwrapped.task
+    for seed in range(15):
+        env.reset(seed=seed)
+        for seam in (task.true, task.nominal):
+            x, y = seam.points[:, 0], seam.points[:, 1]
+            assert TABLE_X[0] < x.min() and x.max() < TABLE_X[1] and TABLE_Y[0] < y.min() and y.max() < TABLE_Y[1]
+        # the taught path was verified reachable: the arm starts on it, at the lead-in
+        tip, rotation = task.arm.tcp_pose()
+        expected = task.path.torch_pose(task.path.start, 0.0, 0.0, 0.0, 0.0, task.tolerances.ctwd)
+        assert np.linalg.norm(tip - expected[0]) < 1e-3
+        assert 0.10 <= task.true.length <= 0.41
