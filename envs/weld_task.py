@@ -121,7 +121,6 @@ class WeldTask(Task):
         self.bead: list[int] = []
 
     def reset(self, rng: np.random.Generator) -> None:
-        self.rng = rng
         for _ in range(20):
             nominal, true = self._draw_part(rng)
             path, q_start = self._program(nominal)
