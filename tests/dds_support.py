@@ -16,7 +16,8 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -183,3 +184,15 @@ def echo_peer() -> Iterator[subprocess.Popen]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def first_arrival(inbox: queue.Queue, publish: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    """Publish until something arrives (best-effort topics may drop the first samples after matching)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        publish()
+        try:
+            return inbox.get(timeout=0.2)
+        except queue.Empty:
+            continue
+    raise AssertionError(f"nothing arrived within {timeout} s")

@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
 
-from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer  # noqa: E402
+from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer, first_arrival  # noqa: E402
 
 from robodojo.bridge import messages as m  # noqa: E402
 from robodojo.bridge.dds import DdsTransport, dds_qos, dds_topic_name, ros_topic_name  # noqa: E402
@@ -39,18 +39,6 @@ def transport(dds_domain: int):
     transport.close()
 
 
-def _first(inbox: queue.Queue, publish, timeout: float = TIMEOUT):
-    """Publish until something arrives (best-effort topics may drop the first samples after matching)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        publish()
-        try:
-            return inbox.get(timeout=0.2)
-        except queue.Empty:
-            continue
-    raise AssertionError(f"nothing arrived within {timeout} s")
-
-
 @pytest.mark.parametrize("name", TOPIC_MESSAGES)
 def test_every_message_type_crosses_to_another_process_and_back(peer, transport, name: str) -> None:
     sample = SAMPLES[name]
@@ -62,7 +50,7 @@ def test_every_message_type_crosses_to_another_process_and_back(peer, transport,
     assert publisher.wait_for_subscribers(1, TIMEOUT), "the peer's reader never matched"
     assert transport.wait_for_publishers(f"/pong/{message_type.__name__}", 1, TIMEOUT), "the peer's writer never matched"
 
-    received = _first(inbox, lambda: publisher.publish(sample))
+    received = first_arrival(inbox, lambda: publisher.publish(sample))
     assert type(received) is message_type
     assert received == sample
 
@@ -73,7 +61,7 @@ def test_reliable_topics_lose_nothing_and_keep_order(peer, transport) -> None:
     publisher = transport.publisher("/ping/Float64MultiArray", m.Float64MultiArray, DEFAULT_QOS)
     assert publisher.wait_for_subscribers(1, TIMEOUT)
     assert transport.wait_for_publishers("/pong/Float64MultiArray", 1, TIMEOUT)
-    _first(inbox, lambda: publisher.publish(m.Float64MultiArray(data=[-1.0])))  # both hops are live
+    first_arrival(inbox, lambda: publisher.publish(m.Float64MultiArray(data=[-1.0])))  # both hops are live
 
     # Keep-last 10 promises the newest 10 samples at every hop, so bursts of 10 (the depth) may not lose one.
     got: list[float] = []
@@ -150,7 +138,7 @@ def test_a_failing_callback_is_logged_and_delivery_goes_on(dds_domain: int, capl
         publisher = b.publisher("/cb_check", m.Bool)
         assert publisher.wait_for_subscribers(2, TIMEOUT)
         with caplog.at_level(logging.ERROR, logger="robodojo.bridge.dds"):
-            first = _first(good, lambda: publisher.publish(m.Bool(True)))
+            first = first_arrival(good, lambda: publisher.publish(m.Bool(True)))
             publisher.publish(m.Bool(False))
             while first.data:  # skip repeats of the warm-up
                 first = good.get(timeout=TIMEOUT)

@@ -6,7 +6,6 @@ Skipped here: rclpy is neither on PyPI nor in Debian bookworm.
 from __future__ import annotations
 
 import queue
-import time
 
 import pytest
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.skipif(
     not rclpy_available(),
     reason="rclpy is not installed (it is neither on PyPI nor in Debian bookworm); install ROS 2 to run these")
 
-from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES  # noqa: E402
+from dds_support import QOS, SAMPLES, TOPIC_MESSAGES, first_arrival  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -32,14 +31,7 @@ def _exchange(sender, receiver, name: str) -> object:
     inbox: queue.Queue = queue.Queue()
     receiver.subscribe(f"/rclpy_check/{message_type.__name__}", message_type, inbox.put, QOS[message_type])
     publisher = sender.publisher(f"/rclpy_check/{message_type.__name__}", message_type, QOS[message_type])
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        publisher.publish(sample)
-        try:
-            return inbox.get(timeout=0.2)
-        except queue.Empty:
-            continue
-    raise AssertionError(f"no {name} arrived within {TIMEOUT} s")
+    return first_arrival(inbox, lambda: publisher.publish(sample))
 
 
 @pytest.mark.parametrize("name", TOPIC_MESSAGES)
