@@ -106,6 +106,8 @@ class RobotTaskEnv(gym.Env):
     """
 
     metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    #: rgb_array camera around the task's camera target: distance (m), yaw and pitch (deg)
+    CAMERA: dict[str, float] = {"distance": 1.2, "yaw": 50.0, "pitch": -25.0}
 
     def __init__(
         self,
@@ -220,7 +222,7 @@ class RobotTaskEnv(gym.Env):
         if self.render_mode != "rgb_array":
             return None
         width, height = self.render_size
-        return self.sim.render(width, height, self.task.camera_target(), distance=1.2, yaw=50.0, pitch=-25.0)
+        return self.sim.render(width, height, self.task.camera_target(), **self.CAMERA)
 
     def __reduce__(self):  # a copy would share this PyBullet client, and collecting it would disconnect the original
         raise TypeError(f"{type(self).__name__} holds a live PyBullet client and cannot be pickled or copied; make a new env with gymnasium.make(env.spec)")

@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 
 from robodojo.envs.base import RobotTaskEnv
+from robodojo.envs.weld_path import LEAD
 from robodojo.envs.weld_scoring import Tolerances
 from robodojo.envs.weld_task import OBS_CLIP, WeldTask
 from robodojo.sim_assets.seams import MAX_LENGTH
@@ -122,6 +123,7 @@ class WeldEnv(RobotTaskEnv):
     """
 
     ROBOT_KIND = "arm"
+    CAMERA = {"distance": 0.45, "yaw": 60.0, "pitch": -35.0}  # close on the torch: the bead is millimetres wide
     CONTROL_DT = 0.04
 
     def __init__(
@@ -156,7 +158,7 @@ class WeldEnv(RobotTaskEnv):
             reward_weights=dict(reward_weights or {}), control_dt=self.CONTROL_DT,
         )  # fmt: skip
         if episode_seconds is None:
-            episode_seconds = 1.5 * (MAX_LENGTH + 2 * 0.008) / travel_speed + 2.0
+            episode_seconds = 1.5 * (MAX_LENGTH + 2 * LEAD) / travel_speed + 2.0
         n_obs = task.observation_size
         super().__init__(
             task,
@@ -170,9 +172,4 @@ class WeldEnv(RobotTaskEnv):
         task.render_bead = render_mode is not None
         self.robot_name = robot
 
-    def render(self) -> np.ndarray | None:
-        if self.render_mode != "rgb_array":
-            return None
-        width, height = self.render_size
-        return self.sim.render(width, height, self.task.camera_target(), distance=0.45, yaw=60.0, pitch=-35.0)
 

@@ -26,6 +26,10 @@ from robodojo.envs.weld_scoring import cross3, nearest_segment, unit
 from robodojo.sim_assets.seams import SAMPLE_SPACING, UP, Seam
 
 
+#: straight lead-in before the seam and run-out after it, m
+LEAD = 0.008
+
+
 def rotation_about(axis: np.ndarray, angle: float) -> np.ndarray:
     """Rotation matrix about unit ``axis`` by ``angle`` rad (Rodrigues)."""
     if angle == 0.0:
@@ -50,7 +54,7 @@ class TaughtPath:
     seam proper is [0, length].
     """
 
-    def __init__(self, nominal: Seam, push_angle_deg: float, lead: float = 0.008, roll: float = 0.0) -> None:
+    def __init__(self, nominal: Seam, push_angle_deg: float, lead: float = LEAD, roll: float = 0.0) -> None:
         self.seam = nominal
         self.lead = lead
         self.length = nominal.length
@@ -72,11 +76,11 @@ class TaughtPath:
         self.b = b / np.linalg.norm(b, axis=1, keepdims=True)
         x = self.tangents - np.einsum("ij,ij->i", self.tangents, self.z)[:, None] * self.z
         x /= np.linalg.norm(x, axis=1, keepdims=True)
-        # the torch's roll about its own axis is the programmer's free choice (it moves the swan neck,
-        # not the arc): x turned by ``roll`` about z
         # signed curvature toward the wall (1/m): how much a sideways offset lengthens or shortens the path
         turning = np.gradient(self.tangents, self.s, axis=0)
         self.curvature = np.einsum("ij,ij->i", turning, self.sides)
+        # the torch's roll about its own axis is the programmer's free choice (it moves the swan neck,
+        # not the arc): x turned by ``roll`` about z
         self.roll = roll
         x = math.cos(roll) * x + math.sin(roll) * np.cross(self.z, x)
         self.x = x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -95,13 +99,9 @@ class TaughtPath:
         i = min(int(np.searchsorted(self.s, s, side="right")) - 1, len(self.s) - 2)
         return i, (s - self.s[i]) / (self.s[i + 1] - self.s[i])
 
-    def frame(self, s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Path point at ``s`` and the nominal TCP rotation there (columns x, y = z × x, z the torch axis)."""
-        point, rotation, _, _, _ = self.local(s)
-        return point, rotation
-
     def local(self, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Everything interpolated at ``s``: point, TCP rotation, tangent, side, across (⊥ torch axis, toward the wall).
+        """Everything interpolated at ``s``: point, nominal TCP rotation (columns x, y = z × x, z the torch axis),
+        tangent, side, across (⊥ torch axis and tangent, toward the wall).
 
         Interpolated, not per sample, so a torch held off the path moves smoothly
         through corners. Cached: a step asks for the same ``s`` several times.
@@ -129,8 +129,8 @@ class TaughtPath:
         """
         point, nominal, tangent, side, across = self.local(s)
         rotation = nominal
-        tilt_axis = unit(cross3(nominal[:, 2], tangent))  # ⊥ torch axis and travel: push/drag turns about it
         if work or travel:
+            tilt_axis = unit(cross3(nominal[:, 2], tangent))  # ⊥ torch axis and travel: push/drag turns about it
             rotation = rotation_about(unit(cross3(UP, side)), work) @ rotation_about(tilt_axis, travel) @ nominal
         position = point + lateral * across + depth * nominal[:, 2] - ctwd * rotation[:, 2]
         return position, rotation

@@ -84,7 +84,7 @@ class SeamProjector:
         self.points = seam.points
         self.arclength = seam.arclength
         self.window = window
-        self.tangents, self.sides, self.bisectors = seam.tangents, seam.sides, seam.bisectors
+        self.tangents, self.sides = seam.tangents, seam.sides
         self.index = 0
 
     def reset(self, index: int = 0) -> None:
@@ -100,15 +100,13 @@ class SeamProjector:
         self.index = i
         return float(self.arclength[i] + frac * (self.arclength[i + 1] - self.arclength[i])), i, frac
 
-    def frame(self, i: int, frac: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Interpolated (point, tangent, side, bisector) at segment ``i``, fraction ``frac``."""
+    def frame(self, i: int, frac: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Interpolated (point, tangent, side) at segment ``i``, fraction ``frac``."""
         j = min(i + 1, len(self.points) - 1)
         point = self.points[i] + frac * (self.points[j] - self.points[i])
         tangent = unit(self.tangents[i] + frac * (self.tangents[j] - self.tangents[i]))
         side = unit(self.sides[i] + frac * (self.sides[j] - self.sides[i]))
-        bisectors = self.bisectors
-        bisector = unit(bisectors[i] + frac * (bisectors[j] - bisectors[i]))
-        return point, tangent, side, bisector
+        return point, tangent, side
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -226,25 +224,22 @@ class WeldStats:
 
     def summary(self, tolerances: Tolerances) -> dict[str, float]:
         """Metrics in mm, mm/s and degrees; NaN when the arc was never on."""
-        if not self.lateral:
-            nan = float("nan")
-            names = ("lateral_error_mean_mm", "lateral_error_max_mm", "ctwd_error_mean_mm", "ctwd_error_max_mm", "travel_speed_mean_mm_s",
-                     "travel_speed_cv", "work_angle_error_mean_deg", "work_angle_error_max_deg", "travel_angle_mean_deg", "travel_angle_error_max_deg")  # fmt: skip
-            return dict.fromkeys(names, nan)
-        ctwd_error = np.abs(np.array(self.ctwd) - tolerances.ctwd) * 1000
-        speed = np.array(self.speed) * 1000
-        travel = np.array(self.travel)
+        # no arc-on step: one NaN sample each, so every metric comes out NaN through the same formulas
+        series = [self.lateral, self.ctwd, self.speed, self.work, self.travel] if self.lateral else [[math.nan]] * 5
+        lateral, ctwd, speed, work, travel = (np.array(values) for values in series)
+        ctwd_error = np.abs(ctwd - tolerances.ctwd) * 1000
+        speed = speed * 1000
         # degrees outside the allowed push range (0 inside it)
         travel_error = np.maximum(tolerances.travel_angle_min - travel, 0) + np.maximum(travel - tolerances.travel_angle_max, 0)
         return {
-            "lateral_error_mean_mm": float(np.mean(self.lateral) * 1000),
-            "lateral_error_max_mm": float(np.max(self.lateral) * 1000),
+            "lateral_error_mean_mm": float(np.mean(lateral) * 1000),
+            "lateral_error_max_mm": float(np.max(lateral) * 1000),
             "ctwd_error_mean_mm": float(np.mean(ctwd_error)),
             "ctwd_error_max_mm": float(np.max(ctwd_error)),
             "travel_speed_mean_mm_s": float(np.mean(speed)),
             "travel_speed_cv": float(np.std(speed) / np.mean(speed)) if np.mean(speed) > 0 else float("nan"),
-            "work_angle_error_mean_deg": float(np.mean(self.work)),
-            "work_angle_error_max_deg": float(np.max(self.work)),
+            "work_angle_error_mean_deg": float(np.mean(work)),
+            "work_angle_error_max_deg": float(np.max(work)),
             "travel_angle_mean_deg": float(np.mean(travel)),
             "travel_angle_error_max_deg": float(np.max(travel_error)),
         }

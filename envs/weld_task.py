@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pybullet  # constants only; calls go through the Sim's client
 
 from robodojo.envs.base import Task
 from robodojo.envs.sim import Sim
@@ -89,6 +90,8 @@ class WeldTask(Task):
         self.control_dt = control_dt
         self.center, self.radius = self._check_workspace(part_center, part_radius)
         self.arm = Arm(self.spec)
+        self._joint_mid = (self.spec.upper + self.spec.lower) / 2  # joints are observed in -1..1 over their limits
+        self._joint_half_range = (self.spec.upper - self.spec.lower) / 2
         self.tracker = SeamTracker(LOOKAHEAD)
         self.render_bead = False
         self.workpiece: Any = None
@@ -119,6 +122,7 @@ class WeldTask(Task):
         self.arm.load(sim)
         self.workpiece = None
         self.bead: list[int] = []
+        self._bead_shape: int | None = None
 
     def reset(self, rng: np.random.Generator) -> None:
         for _ in range(20):
@@ -217,9 +221,7 @@ class WeldTask(Task):
             self.offsets = np.clip(self.offsets + a[1:] * OFFSET_RATES * dt, -OFFSET_LIMITS, OFFSET_LIMITS)
             q_before = arm.q.copy()
             result = arm.track(*self.path.torch_pose(self.progress_command, *self.offsets, self.tolerances.ctwd), **TRACK_TOLERANCE)
-            limit = self.spec.max_joint_speed * dt
-            if np.any(np.abs(result.q - q_before) > limit):  # a real arm's joints cannot move faster
-                arm.set_joint_positions(q_before + np.clip(result.q - q_before, -limit, limit))
+            arm.step_towards(result.q, dt, start=q_before)  # a real arm's joints cannot move faster
         else:
             arm.step_towards(arm.q + self.action * JOINT_RATE * dt, dt)
         self.steps += 1
@@ -237,7 +239,7 @@ class WeldTask(Task):
         self.path_offsets = self.path.offsets(self.progress, tip, rotation, tol.ctwd)
         s_prev = 0.0 if first else self.seam_s
         self.seam_s, i, f = self.projector.project(aim)
-        point, tangent, side, _ = self.projector.frame(i, f)
+        point, tangent, side = self.projector.frame(i, f)
         self.errors = torch_errors(tip, axis, point, tangent, side, self.true.work_angle)
         self.speed = 0.0 if first else (self.seam_s - s_prev) / self.control_dt
         point, _, tangent, side, _ = self.path.local(self.progress)
@@ -249,9 +251,9 @@ class WeldTask(Task):
         if first:
             return
         arc_on = abs(self.errors.lateral) < ARC_ON_DISTANCE and abs(self.errors.ctwd - tol.ctwd) < ARC_ON_DISTANCE
-        self.in_tolerance = within_tolerance(self.errors, self.speed, tol)
+        in_tolerance = within_tolerance(self.errors, self.speed, tol)
         if arc_on and self.seam_s > s_prev:
-            self.newly_welded = self.ledger.deposit(s_prev, self.seam_s, self.in_tolerance)
+            self.newly_welded = self.ledger.deposit(s_prev, self.seam_s, in_tolerance)
             if 0.0 < self.seam_s < self.true.length:
                 self.stats.add(self.errors, self.speed)
             if self.render_bead and self.newly_welded:
@@ -263,9 +265,7 @@ class WeldTask(Task):
     # ---- the bead (rendering only) ---------------------------------------------------------------
     def _lay_bead(self, point: np.ndarray) -> None:
         client = self.sim.client
-        if not hasattr(self, "_bead_shape"):
-            import pybullet
-
+        if self._bead_shape is None:  # made on first use, in this Sim (a rebuilt world needs its own)
             self._bead_shape = client.createVisualShape(pybullet.GEOM_SPHERE, radius=0.003, rgbaColor=[0.95, 0.75, 0.25, 1.0])
         if self.bead and np.linalg.norm(point - self._last_bead) < 0.002:
             return
@@ -285,8 +285,7 @@ class WeldTask(Task):
         _, rotation, along, _, across = path.local(s)
         axis = rotation[:, 2]
         velocity = np.array([self.tcp_velocity @ along, self.tcp_velocity @ across, self.tcp_velocity @ axis])
-        spec = self.spec
-        joints = (self.arm.q - (spec.upper + spec.lower) / 2) / ((spec.upper - spec.lower) / 2)
+        joints = (self.arm.q - self._joint_mid) / self._joint_half_range
         observation = np.concatenate([
             self.readings[:, 0] * MM_SCALE,
             self.readings[:, 1] * MM_SCALE,

@@ -138,8 +138,6 @@ class Arm:
             link = link_index[name]
             client.changeVisualShape(self.body_id, link, rgbaColor=[0.0, 0.0, 0.0, 0.0])
             client.setCollisionFilterGroupMask(self.body_id, link, 0, 0)
-        self.links = [-1, *range(len(infos))]  # links collision_distance checks
-        self.links = [link for link in self.links if link not in {link_index[n] for n in self.spec.hidden_links}]
         self.tool_body_id = self.tool.build(sim)
         # Contact queries (see contact_distance) only see pairs with a non-static body: give the torch a
         # token mass. Nothing ever steps it, and it must not report touching its own arm.
@@ -335,10 +333,14 @@ class Arm:
         return (self._base_rotation @ jacobian).reshape(6, -1)
 
     # ---- motion limits and clearance ------------------------------------------------------------
-    def step_towards(self, q_target: np.ndarray, dt: float) -> np.ndarray:
-        """Move each joint toward ``q_target`` by at most ``max_joint_speed·dt``; set and return the new joints."""
+    def step_towards(self, q_target: np.ndarray, dt: float, start: np.ndarray | None = None) -> np.ndarray:
+        """Move each joint from ``start`` (default: the current joints) toward ``q_target`` by at most
+        ``max_joint_speed·dt``; set and return the new joints (the arm is not touched if it is already there)."""
+        start = self.q if start is None else start
         limit = self.spec.max_joint_speed * dt
-        self.set_joint_positions(self.q + np.clip(np.asarray(q_target, dtype=np.float64) - self.q, -limit, limit))
+        q = start + np.clip(np.asarray(q_target, dtype=np.float64) - start, -limit, limit)
+        if not np.array_equal(q, self.q):
+            self.set_joint_positions(q)
         return self.q.copy()
 
     def contact_distance(self, margin: float = 0.002) -> float:

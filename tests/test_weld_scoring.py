@@ -139,7 +139,7 @@ def test_torch_pose_and_offsets_are_inverse(joint: str) -> None:
         assert path.offsets(s, tip, rotation, 0.015) == pytest.approx([0.0012, -0.0007], abs=1e-9)
         tip, rotation = path.torch_pose(s, 0.0, 0.0, math.radians(4.0), math.radians(3.0), 0.015)
         _, i, f = projector.project(tip + 0.015 * rotation[:, 2], full_search=True)
-        point, tangent, side, _ = projector.frame(i, f)
+        point, tangent, side = projector.frame(i, f)
         e = torch_errors(tip, rotation[:, 2], point, tangent, side, nominal.work_angle)
         assert e.ctwd == pytest.approx(0.015, abs=1e-6) and abs(e.lateral) < 1e-6
         assert e.work_angle_error == pytest.approx(4.0, abs=0.3)  # + work = steeper
