@@ -28,6 +28,17 @@ output (``onnx.output``, named ``correction``) is the correction ``r`` in
 and returns an :class:`~robodojo.policies.residual.ExportedResidualPolicy`,
 which maps the env's observation to that final action; its ``network`` is
 the bare :class:`OnnxPolicy`.
+
+**Goal-conditioned policies.** A policy trained on a Dict observation
+(``observation``, ``achieved_goal``, ``desired_goal``: a goal-conditioned env,
+often with HER) still has ONE flat float32 input: the Dict's keys concatenated
+in the order ``observation.keys`` lists them (the trained policy's key order,
+which for a Gymnasium Dict is sorted by name: achieved_goal, desired_goal,
+observation), each key's normalisation baked in. ``OnnxPolicy.__call__`` (and
+``predict``) accept the env's Dict observation and flatten it in that order,
+or an already flat vector. A residual's base action is appended to the
+``observation`` key (the goals are left alone), so it sits inside that key's
+slice of the input.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +133,16 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
             fail(f"action.{key} must list {act['size']} numbers")
     if "joints" in act and len(act["joints"]) != act["size"]:
         fail(f"action.joints names {len(act['joints'])} joints for {act['size']} actions")
+    keys = obs.get("keys")
+    if keys is not None:
+        if not (isinstance(keys, list) and keys and all(isinstance(k, dict) and isinstance(k.get("name"), str)
+                                                       and _positive_int(k.get("size")) for k in keys)):
+            fail('observation.keys must list {"name": key, "size": positive integer} in input order')
+        names = [k["name"] for k in keys]
+        if len(set(names)) != len(names):
+            fail(f"observation.keys names a key twice: {names}")
+        if sum(k["size"] for k in keys) != obs["size"]:
+            fail(f"observation.keys sizes add up to {sum(k['size'] for k in keys)}, not {obs['size']}")
     normalization = obs.get("normalization")
     if normalization is not None and not normalization.get("baked_in", False):
         fail("observation.normalization must be baked into the graph (baked_in: true)")
@@ -150,6 +172,12 @@ def _residual_problem(spec: dict[str, Any]) -> str | None:
     if not (act["low"] == [-1.0] * act["size"] and act["high"] == [1.0] * act["size"]):
         return "a residual policy needs actions in [-1, 1]"
     layout = obs.get("layout") or []
+    keys = observation_keys(spec)
+    if keys is not None:  # a Dict observation: the base action ends the "observation" key
+        if keys.get(RESIDUAL_KEY, 0) <= act["size"]:
+            return (f"a goal-conditioned residual's {RESIDUAL_KEY!r} key must hold the env's values and then "
+                    f"base_action ({act['size']} values)")
+        layout = [field for field in layout if field.get("key") == RESIDUAL_KEY]
     last = layout[-1] if layout else {}
     if obs["size"] <= act["size"] or (layout and (last.get("name"), last.get("size")) != ("base_action", act["size"])):
         return f"a residual's observation must end with base_action ({act['size']} values) after the env's observation"
@@ -171,9 +199,76 @@ def env_observation_size(spec: dict[str, Any]) -> int:
 
 
 def env_layout(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The env's observation fields: the layout, without a residual's trailing ``base_action``."""
+    """The env's observation fields: the layout, without a residual's trailing ``base_action``.
+
+    (For a Dict observation the ``base_action`` field is the last of the ``observation`` key's fields.)
+    """
     layout = list(spec["observation"].get("layout") or [])
-    return layout[:-1] if spec.get("residual") and layout else layout
+    if not (spec.get("residual") and layout):
+        return layout
+    if observation_keys(spec) is None:
+        return layout[:-1]
+    last = max(i for i, field in enumerate(layout) if field.get("key") == RESIDUAL_KEY)
+    return layout[:last] + layout[last + 1:]
+
+
+#: In a Dict observation, the key a residual's base action is appended to (as in ``policies.residual``).
+RESIDUAL_KEY = "observation"
+
+
+def observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
+    """A Dict-observation policy's input keys → sizes, in input order (None for a flat observation)."""
+    keys = spec["observation"].get("keys")
+    return None if keys is None else {key["name"]: int(key["size"]) for key in keys}
+
+
+def env_observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
+    """The *env's* Dict keys → sizes: ``observation.keys``, minus the base action on a residual's ``observation`` key."""
+    keys = observation_keys(spec)
+    if keys is not None and spec.get("residual"):
+        keys[RESIDUAL_KEY] -= int(spec["action"]["size"])
+    return keys
+
+
+def flatten_observation(observation: Any, keys: dict[str, int]) -> np.ndarray:
+    """A Dict observation (one sample or a batch per key) → float32 ``(batch, total)``: keys concatenated in ``keys``' order.
+
+    Raises ``ValueError`` naming a missing key or a key of the wrong size.
+    """
+    missing = [key for key in keys if key not in observation]
+    if missing:
+        raise ValueError(f"observation has no key(s) {', '.join(missing)}; the policy takes {', '.join(keys)}")
+    parts = [np.asarray(observation[key], dtype=np.float32) for key in keys]
+    batch = None
+    for key, part in zip(keys, parts):
+        if part.shape[-1:] != (keys[key],) or part.ndim > 2:
+            raise ValueError(f"observation[{key!r}] has shape {part.shape}, the policy expects ({keys[key]},) per sample")
+        rows = part.shape[0] if part.ndim == 2 else None
+        if batch is not None and rows != batch[1]:
+            raise ValueError(f"observation[{key!r}] has {rows or 1} rows, observation[{batch[0]!r}] {batch[1] or 1}")
+        batch = batch or (key, rows)
+    return np.concatenate([part.reshape(-1, size) for part, size in zip(parts, keys.values())], axis=1)
+
+
+def dict_layout(keys: dict[str, int], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The flat input layout of a Dict observation with ``keys`` (name → size, input order).
+
+    Each key contributes the fields the env's ``interface()`` describes for it
+    (fields tagged ``"key": name``, or untagged fields that exactly fill the
+    ``observation`` key), else one field named after the key. Every field is tagged with its key.
+    """
+    layout: list[dict[str, Any]] = []
+    for key, size in keys.items():
+        tagged = [field for field in fields if field.get("key") == key]
+        untagged = [field for field in fields if "key" not in field]
+        if tagged and sum(int(field.get("size", 0)) for field in tagged) == size:
+            chosen = tagged
+        elif key == RESIDUAL_KEY and untagged and sum(int(field.get("size", 0)) for field in untagged) == size:
+            chosen = untagged
+        else:
+            chosen = [{"name": key, "size": size, "unit": "", "source": f"the {key!r} entry of the Dict observation"}]
+        layout += [{**field, "key": key} for field in chosen]
+    return layout
 
 
 def _positive_int(value: Any) -> bool:
@@ -211,6 +306,8 @@ class OnnxPolicy:
         self.directory = directory
         self.observation_size = int(spec["observation"]["size"])
         self.action_size = int(spec["action"]["size"])
+        #: input key → size in input order for a Dict-observation (goal-conditioned) policy, else None
+        self.observation_keys = observation_keys(spec)
         self.input_name = spec["onnx"].get("input", "observation")
         self.output_name = spec["onnx"].get("output", "action")
 
@@ -268,12 +365,27 @@ class OnnxPolicy:
     def reset(self) -> None:
         """Nothing to reset: the graph is stateless (the previous action is part of the observation)."""
 
-    def predict(self, observations: np.ndarray) -> np.ndarray:
-        """A batch ``(n, observation.size)`` → actions ``(n, action.size)``, float32."""
-        batch = np.ascontiguousarray(observations, dtype=np.float32).reshape(-1, self.observation_size)
+    def flatten(self, observations: Any) -> np.ndarray:
+        """The graph's input ``(n, observation.size)`` float32: a flat batch as it is, a Dict (of batches)
+        concatenated key by key in ``observation.keys`` order."""
+        if isinstance(observations, Mapping):
+            if self.observation_keys is None:
+                raise ValueError(f"this policy takes a flat observation of {self.observation_size} values, not a Dict")
+            return flatten_observation(observations, self.observation_keys)
+        return np.ascontiguousarray(observations, dtype=np.float32).reshape(-1, self.observation_size)
+
+    def predict(self, observations: Any) -> np.ndarray:
+        """A batch ``(n, observation.size)`` (or a Dict of per-key batches) → actions ``(n, action.size)``, float32."""
+        batch = np.ascontiguousarray(self.flatten(observations))
         return self.session.run([self.output_name], {self.input_name: batch})[0]
 
-    def __call__(self, observation: np.ndarray) -> np.ndarray:
+    def __call__(self, observation: Any) -> np.ndarray:
+        """One observation (flat, or the env's Dict for a goal-conditioned policy) → one action."""
+        if isinstance(observation, Mapping):
+            batch = self.flatten(observation)
+            if batch.shape[0] != 1:
+                raise ValueError(f"one observation expected, got a batch of {batch.shape[0]} (use predict)")
+            return self.predict(batch)[0].copy()
         observation = np.asarray(observation, dtype=np.float32)
         if observation.size != self.observation_size:
             raise ValueError(f"observation has {observation.size} values, the policy expects {self.observation_size}")
@@ -329,8 +441,20 @@ def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, 
     robot = getattr(unwrapped, "robot_name", None)
     if spec.get("robot") != robot and (robot is not None or spec.get("robot") is not None):
         problems.append(f"it was trained on robot {spec.get('robot')!r}, this env runs {robot!r} (pass --robot {spec.get('robot')})")
-    obs_shape = getattr(getattr(env, "observation_space", None), "shape", None)
-    if obs_shape is not None and tuple(obs_shape) != (env_observation_size(spec),):
+    obs_space = getattr(env, "observation_space", None)
+    obs_shape = getattr(obs_space, "shape", None)
+    want_keys = env_observation_keys(spec)
+    have_keys = _dict_sizes(obs_space)
+    if have_keys is not None or want_keys is not None:  # a goal-conditioned (Dict) observation on either side
+        if want_keys is None:
+            problems.append(f"the env observes a Dict ({', '.join(have_keys)}), the policy a flat vector of {env_observation_size(spec)}")
+        elif have_keys is None:
+            if obs_space is not None:
+                problems.append(f"the policy takes a Dict observation ({', '.join(want_keys)}), the env observes {obs_space}")
+        elif have_keys != want_keys:
+            problems.append(f"observation keys {want_keys} != the env's {have_keys}"
+                            + (" (the residual's observation key minus the base action)" if spec.get("residual") else ""))
+    elif obs_shape is not None and tuple(obs_shape) != (env_observation_size(spec),):
         problems.append(f"observation shape {tuple(obs_shape)} != ({env_observation_size(spec)},)"
                         + (" (the residual network's input minus the base action)" if spec.get("residual") else ""))
     space = getattr(env, "action_space", None)
@@ -345,10 +469,22 @@ def check_compatible(spec: dict[str, Any], env: Any, env_id: str | None = None, 
         raise PolicySpecError(f"{where}: this policy does not fit the env: " + "; ".join(problems))
 
 
+def _dict_sizes(space: Any) -> dict[str, int] | None:
+    """Key → flat size of a Gymnasium Dict space (sorted by key), None for anything else."""
+    spaces = getattr(space, "spaces", None)
+    if not isinstance(spaces, Mapping):
+        return None
+    return {key: int(np.prod(getattr(sub, "shape", None) or (0,))) for key, sub in sorted(spaces.items())}
+
+
 def _interface_differences(spec: dict[str, Any], interface: dict[str, Any]) -> list[str]:
     problems = []
     want = [(f.get("name"), f.get("size")) for f in env_layout(spec)]
-    have = [(f.get("name"), f.get("size")) for f in interface.get("observation", [])]
+    fields = interface.get("observation", [])
+    keys = env_observation_keys(spec)
+    if keys is not None:  # the layout export derived from the env's interface, derived again from this env's
+        fields = dict_layout(keys, fields)
+    have = [(f.get("name"), f.get("size")) for f in fields]
     if want and want != have:
         problems.append(f"observation layout {want} != the env's {have}")
     action, env_action = spec["action"], interface.get("action", {})
@@ -379,8 +515,12 @@ __all__ = [
     "PolicySpecError",
     "check_compatible",
     "check_spec",
+    "dict_layout",
     "env_layout",
+    "env_observation_keys",
     "env_observation_size",
+    "flatten_observation",
+    "observation_keys",
     "read_spec",
     "resolve",
 ]

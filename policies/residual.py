@@ -16,10 +16,22 @@ train --set residual.base=scripted --set residual.scale=0.5`` trains on
 [observation, base action], output = the correction) with a ``residual``
 block in ``policy.json``, and ``OnnxPolicy.load`` returns the composed
 :class:`ResidualPolicy`.
+
+On a goal-conditioned env (Dict observation with ``observation``,
+``achieved_goal`` and ``desired_goal``) the base action is appended to the
+``observation`` key only and the goals pass through untouched, so hindsight
+relabelling stays valid: the executed action, ``clip(base + scale · r)``,
+depends only on the ``observation`` key (which carries the base action) and
+the correction ``r``, never on ``desired_goal`` directly, so a stored
+transition is still one the env could produce for a relabelled goal. (The base
+action inside the *next* observation was computed for the episode's real
+goal; that is the one approximation relabelling a residual makes.)
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -33,12 +45,50 @@ def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.n
     return np.clip(np.asarray(base_action, dtype=np.float64) + scale * np.asarray(residual, dtype=np.float64), -1.0, 1.0).astype(np.float32)
 
 
+#: In a Dict (goal-conditioned) observation, the key the base action is appended to; the goals stay as they are.
+RESIDUAL_KEY = "observation"
+
+
+def residual_observation_space(observation_space: gym.Space, action_space: gym.spaces.Box) -> gym.Space:
+    """The network's observation space: the env's, with the base action (bounds of ``action_space``) appended.
+
+    A flat Box gets it at its end; a Dict gets it at the end of its ``observation``
+    key, keeping the other keys (and their order) as they are.
+    """
+
+    def extend(box: gym.Space, where: str) -> gym.spaces.Box:
+        if not isinstance(box, gym.spaces.Box) or len(box.shape) != 1:
+            raise ValueError(f"a residual needs a flat Box {where}, got {box}")
+        low = np.concatenate([box.low, action_space.low]).astype(np.float32)
+        high = np.concatenate([box.high, action_space.high]).astype(np.float32)
+        return gym.spaces.Box(low, high, dtype=np.float32)
+
+    if isinstance(observation_space, gym.spaces.Dict):
+        if RESIDUAL_KEY not in observation_space.spaces:
+            raise ValueError(f"a residual on a Dict observation needs an {RESIDUAL_KEY!r} key, got {list(observation_space.spaces)}")
+        spaces = {key: extend(space, f"{key!r} key") if key == RESIDUAL_KEY else space
+                  for key, space in observation_space.spaces.items()}
+        return gym.spaces.Dict(OrderedDict(spaces))  # OrderedDict: keep the env's key order
+    return extend(observation_space, "observation")
+
+
+def augment(observation: Any, base_action: np.ndarray) -> Any:
+    """[observation, base action]: for a Dict observation, a copy whose ``observation`` key has the base action appended."""
+    base_action = np.asarray(base_action, dtype=np.float32)
+    if isinstance(observation, Mapping):
+        augmented = {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
+        augmented[RESIDUAL_KEY] = np.concatenate([augmented[RESIDUAL_KEY], base_action]).astype(np.float32)
+        return augmented
+    return np.concatenate([np.asarray(observation, dtype=np.float32), base_action]).astype(np.float32)
+
+
 class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Train a residual on ``env``: observation = [env observation, base action], action = correction.
 
     The observation is the env's (N values) followed by the base controller's
     action for it (M values, the action size), so the network sees what the
-    controller is about to do; its action ``r`` in [-1, 1] is the correction,
+    controller is about to do (for a Dict observation: its ``observation`` key
+    gets the base action appended, the other keys are unchanged); its action ``r`` in [-1, 1] is the correction,
     and the env receives ``clip(base + scale · r, -1, 1)``. Rewards,
     termination and info are the env's.
 
@@ -64,14 +114,12 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.base_name = base
         self.base = CONTROLLERS[env.spec.id][resolve_controller(base, env.spec.id)](env)
         self.scale = float(scale)
-        low = np.concatenate([env.observation_space.low, space.low]).astype(np.float32)
-        high = np.concatenate([env.observation_space.high, space.high]).astype(np.float32)
-        self.observation_space = gym.spaces.Box(low, high, dtype=np.float32)
+        self.observation_space = residual_observation_space(env.observation_space, space)
         self._base_action = np.zeros(space.shape, dtype=np.float32)
 
-    def _augment(self, observation: np.ndarray) -> np.ndarray:
+    def _augment(self, observation: Any) -> Any:
         self._base_action = np.asarray(self.base(observation), dtype=np.float32)
-        return np.concatenate([observation, self._base_action]).astype(np.float32)
+        return augment(observation, self._base_action)
 
     def reset(self, **kwargs: Any):
         observation, info = self.env.reset(**kwargs)
@@ -102,9 +150,9 @@ class ResidualPolicy:
         self.base.reset()
         self.network.reset()
 
-    def __call__(self, observation: np.ndarray) -> np.ndarray:
+    def __call__(self, observation: Any) -> np.ndarray:
         base_action = np.asarray(self.base(observation), dtype=np.float32)
-        residual = self.network(np.concatenate([np.asarray(observation, dtype=np.float32), base_action]))
+        residual = self.network(augment(observation, base_action))
         return compose(base_action, residual, self.scale)
 
 
@@ -128,10 +176,22 @@ class ExportedResidualPolicy(ResidualPolicy):
     def robot(self) -> str | None:
         return self.network.robot
 
-    def __call__(self, observation: np.ndarray) -> np.ndarray:
+    def __call__(self, observation: Any) -> np.ndarray:
+        keys = self.network.observation_keys
+        if keys is not None:  # a goal-conditioned policy: the env's Dict observation
+            if not isinstance(observation, Mapping):
+                raise ValueError(f"this residual policy takes the env's Dict observation (keys {', '.join(keys)}), "
+                                 f"got {type(observation).__name__}")
+            size = keys[RESIDUAL_KEY] - self.network.action_size
+            given = np.size(observation.get(RESIDUAL_KEY, ()))
+            if given != size:
+                raise ValueError(f"observation[{RESIDUAL_KEY!r}] has {given} values; this residual policy takes the env's "
+                                 f"{size} (it appends the base controller's action itself)")
+            return super().__call__(observation)
         size = self.network.observation_size - self.network.action_size
-        if np.size(observation) != size:
-            raise ValueError(f"observation has {np.size(observation)} values; this residual policy takes the env's {size} "
+        if isinstance(observation, Mapping) or np.size(observation) != size:
+            given = "a Dict" if isinstance(observation, Mapping) else f"{np.size(observation)} values"
+            raise ValueError(f"observation has {given}; this residual policy takes the env's {size} values "
                              "(it appends the base controller's action itself)")
         return super().__call__(observation)
 

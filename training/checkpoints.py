@@ -8,6 +8,8 @@ folder without it is not a checkpoint.
 
 Off-policy replay buffers are saved compactly (only the filled rows) and
 only the newest checkpoint keeps one: a full 1e6-transition buffer is ~0.4 GB.
+Dict-observation and HER buffers (goal-conditioned envs) are saved the same
+way; a HER buffer gets its env back when loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import pickle
 import re
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,32 +141,83 @@ def clean_tmp(run_dir: Path) -> list[str]:
     return removed
 
 
+def _buffer_arrays(buffer: Any) -> dict[tuple[str, str | None], np.ndarray]:
+    """The buffer's per-row arrays: (attribute, None) for an array, (attribute, key) inside a dict of arrays.
+
+    Dict-observation buffers (DictReplayBuffer, HerReplayBuffer) keep ``observations`` and
+    ``next_observations`` as dicts of arrays; HER adds ``ep_start``, ``ep_length`` and ``infos``.
+    """
+    size = buffer.buffer_size
+
+    def per_row(value: Any) -> bool:
+        return isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == size
+
+    found: dict[tuple[str, str | None], np.ndarray] = {}
+    for name, value in vars(buffer).items():
+        if per_row(value):
+            found[name, None] = value
+        elif isinstance(value, dict) and value and all(per_row(item) for item in value.values()):
+            found.update({(name, key): item for key, item in value.items()})
+    return found
+
+
+def _set_array(buffer: Any, where: tuple[str, str | None], value: np.ndarray) -> None:
+    name, key = where
+    if key is None:
+        setattr(buffer, name, value)
+    else:
+        getattr(buffer, name)[key] = value
+
+
 def save_replay_buffer(model: Any, path: Path) -> None:
-    """Pickle ``model.replay_buffer`` with only its filled rows (SB3 would write every row)."""
+    """Pickle ``model.replay_buffer`` with only its filled rows (SB3 would write every row).
+
+    Works for flat, Dict and HER buffers; a HerReplayBuffer's env is left out by
+    its own pickling (:func:`load_replay_buffer` sets it again).
+    """
     buffer = model.replay_buffer
     rows = buffer.buffer_size if buffer.full else buffer.pos
-    full = {name: value for name, value in vars(buffer).items()
-            if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == buffer.buffer_size}
+    full = _buffer_arrays(buffer)
     try:
-        for name, value in full.items():
-            setattr(buffer, name, value[:rows])
-        buffer._robodojo_truncated = sorted(full)
+        for where, value in full.items():
+            _set_array(buffer, where, value[:rows])
+        buffer._robodojo_truncated = [[name, key] for name, key in full]
         with open(path, "wb") as handle:
             pickle.dump(buffer, handle, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
-        for name, value in full.items():
-            setattr(buffer, name, value)
+        for where, value in full.items():
+            _set_array(buffer, where, value)
         buffer.__dict__.pop("_robodojo_truncated", None)
 
 
 def load_replay_buffer(model: Any, path: Path) -> None:
-    """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on ``model``."""
+    """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on ``model``.
+
+    A HerReplayBuffer gets the model's env again (it computes relabelled rewards
+    with the env's ``compute_reward``) and, as SB3's ``load_replay_buffer`` does,
+    its last, unfinished episodes are closed: the resumed session starts new episodes.
+    """
     with open(path, "rb") as handle:
         buffer = pickle.load(handle)
-    for name in buffer.__dict__.pop("_robodojo_truncated", []):
-        value = getattr(buffer, name)
-        padded = np.zeros((buffer.buffer_size, *value.shape[1:]), dtype=value.dtype)
+    for entry in buffer.__dict__.pop("_robodojo_truncated", []):
+        where = (entry, None) if isinstance(entry, str) else (entry[0], entry[1])  # older checkpoints: names only
+        value = getattr(buffer, where[0]) if where[1] is None else getattr(buffer, where[0])[where[1]]
+        if value.dtype == object:  # HER's infos: one dict per row and env
+            padded = np.empty((buffer.buffer_size, *value.shape[1:]), dtype=object)
+            for index in np.ndindex(padded.shape):
+                padded[index] = {}
+        else:
+            padded = np.zeros((buffer.buffer_size, *value.shape[1:]), dtype=value.dtype)
         padded[: len(value)] = value
-        setattr(buffer, name, padded)
+        _set_array(buffer, where, padded)
     buffer.device = model.device
+    from stable_baselines3 import HerReplayBuffer
+
+    if isinstance(buffer, HerReplayBuffer):
+        if model.get_env() is None:
+            raise ValueError("a HerReplayBuffer needs the model's env to be loaded (it computes rewards with it)")
+        buffer.set_env(model.get_env())
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The last trajectory in the replay buffer will be truncated")
+            buffer.truncate_last_trajectory()
     model.replay_buffer = buffer

@@ -12,6 +12,13 @@ valid ones listed.
 scripted controller (:class:`~robodojo.policies.residual.ResidualEnv`);
 evaluations, the card and the video then run the composed policy.
 
+``her: {n_sampled_goal: 4, goal_selection_strategy: future}`` (sac / tqc on a
+goal-conditioned env only: Dict observation with observation / achieved_goal /
+desired_goal and ``compute_reward``) trains with SB3's ``HerReplayBuffer``;
+null (the default) keeps the algorithm's own buffer. Note that HER cannot
+sample before the first episode ends, so ``learning_starts`` must exceed an
+episode's length.
+
 Only PyYAML is imported at module level; SB3 (and torch) load when hyperparameter
 names are checked against the algorithm's constructor.
 """
@@ -30,7 +37,7 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Every top-level key a config has, in the order config.yaml is written.
 TOP_LEVEL_KEYS = (
-    "scenario", "robot", "env_kwargs", "residual", "algo", "total_steps", "n_envs", "seed",
+    "scenario", "robot", "env_kwargs", "residual", "algo", "her", "total_steps", "n_envs", "seed",
     "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
     "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
 )
@@ -40,7 +47,8 @@ OFF_POLICY = frozenset({"sac", "tqc"})
 #: Activation names a config may use for policy_kwargs.activation_fn (attributes of torch.nn).
 ACTIVATIONS = {"elu": "ELU", "relu": "ReLU", "tanh": "Tanh", "leaky_relu": "LeakyReLU", "gelu": "GELU", "silu": "SiLU"}
 #: Constructor arguments robodojo sets itself.
-RESERVED_ALGO_KWARGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboard_log", "_init_setup_model"}
+RESERVED_ALGO_KWARGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboard_log", "_init_setup_model",
+                        "replay_buffer_class"}
 RESERVED_POLICY_KWARGS = {"self", "observation_space", "action_space", "lr_schedule"}
 #: (minimum, key) for integer settings.
 _INTEGERS = {
@@ -50,6 +58,11 @@ _INTEGERS = {
 #: ``residual:`` sub-keys and the scale used when only the base is given.
 RESIDUAL_KEYS = ("base", "scale")
 DEFAULT_RESIDUAL_SCALE = 0.5
+#: ``her:`` sub-keys (HerReplayBuffer arguments a config may set) and the goal strategies it knows.
+HER_KEYS = ("n_sampled_goal", "goal_selection_strategy", "copy_info_dict", "handle_timeout_termination")
+HER_STRATEGIES = ("future", "final", "episode")
+#: The keys of a goal-conditioned env's Dict observation (what HerReplayBuffer relabels).
+GOAL_KEYS = ("observation", "achieved_goal", "desired_goal")
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -185,6 +198,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     """Check a complete config; return it with ``auto`` values filled in and keys in the standard order."""
     config = copy.deepcopy(config)
     config.setdefault("residual", None)  # config.yaml files written before residual training existed
+    config.setdefault("her", None)  # ... and before goal-conditioned (HER) training existed
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
         raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
@@ -219,6 +233,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"algo_kwargs.{name} must be a mapping, got {block!r}")
         if name == config["algo"] or _importable(ALGORITHMS[name][0]):
             config["algo_kwargs"][name] = _check_algo_kwargs(name, block, config["policy_kwargs"])
+    config["her"] = _check_her(config)
     return {key: config[key] for key in TOP_LEVEL_KEYS}
 
 
@@ -268,6 +283,77 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
         raise ConfigError(f"residual.scale must be a number > 0, got {scale!r}")
     return {"base": base, "scale": float(scale)}
+
+
+def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
+    """``her: {n_sampled_goal: 4, goal_selection_strategy: future}`` or null; a ConfigError otherwise.
+
+    HER relabels goals in the replay buffer, so it needs an off-policy algorithm
+    (sac, tqc) and a goal-conditioned env: a Dict observation with the keys
+    observation / achieved_goal / desired_goal and ``compute_reward`` (checked
+    on an instance of the env, made once per env id, robot and env_kwargs).
+    """
+    her = config["her"]
+    if her is None:
+        return None
+    if not isinstance(her, dict):
+        raise ConfigError(f"her must be null or a mapping such as {{n_sampled_goal: 4, goal_selection_strategy: future}}, got {her!r}")
+    unknown = sorted(set(her) - set(HER_KEYS), key=str)
+    if unknown:
+        raise ConfigError(f"her: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(HER_KEYS)}")
+    her = dict(her)
+    if "n_sampled_goal" in her:
+        her["n_sampled_goal"] = _integer("her.n_sampled_goal", her["n_sampled_goal"], 1)
+    strategy = her.get("goal_selection_strategy")
+    if strategy is not None and str(strategy).lower() not in HER_STRATEGIES:
+        raise ConfigError(f"her.goal_selection_strategy must be one of {', '.join(HER_STRATEGIES)}, got {strategy!r}")
+    if strategy is not None:
+        her["goal_selection_strategy"] = str(strategy).lower()
+    for key in ("copy_info_dict", "handle_timeout_termination"):
+        if key in her and not isinstance(her[key], bool):
+            raise ConfigError(f"her.{key} must be true or false, got {her[key]!r}")
+    if config["algo"] not in OFF_POLICY:
+        raise ConfigError(f"her (hindsight experience replay) needs an off-policy algo ({', '.join(sorted(OFF_POLICY))}), "
+                          f"not {config['algo']}: set algo to sac or tqc, or her to null (--set her=null)")
+    overlap = sorted(set(config["algo_kwargs"][config["algo"]].get("replay_buffer_kwargs") or {}) & set(HER_KEYS))
+    if overlap:
+        raise ConfigError(f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: set them under her")
+    env_id = resolve_id(config["scenario"])
+    problem = goal_env_problem(env_id, config["robot"], config["env_kwargs"])
+    if problem:
+        raise ConfigError(f"her needs a goal-conditioned env, but {env_id} {problem}; set her to null (--set her=null)")
+    return her
+
+
+_GOAL_ENV_PROBLEMS: dict[str, str | None] = {}
+
+
+def goal_env_problem(env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> str | None:
+    """Why ``env_id`` (with that robot and kwargs) is not a goal-conditioned env HER can relabel, or None."""
+    import json
+
+    key = json.dumps([env_id, robot, env_kwargs], sort_keys=True, default=str)
+    if key not in _GOAL_ENV_PROBLEMS:
+        import gymnasium as gym
+
+        try:
+            env = gym.make(env_id, **({"robot": robot} if robot is not None else {}), **env_kwargs)
+        except ValueError as error:
+            raise ConfigError(f"cannot create {env_id} with {env_kwargs}: {error}") from None
+        try:
+            space = env.observation_space
+            if not isinstance(space, gym.spaces.Dict):
+                problem = f"observes a {type(space).__name__}, not a Dict with keys {', '.join(GOAL_KEYS)}"
+            elif set(space.spaces) != set(GOAL_KEYS):
+                problem = f"observes a Dict with keys {', '.join(space.spaces)}, not {', '.join(GOAL_KEYS)}"
+            elif not callable(getattr(env.unwrapped, "compute_reward", None)):
+                problem = "has no compute_reward(achieved_goal, desired_goal, info)"
+            else:
+                problem = None
+        finally:
+            env.close()
+        _GOAL_ENV_PROBLEMS[key] = problem
+    return _GOAL_ENV_PROBLEMS[key]
 
 
 def describe_residual(residual: dict[str, Any] | None, env_id: str) -> str | None:
@@ -353,6 +439,11 @@ def model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
         policy_kwargs["activation_fn"] = getattr(torch.nn, ACTIVATIONS[policy_kwargs["activation_fn"]])
     if policy_kwargs:
         kwargs["policy_kwargs"] = policy_kwargs
+    if config.get("her"):
+        from stable_baselines3 import HerReplayBuffer
+
+        kwargs["replay_buffer_class"] = HerReplayBuffer
+        kwargs["replay_buffer_kwargs"] = {**(kwargs.get("replay_buffer_kwargs") or {}), **copy.deepcopy(config["her"])}
     return kwargs
 
 

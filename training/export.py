@@ -19,6 +19,13 @@ load it, is compared with the SB3 policy on observations recorded from env
 rollouts. The max abs difference goes into the spec; above the tolerance
 the export is marked failed (and refuses to load).
 
+A goal-conditioned run (Dict observation: ``MultiInputPolicy``, e.g. SAC + HER)
+exports with ONE flat float32 input, the Dict's keys concatenated in the
+policy's key order (sorted: achieved_goal, desired_goal, observation), each
+key normalised with its own statistics inside the graph; policy.json lists the
+keys and sizes (``observation.keys``), and the verification feeds the same Dict
+observations to SB3 and, flattened, to the ONNX.
+
 A residual run (see :mod:`robodojo.training.export_spec`) exports its network
 alone: input = [env observation, base controller's action] (normalisation
 baked in), output = the correction in [-1, 1], named ``correction``. Its
@@ -87,7 +94,9 @@ def load_model(run: Run) -> tuple[Any, Any]:
         algorithm = getattr(importlib.import_module(module_name), class_name)
     except ImportError:
         raise ExportError(f"export needs {module_name} and torch: {TRAIN_HINT}") from None
-    model = algorithm.load(str(run.model_path), device="cpu")
+    from robodojo.training.sb3_policy import load_for_inference
+
+    model = load_for_inference(algorithm, str(run.model_path), device="cpu")  # HER models too (no env needed)
     vecnormalize = None
     if run.vecnormalize_path is not None:
         with open(run.vecnormalize_path, "rb") as handle:  # what VecNormalize.load does, minus the venv
@@ -107,8 +116,9 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
     from stable_baselines3.common.policies import ActorCriticPolicy
 
     policy = model.policy
-    if not isinstance(policy.observation_space, spaces.Box) or len(policy.observation_space.shape) != 1:
-        raise ExportError(f"only flat Box observations export, got {policy.observation_space}")
+    keys = dict_keys(policy.observation_space)
+    if keys is None and (not isinstance(policy.observation_space, spaces.Box) or len(policy.observation_space.shape) != 1):
+        raise ExportError(f"only flat Box or Dict-of-Box observations export, got {policy.observation_space}")
     if not isinstance(policy.action_space, spaces.Box):
         raise ExportError(f"only Box actions export, got {policy.action_space}")
     if isinstance(policy, ActorCriticPolicy):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash_output
@@ -123,13 +133,38 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
     mean = std = clip = None
     if vecnormalize is not None:
         rms = vecnormalize.obs_rms
-        mean = np.asarray(rms.mean, dtype=np.float64)
-        std = np.sqrt(np.asarray(rms.var, dtype=np.float64) + vecnormalize.epsilon)
         clip = float(vecnormalize.clip_obs)
-    return _make_module(trunk, squash, policy.action_space.low, policy.action_space.high, mean, std, clip)
+        if keys is not None:  # one running mean/std per normalised key; other keys pass through
+            normalized = set(getattr(vecnormalize, "norm_obs_keys", None) or rms)
+            mean = {key: np.asarray(rms[key].mean, dtype=np.float64).ravel() for key in keys if key in normalized}
+            std = {key: np.sqrt(np.asarray(rms[key].var, dtype=np.float64).ravel() + vecnormalize.epsilon)
+                   for key in keys if key in normalized}
+        else:
+            mean = np.asarray(rms.mean, dtype=np.float64)
+            std = np.sqrt(np.asarray(rms.var, dtype=np.float64) + vecnormalize.epsilon)
+    shapes = None if keys is None else {key: tuple(policy.observation_space[key].shape) for key in keys}
+    return _make_module(trunk, squash, policy.action_space.low, policy.action_space.high, mean, std, clip, shapes)
 
 
-def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, mean: Any, std: Any, clip: Any) -> Any:
+def dict_keys(space: Any) -> dict[str, int] | None:
+    """A Dict observation space's keys → flat sizes in the space's (= the policy's input) order; None for other spaces.
+
+    Raises :class:`ExportError` unless every key is a Box.
+    """
+    from gymnasium import spaces
+
+    if not isinstance(space, spaces.Dict):
+        return None
+    for key, sub in space.spaces.items():
+        if not isinstance(sub, spaces.Box):
+            raise ExportError(f"only Box entries in a Dict observation export, {key!r} is {sub}")
+    return {key: int(np.prod(sub.shape)) for key, sub in space.spaces.items()}
+
+
+def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, mean: Any, std: Any, clip: Any,
+                 shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
+    """The exported actor. ``shapes`` (key → shape, input order) for a Dict policy: the flat input is
+    cut into those keys, each normalised with its own ``mean[key]`` / ``std[key]`` (if it has them)."""
     import torch
 
     class ExportedActor(torch.nn.Module):
@@ -141,16 +176,39 @@ def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, me
             self.clip_obs = clip
             self.register_buffer("low", torch.as_tensor(np.asarray(low, dtype=np.float32)))
             self.register_buffer("high", torch.as_tensor(np.asarray(high, dtype=np.float32)))
-            if self.normalize:
+            # (key, start, end, shape, normalised) per Dict key, in input order
+            self.keys = []
+            if shapes is not None:
+                start = 0
+                for index, (key, shape) in enumerate(shapes.items()):
+                    end = start + int(np.prod(shape))
+                    normalised = self.normalize and key in mean
+                    if normalised:
+                        self.register_buffer(f"obs_mean_{index}", torch.as_tensor(mean[key], dtype=torch.float64))
+                        self.register_buffer(f"obs_std_{index}", torch.as_tensor(std[key], dtype=torch.float64))
+                    self.keys.append((key, start, end, shape, normalised))
+                    start = end
+            elif self.normalize:
                 # float64 like VecNormalize (float32 obs − float64 mean), then float32 like normalize_obs
                 self.register_buffer("obs_mean", torch.as_tensor(mean, dtype=torch.float64))
                 self.register_buffer("obs_std", torch.as_tensor(std, dtype=torch.float64))
 
+        def _scale(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+            x = ((x.to(torch.float64) - mean) / std).clamp(-self.clip_obs, self.clip_obs)
+            return x.to(torch.float32)
+
         def forward(self, observation: torch.Tensor) -> torch.Tensor:
-            x = observation
-            if self.normalize:
-                x = ((x.to(torch.float64) - self.obs_mean) / self.obs_std).clamp(-self.clip_obs, self.clip_obs)
-                x = x.to(torch.float32)
+            if self.keys:  # a Dict policy: slices of the flat input, one per key, as the policy's extractor wants
+                x: Any = {}
+                for index, (key, start, end, shape, normalised) in enumerate(self.keys):
+                    part = observation[:, start:end]
+                    if normalised:
+                        part = self._scale(part, getattr(self, f"obs_mean_{index}"), getattr(self, f"obs_std_{index}"))
+                    x[key] = part.reshape(-1, *shape)
+            else:
+                x = observation
+                if self.normalize:
+                    x = self._scale(x, self.obs_mean, self.obs_std)
             action = self.trunk(x)
             if self.squash:  # as policy.unscale_action, in float32
                 action = self.low + 0.5 * (torch.tanh(action) + 1.0) * (self.high - self.low)
@@ -161,9 +219,15 @@ def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, me
     return ExportedActor().eval()
 
 
-def reference_actions(model: Any, vecnormalize: Any, observations: np.ndarray) -> np.ndarray:
-    """The SB3 policy's deterministic actions for a batch of raw observations (the ground truth)."""
-    batch = np.asarray(observations, dtype=np.float32)
+def reference_actions(model: Any, vecnormalize: Any, observations: Any) -> np.ndarray:
+    """The SB3 policy's deterministic actions for a batch of raw observations (the ground truth).
+
+    For a Dict policy ``observations`` is a Dict of per-key batches.
+    """
+    if isinstance(observations, dict):
+        batch: Any = {key: np.asarray(value, dtype=np.float32) for key, value in observations.items()}
+    else:
+        batch = np.asarray(observations, dtype=np.float32)
     if vecnormalize is not None:
         batch = vecnormalize.normalize_obs(batch)
     actions, _ = model.predict(batch, deterministic=True)
@@ -233,13 +297,13 @@ def record_observations(
     """
     env = make_env(env_id, env_kwargs, residual)
     rng = np.random.default_rng(seed)
-    observations: list[np.ndarray] = []
+    observations: list[Any] = []
     try:
         low, high = env.action_space.low, env.action_space.high
         observation, _ = env.reset(seed=seed)
         episode = 0
         while len(observations) < count:
-            observations.append(np.asarray(observation, dtype=np.float32))
+            observations.append(_float32(observation))
             action = rng.uniform(low, high) if rng.random() < explore else act(observation)
             observation, _, terminated, truncated, _ = env.step(action)
             if terminated or truncated:
@@ -247,14 +311,48 @@ def record_observations(
                 observation, _ = env.reset(seed=seed + episode)
     finally:
         env.close()
+    if isinstance(observations[0], dict):  # a goal-conditioned env: a Dict of per-key batches
+        return {key: np.stack([o[key] for o in observations]) for key in observations[0]}
     return np.stack(observations)
 
 
-def random_observations(space: gym.spaces.Box, count: int, seed: int) -> np.ndarray:
-    """Uniform samples inside the observation bounds (finite ones; ±10 where unbounded)."""
-    low = np.where(np.isfinite(space.low), space.low, -10.0)
-    high = np.where(np.isfinite(space.high), space.high, 10.0)
-    return np.random.default_rng(seed).uniform(low, high, size=(count, *space.shape)).astype(np.float32)
+def _float32(observation: Any) -> Any:
+    if isinstance(observation, dict):
+        return {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
+    return np.asarray(observation, dtype=np.float32)
+
+
+def count_of(observations: Any) -> int:
+    """Rows in a batch of observations (a Dict's per-key batches share them)."""
+    return len(next(iter(observations.values()))) if isinstance(observations, dict) else len(observations)
+
+
+def row(observations: Any, index: int) -> Any:
+    """Observation ``index`` of a batch (a Dict batch gives a Dict, as the env returns it)."""
+    if isinstance(observations, dict):
+        return {key: value[index] for key, value in observations.items()}
+    return observations[index]
+
+
+def random_observations(space: gym.Space, count: int, seed: int) -> Any:
+    """Uniform samples inside the observation bounds (finite ones; ±10 where unbounded); a Dict space key by key."""
+    rng = np.random.default_rng(seed)
+
+    def uniform(box: gym.spaces.Box) -> np.ndarray:
+        low = np.where(np.isfinite(box.low), box.low, -10.0)
+        high = np.where(np.isfinite(box.high), box.high, 10.0)
+        return rng.uniform(low, high, size=(count, *box.shape)).astype(np.float32)
+
+    if isinstance(space, gym.spaces.Dict):
+        return {key: uniform(box) for key, box in space.spaces.items()}
+    return uniform(space)
+
+
+def _space_signature(space: Any) -> Any:
+    """What must agree between a model's and an env's observation space: the shape, or each Dict key's shape."""
+    if isinstance(space, gym.spaces.Dict):
+        return {key: tuple(sub.shape or ()) for key, sub in space.spaces.items()}
+    return tuple(space.shape or ())
 
 
 # -- the whole export ----------------------------------------------------------------
@@ -287,11 +385,12 @@ def export_run(
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         actual_robot = getattr(env.unwrapped, "robot_name", run.robot)
-        if env.observation_space.shape != model.observation_space.shape or env.action_space.shape != model.action_space.shape:
+        model_obs, env_obs = _space_signature(model.observation_space), _space_signature(env.observation_space)
+        if model_obs != env_obs or env.action_space.shape != model.action_space.shape:
             what = "residual env" if run.residual else "env"
             raise ExportError(
-                f"the model's spaces {model.observation_space.shape}/{model.action_space.shape} do not match the "
-                f"{what} {run.env_id}'s {env.observation_space.shape}/{env.action_space.shape} (wrong --env or --robot"
+                f"the model's spaces {model_obs}/{model.action_space.shape} do not match the "
+                f"{what} {run.env_id}'s {env_obs}/{env.action_space.shape} (wrong --env or --robot"
                 + ("?)" if run.residual else ", or a residual run whose config.yaml lost its residual block?)")
             )
         obs_space = env.observation_space
@@ -316,7 +415,8 @@ def export_run(
             "robodojo.robot": str(actual_robot),
             "robodojo.spec": json.dumps(jsonable(embedded), separators=(",", ":")),
         },
-        f"robodojo policy for {run.env_id} ({actual_robot}): {_graph_summary(run)}; see policy.json",
+        f"robodojo policy for {run.env_id} ({actual_robot}): {_graph_summary(run, dict_keys(model.policy.observation_space))}; "
+        "see policy.json",
     )
     spec["onnx"]["sha256"] = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     check_spec(jsonable(spec), str(spec_path))
@@ -327,16 +427,16 @@ def export_run(
     with torch.no_grad():
         recorded = record_observations(
             run.env_id, env_kwargs, observations, seed,
-            act=lambda o: reference_actions(model, vecnormalize, o[None])[0], residual=run.residual,
+            act=lambda o: reference_actions(model, vecnormalize, _batch_of_one(o))[0], residual=run.residual,
         )
         synthetic = random_observations(obs_space, observations, seed + 1)
         expected = reference_actions(model, vecnormalize, recorded)
         expected_synthetic = reference_actions(model, vecnormalize, synthetic)
     loaded = OnnxPolicy.load(out_dir, env=None)
     loaded = getattr(loaded, "network", loaded)  # a residual: check the network itself
-    got = loaded.predict(recorded)
+    got = loaded.predict(recorded)  # a Dict batch is flattened key by key, as users' Dict observations are
     got_synthetic = loaded.predict(synthetic)
-    single = np.stack([loaded(o) for o in recorded[:50]])  # the batch-of-one path too
+    single = np.stack([loaded(row(recorded, i)) for i in range(min(50, count_of(recorded)))])  # the batch-of-one path too
     diff = float(np.max(np.abs(got - expected)))
     diff_single = float(np.max(np.abs(single - expected[:50])))
     diff_synthetic = float(np.max(np.abs(got_synthetic - expected_synthetic)))
@@ -344,12 +444,12 @@ def export_run(
     spec["verification"] = {
         "passed": bool(passed),
         "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
-        "observations": int(len(recorded)),
+        "observations": count_of(recorded),
         "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}{_wrapped(run)}, "
                   f"episode i seeded {seed}+i",
         "max_abs_diff": diff,
         "single_observation_max_abs_diff": diff_single,
-        "random_observations": int(len(synthetic)),
+        "random_observations": count_of(synthetic),
         "random_max_abs_diff": diff_synthetic,
         "tolerance": tolerance,
     }
@@ -369,7 +469,7 @@ def export_run(
     if not passed:
         raise VerificationError(
             f"ONNX and SB3 actions differ by {max(diff, diff_single):.3g} > tolerance {tolerance:g} on "
-            f"{len(recorded)} recorded observations; {spec_path} is marked failed and will not load"
+            f"{count_of(recorded)} recorded observations; {spec_path} is marked failed and will not load"
         )
     return result
 
@@ -379,10 +479,17 @@ def _wrapped(run: Run) -> str:
     return f" wrapped in ResidualEnv (base {residual['base']}, scale {residual['scale']:g})" if residual else ""
 
 
-def _graph_summary(run: Run) -> str:
+def _batch_of_one(observation: Any) -> Any:
+    if isinstance(observation, dict):
+        return {key: np.asarray(value)[None] for key, value in observation.items()}
+    return np.asarray(observation)[None]
+
+
+def _graph_summary(run: Run, keys: dict[str, int] | None = None) -> str:
+    raw = "raw observation" if keys is None else f"raw observation (Dict keys {', '.join(keys)} concatenated)"
     if not run.residual:
-        return "raw observation -> action"
-    return f"[raw observation, base action] -> correction (residual on {run.residual['base']}, scale {run.residual['scale']:g})"
+        return f"{raw} -> action"
+    return f"[{raw}, base action] -> correction (residual on {run.residual['base']}, scale {run.residual['scale']:g})"
 
 
 def pretrained_folder(name: str) -> Path:
@@ -400,9 +507,12 @@ __all__ = [
     "Run",
     "VerificationError",
     "build_actor",
+    "count_of",
+    "dict_keys",
     "export_run",
     "load_model",
     "load_run",
     "record_observations",
     "reference_actions",
+    "row",
 ]

@@ -14,6 +14,12 @@ followed by a final ``base_action`` field the runtime computes — and the
 graph's output is the correction ``r`` (``onnx.output = "correction"``); the
 ``action`` block still describes what the robot receives,
 ``clip(base_action + S · r, -1, 1)``.
+
+A goal-conditioned run (Dict observation) adds ``observation.keys`` — the
+Dict's keys and sizes in input order — to the spec; ``observation.layout``
+then covers the flat input key by key (each field tagged with its ``key``;
+a residual's ``base_action`` is the last field of the ``observation`` key) and
+``observation.normalization.keys`` holds each normalised key's statistics.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from robodojo.envs import resolve_env_id
-from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE
+from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE, RESIDUAL_KEY, dict_layout
 from robodojo.policies.pretrained import card_summary
 
 #: config ``algo`` → (module, class)
@@ -166,6 +172,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int) -> dict[str, Any]:
     space = model.policy.action_space
+    keys = _dict_keys(model.policy.observation_space)
+    if keys is not None:
+        return _dict_spec(run, model, vecnormalize, interface, robot, opset, keys)
     obs_size = int(model.policy.observation_space.shape[0])
     normalization = None
     if vecnormalize is not None:
@@ -178,7 +187,6 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
             "clip": float(vecnormalize.clip_obs),
             "count": float(vecnormalize.obs_rms.count),
         }
-    control_dt = float(interface.get("control_dt", 0.0))
     layout = list(interface.get("observation", []))
     observation: dict[str, Any] = {"size": obs_size}
     if run.residual:  # the network's input: the env's observation, then the base controller's action
@@ -189,6 +197,60 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
         observation["note"] = (f"size is the network's input: the env's observation (the first {env_size} values, "
                                "every layout field before base_action) followed by base_action, which the runtime computes")
     observation.update(dtype="float32", layout=layout, normalization=normalization)
+    return _spec(run, model, interface, robot, opset, observation)
+
+
+def _dict_keys(space: Any) -> dict[str, int] | None:
+    """Key → flat size of a Dict observation space, in its order (the policy's input order); None otherwise."""
+    spaces = getattr(space, "spaces", None)
+    if not isinstance(spaces, dict):
+        return None
+    return {key: int(np.prod(sub.shape)) for key, sub in spaces.items()}
+
+
+def _dict_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int,
+               keys: dict[str, int]) -> dict[str, Any]:
+    """The spec of a Dict-observation (goal-conditioned) policy: one flat input, its keys concatenated in order."""
+    actions = int(model.policy.action_space.shape[0])
+    env_keys = dict(keys)
+    if run.residual:
+        env_keys[RESIDUAL_KEY] -= actions
+    layout = dict_layout(env_keys, list(interface.get("observation", [])))
+    if run.residual:  # the base action ends the "observation" key's slice of the input
+        last = max(i for i, field in enumerate(layout) if field["key"] == RESIDUAL_KEY)
+        layout.insert(last + 1, {"name": "base_action", "size": actions, "unit": "1", "key": RESIDUAL_KEY,
+                                 "source": "the base controller's action (computed by the runtime)"})
+    normalization = None
+    if vecnormalize is not None:
+        rms = vecnormalize.obs_rms
+        normalized = [key for key in keys if key in (getattr(vecnormalize, "norm_obs_keys", None) or rms)]
+        normalization = {
+            "baked_in": True,
+            "formula": "per key: clip((obs[key] - mean[key]) / sqrt(var[key] + epsilon), -clip, clip); other keys raw",
+            "keys": {key: {"mean": _floats(rms[key].mean), "var": _floats(rms[key].var), "count": float(rms[key].count)}
+                     for key in normalized},
+            "epsilon": float(vecnormalize.epsilon),
+            "clip": float(vecnormalize.clip_obs),
+        }
+    size = sum(keys.values())
+    observation: dict[str, Any] = {
+        "size": size,
+        "keys": [{"name": key, "size": key_size} for key, key_size in keys.items()],
+        "key_order": ("the input is the env's Dict observation with its keys concatenated in the order of keys "
+                      "(the trained policy's order: a Gymnasium Dict sorts its keys by name)"),
+    }
+    if run.residual:
+        observation["env_size"] = size - actions
+        observation["note"] = (f"size is the network's input: the {RESIDUAL_KEY!r} key carries the env's values followed by "
+                               "base_action, which the runtime computes; the goal keys are the env's")
+    observation.update(dtype="float32", layout=layout, normalization=normalization)
+    return _spec(run, model, interface, robot, opset, observation)
+
+
+def _spec(run: Run, model: Any, interface: dict[str, Any], robot: str | None, opset: int,
+          observation: dict[str, Any]) -> dict[str, Any]:
+    space = model.policy.action_space
+    control_dt = float(interface.get("control_dt", 0.0))
     return {
         "format": FORMAT,
         "env_id": run.env_id,
@@ -380,10 +442,15 @@ def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | N
         f"- Control: {spec['control_rate_hz']:g} Hz (one action every {spec['control_dt']:g} s).",
         f"- Input `observation`: float32 `[batch, {spec['observation']['size']}]`, raw (normalisation is inside the graph):",
     ]
+    keys = spec["observation"].get("keys")
+    if keys:
+        order = ", ".join(f"{key['name']} ({key['size']})" for key in keys)
+        lines.append(f"  the env's Dict observation with its keys concatenated in this order: {order} (`OnnxPolicy` does it for you)")
     offset = 0
     for item in spec["observation"]["layout"]:
         end = offset + item["size"]
-        lines.append(f"  - `[{offset}:{end}]` {item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
+        where = f"[{item['key']}] " if keys and item.get("key") else ""
+        lines.append(f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
         offset = end
     action = spec["action"]
     kind = f", {action['type']}" if action.get("type") else ""

@@ -4,7 +4,9 @@
 as the training ``VecNormalize`` did — ``clip((obs - mean) / sqrt(var + epsilon),
 -clip_obs, clip_obs)`` cast to float32 — from a frozen copy of its statistics,
 so evaluating never changes them. It is the reference the ONNX export is
-checked against. :func:`load_policy` rebuilds one from a saved model folder
+checked against. A goal-conditioned model (Dict observations, ``MultiInputPolicy``)
+takes the env's Dict observation, each key normalised with its own statistics.
+:func:`load_policy` rebuilds one from a saved model folder
 (``best/``, ``final/`` or a checkpoint).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +36,20 @@ class ObservationNormalizer:
         self.clip_obs = float(clip_obs)
 
     @classmethod
-    def from_vecnormalize(cls, vecnormalize: Any) -> ObservationNormalizer | None:
-        """None when that VecNormalize does not normalise observations (rewards only)."""
+    def from_vecnormalize(cls, vecnormalize: Any) -> ObservationNormalizer | DictObservationNormalizer | None:
+        """None when that VecNormalize does not normalise observations (rewards only).
+
+        A VecNormalize over a Dict observation (one running mean/std per key) gives a
+        :class:`DictObservationNormalizer`.
+        """
         if not getattr(vecnormalize, "norm_obs", False):
             return None
         rms = vecnormalize.obs_rms
+        if isinstance(rms, dict):
+            return DictObservationNormalizer({
+                key: cls(copy.deepcopy(rms[key].mean), copy.deepcopy(rms[key].var), vecnormalize.epsilon, vecnormalize.clip_obs)
+                for key in vecnormalize.norm_obs_keys
+            })
         return cls(copy.deepcopy(rms.mean), copy.deepcopy(rms.var), vecnormalize.epsilon, vecnormalize.clip_obs)
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
@@ -46,6 +58,23 @@ class ObservationNormalizer:
 
     def to_dict(self) -> dict[str, Any]:
         return {"mean": self.mean.tolist(), "var": self.var.tolist(), "epsilon": self.epsilon, "clip_obs": self.clip_obs}
+
+
+class DictObservationNormalizer:
+    """VecNormalize on a Dict observation: one :class:`ObservationNormalizer` per normalised key.
+
+    Keys without one pass through unchanged (as float32), like VecNormalize's ``norm_obs_keys``.
+    """
+
+    def __init__(self, normalizers: dict[str, ObservationNormalizer]) -> None:
+        self.normalizers = dict(normalizers)
+
+    def __call__(self, observation: Any) -> dict[str, np.ndarray]:
+        return {key: self.normalizers[key](value) if key in self.normalizers else np.asarray(value, dtype=np.float32)
+                for key, value in observation.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: normalizer.to_dict() for key, normalizer in self.normalizers.items()}
 
 
 class SB3Policy:
@@ -59,7 +88,7 @@ class SB3Policy:
 
     def __init__(self, model: Any, normalizer: Any = None) -> None:
         self.model = model
-        if normalizer is None or isinstance(normalizer, ObservationNormalizer):
+        if normalizer is None or isinstance(normalizer, (ObservationNormalizer, DictObservationNormalizer)):
             self.normalizer = normalizer
         else:
             self.normalizer = ObservationNormalizer.from_vecnormalize(normalizer)
@@ -67,8 +96,12 @@ class SB3Policy:
     def reset(self) -> None:
         """Stateless (MLP policies); here for the Policy protocol."""
 
-    def normalize(self, observation: np.ndarray) -> np.ndarray:
-        observation = np.asarray(observation, dtype=np.float32)
+    def normalize(self, observation: Any) -> Any:
+        """Float32 and normalised; a Dict observation (goal-conditioned env) key by key."""
+        if isinstance(observation, Mapping):
+            observation = {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
+        else:
+            observation = np.asarray(observation, dtype=np.float32)
         return observation if self.normalizer is None else self.normalizer(observation)
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
@@ -76,7 +109,17 @@ class SB3Policy:
         return action
 
 
-def read_normalizer(path: str | Path) -> ObservationNormalizer | None:
+#: ``custom_objects`` for loading a model to *act* (no env, no training): an off-policy model saved with a
+#: HerReplayBuffer cannot be loaded without its env otherwise, and a one-row buffer is all acting needs.
+INFERENCE_OBJECTS = {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1}
+
+
+def load_for_inference(cls: Any, path: str | Path, device: str = "cpu") -> Any:
+    """``cls.load(path)`` for acting only: works for HER models (which SB3 refuses to load without an env)."""
+    return cls.load(path, device=device, custom_objects=INFERENCE_OBJECTS)
+
+
+def read_normalizer(path: str | Path) -> ObservationNormalizer | DictObservationNormalizer | None:
     """The observation statistics in a saved ``vecnormalize.pkl`` (no env needed to read them)."""
     with open(path, "rb") as handle:
         return ObservationNormalizer.from_vecnormalize(pickle.load(handle))
@@ -93,7 +136,7 @@ def load_policy(folder: str | Path, algo: str | None = None, device: str = "cpu"
     folder = Path(folder)
     if algo is None:
         algo = _algo_of(folder)
-    model = algo_class(algo).load(folder / MODEL_FILE, device=device)
+    model = load_for_inference(algo_class(algo), folder / MODEL_FILE, device=device)
     normalizer = read_normalizer(folder / NORMALIZER_FILE) if (folder / NORMALIZER_FILE).exists() else None
     return SB3Policy(model, normalizer)
 

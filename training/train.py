@@ -9,6 +9,11 @@ final evaluation (fixed seeds), the card, the learning curve and the video.
 A ``residual`` config trains the model on ``ResidualEnv`` (observation + the
 base controller's action in, correction out); every evaluation, the card and
 the video run the composed policy on the plain env, i.e. what the robot does.
+
+A goal-conditioned env (Dict observation: observation, achieved_goal,
+desired_goal) trains ``MultiInputPolicy``; VecNormalize then normalises every
+key, and a ``her`` config uses SB3's ``HerReplayBuffer`` (checkpointed and
+resumed with the rest, see :mod:`robodojo.training.checkpoints`).
 """
 
 from __future__ import annotations
@@ -124,6 +129,8 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
     from robodojo.envs import resolve_env_id
     from robodojo.training.callbacks import EVALUATIONS, TrainingCallback, TrainingProgress
 
+    import gymnasium as gym
+
     torch.set_num_threads(1)
     state = json.loads((checkpoint / ckpt.STATE_FILE).read_text()) if checkpoint else {}
     start = state.get("num_timesteps", 0)
@@ -134,6 +141,7 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
         vec_env_cls=SubprocVecEnv if config["n_envs"] > 1 else DummyVecEnv,
     )
     env, vecnormalize = venv, None
+    goal_conditioned = isinstance(venv.observation_space, gym.spaces.Dict)
     progress = TrainingProgress(config["total_steps"], start, f"{config['algo']} {config['scenario']} {config['robot']}",
                                 enabled=not quiet, stream=stream)
     try:
@@ -143,8 +151,12 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
                 vecnormalize.training = True
             else:
                 gamma = config["algo_kwargs"][config["algo"]].get("gamma", 0.99)
+                # A Dict observation (goal-conditioned env) has every key normalised, goals included: the
+                # replay buffer keeps raw observations and normalises at sampling, after HER relabelled them.
+                keys = list(venv.observation_space.spaces) if goal_conditioned else None
                 vecnormalize = VecNormalize(venv, norm_obs=config["normalize_observations"],
-                                            norm_reward=config["normalize_rewards"], gamma=gamma)
+                                            norm_reward=config["normalize_rewards"], gamma=gamma,
+                                            norm_obs_keys=keys if config["normalize_observations"] else None)
             env = vecnormalize
         cls = algo_class(config["algo"])
         if checkpoint:
@@ -153,7 +165,8 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
             if config["algo"] in OFF_POLICY:
                 ckpt.load_replay_buffer(model, checkpoint / ckpt.REPLAY_FILE)
         else:
-            model = cls("MlpPolicy", env, seed=config["seed"], device="cpu", verbose=0, **model_kwargs(config))
+            model = cls(policy_name(venv.observation_space), env, seed=config["seed"], device="cpu", verbose=0,
+                        **model_kwargs(config))
         model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))  # sessions append to the same tb/
         history = state.get("evaluations", [])
         ckpt.write_json_atomically(run_dir / EVALUATIONS, history)
@@ -173,6 +186,13 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
         _close(venv)
     _finish(run_dir, config, model, vecnormalize, callback, quiet, stream)
     return run_dir
+
+
+def policy_name(observation_space: Any) -> str:
+    """SB3's policy for the observation space: ``MultiInputPolicy`` for a Dict (goal-conditioned env), else ``MlpPolicy``."""
+    import gymnasium as gym
+
+    return "MultiInputPolicy" if isinstance(observation_space, gym.spaces.Dict) else "MlpPolicy"
 
 
 def _close(venv: Any) -> None:
@@ -249,8 +269,9 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
     env_id = resolve_env_id(config["scenario"])
     env = gym.make(env_id, robot=config["robot"], **config["env_kwargs"])
     try:
-        interface = env.unwrapped.interface()
-        solver_iterations = env.unwrapped.sim.solver_iterations
+        interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
+        solver_iterations = getattr(getattr(env.unwrapped, "sim", None), "solver_iterations", None)
+        goal_keys = list(env.observation_space.spaces) if isinstance(env.observation_space, gym.spaces.Dict) else None
     finally:
         env.close()
     n, m = config["eval_episodes"], config["final_eval_episodes"]
@@ -264,13 +285,17 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
             "eval_seeds": [config["eval_seed"], config["eval_seed"] + n - 1],
             "final_eval_seeds": [config["final_eval_seed"], config["final_eval_seed"] + m - 1],
         },
-        "physics": {"control_dt": interface["control_dt"], "physics_dt": interface["physics_dt"],
-                    "substeps": interface["substeps"], "solver_iterations": solver_iterations},
+        "physics": {"control_dt": interface.get("control_dt"), "physics_dt": interface.get("physics_dt"),
+                    "substeps": interface.get("substeps"), "solver_iterations": solver_iterations},
         "interface": interface,
+        "observation_keys": goal_keys,
+        "her": config.get("her"),
         "residual": None if config["residual"] is None else {
             **config["residual"], "controller": resolve_controller(config["residual"]["base"], env_id),
             "description": describe_residual(config["residual"], env_id),
-            "observation": "the env's observation followed by the base controller's action",
+            "observation": ("the env's observation followed by the base controller's action" if goal_keys is None else
+                            "the env's Dict observation, its 'observation' key followed by the base controller's action "
+                            "(the goals unchanged)"),
             "action": "the correction r in [-1, 1]; the robot gets clip(base + scale * r, -1, 1)",
         },
         "vec_env": "SubprocVecEnv" if config["n_envs"] > 1 else "DummyVecEnv",
