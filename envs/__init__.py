@@ -15,12 +15,14 @@ from robodojo.envs.autoregister import run_when_gymnasium_loads
 ENV_IDS: dict[str, str] = {
     "robodojo/FallRecovery-v0": "robodojo.envs.fall_recovery:FallRecoveryEnv",
     "robodojo/Weld-v0": "robodojo.envs.weld:WeldEnv",
+    "robodojo/Transport-v0": "robodojo.envs.transport:TransportEnv",
 }
 
 #: Short scenario names used by the CLI and training configs.
 SCENARIOS: dict[str, str] = {
     "fall_recovery": "robodojo/FallRecovery-v0",
     "weld": "robodojo/Weld-v0",
+    "transport": "robodojo/Transport-v0",
 }
 
 _LAZY_EXPORTS = {
@@ -29,6 +31,7 @@ _LAZY_EXPORTS = {
     "Sim": "robodojo.envs.sim",
     "FallRecoveryEnv": "robodojo.envs.fall_recovery",
     "WeldEnv": "robodojo.envs.weld",
+    "TransportEnv": "robodojo.envs.transport",
 }
 
 __all__ = ["ENV_IDS", "SCENARIOS", "register_envs", "resolve_env_id", *_LAZY_EXPORTS]

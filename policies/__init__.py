@@ -27,6 +27,7 @@ import gymnasium as gym
 
 from robodojo.policies.base import Policy, RandomPolicy
 from robodojo.policies.getup import ScriptedGetUp
+from robodojo.policies.transport import PickAndPlace
 from robodojo.policies.weld import SeamTracking, TeachAndRepeat
 from robodojo.robots import get_robot_spec
 
@@ -36,6 +37,7 @@ from robodojo.robots import get_robot_spec
 CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[Any, float], Policy]]] = {
     "robodojo/FallRecovery-v0": {"getup": ScriptedGetUp},
     "robodojo/Weld-v0": {"seam_tracking": SeamTracking, "teach_and_repeat": TeachAndRepeat},
+    "robodojo/Transport-v0": {"pick_and_place": PickAndPlace},
 }
 
 

@@ -1,0 +1,110 @@
+"""The Franka Hand (parallel gripper) and the URDF of any arm wearing it.
+
+Transport needs a real gripper with contact physics. pybullet_data ships one
+good parallel gripper: the Franka Hand inside ``franka_panda/panda.urdf``
+(two prismatic fingers, 0–40 mm each, so an 80 mm opening). :func:`arm_with_hand_urdf`
+grafts that hand onto any arm's flange and writes the result as a URDF in the
+user's cache folder (nothing is downloaded: every mesh path points into the
+installed pybullet_data). The Panda gets its own hand back, exactly as in the
+original file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pybullet_data
+
+HAND_SOURCE = "franka_panda/panda.urdf"
+#: the hand's links and the joints that hang them together, as named in HAND_SOURCE
+HAND_LINKS = ("panda_hand", "panda_leftfinger", "panda_rightfinger", "panda_grasptarget")
+HAND_JOINTS = ("panda_finger_joint1", "panda_finger_joint2", "panda_grasptarget_hand")
+
+
+@dataclass(frozen=True)
+class HandSpec:
+    """A parallel gripper's figures (Franka Hand datasheet unless noted)."""
+
+    finger_joints: tuple[str, str] = ("panda_finger_joint1", "panda_finger_joint2")
+    tcp_link: str = "panda_grasptarget"  #: between the finger pads, 105 mm past the mounting face
+    finger_travel: float = 0.04  #: m per finger, so the opening is 2 × this
+    grip_force: float = 140.0  #: N per finger: the hand's peak force (70 N continuous)
+    finger_speed: float = 0.1  #: m/s per finger (datasheet: 50 mm/s each; doubled to keep episodes short)
+    pad_friction: float = 1.0  #: rubber pads
+    mass: float = 0.73  #: kg (hand + fingers)
+
+    @property
+    def max_opening(self) -> float:
+        return 2.0 * self.finger_travel
+
+
+FRANKA_HAND = HandSpec()
+
+
+def _absolute_meshes(root: ET.Element, source_dir: Path) -> None:
+    for mesh in root.iter("mesh"):
+        name = mesh.get("filename", "").removeprefix("package://")  # PyBullet reads package:// as relative
+        if name and not os.path.isabs(name):
+            mesh.set("filename", str((source_dir / name).resolve()))
+
+
+def _strip(root: ET.Element, links: tuple[str, ...]) -> None:
+    """Remove ``links`` and every joint whose child is one of them."""
+    for element in list(root):
+        if element.tag == "link" and element.get("name") in links:
+            root.remove(element)
+        elif element.tag == "joint":
+            child = element.find("child")
+            if child is not None and child.get("link") in links:
+                root.remove(element)
+
+
+def merged_urdf_text(arm_urdf: str, flange_link: str, flange_offset: float, drop_links: tuple[str, ...]) -> str:
+    """URDF text: the arm of ``arm_urdf`` (minus ``drop_links``) with the Franka Hand on ``flange_link``.
+
+    The hand mounts ``flange_offset`` m along the flange link's z, turned −45° about it as on
+    the Panda (so the fingers close along the flange's ±45° diagonal on every arm alike).
+    """
+    data = Path(pybullet_data.getDataPath())
+    arm_path = Path(arm_urdf) if os.path.isabs(arm_urdf) else data / arm_urdf
+    arm = ET.parse(arm_path).getroot()
+    _absolute_meshes(arm, arm_path.parent)
+    _strip(arm, tuple(drop_links) + HAND_LINKS)
+    hand_path = data / HAND_SOURCE
+    hand = ET.parse(hand_path).getroot()
+    _absolute_meshes(hand, hand_path.parent)
+    for element in hand:
+        if (element.tag == "link" and element.get("name") in HAND_LINKS) or (
+            element.tag == "joint" and element.get("name") in HAND_JOINTS
+        ):
+            arm.append(element)
+    mount = ET.SubElement(arm, "joint", name="hand_mount", type="fixed")
+    ET.SubElement(mount, "parent", link=flange_link)
+    ET.SubElement(mount, "child", link="panda_hand")
+    ET.SubElement(mount, "origin", xyz=f"0 0 {flange_offset!r}", rpy=f"0 0 {-math.pi / 4!r}")
+    return ET.tostring(arm, encoding="unicode")
+
+
+def arm_with_hand_urdf(arm_urdf: str, flange_link: str, flange_offset: float = 0.0, drop_links: tuple[str, ...] = ()) -> str:
+    """Path of a URDF file holding the arm with the Franka Hand (written once per content into a cache folder)."""
+    text = merged_urdf_text(arm_urdf, flange_link, flange_offset, drop_links)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "robodojo" / "urdf"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # read-only home (some CI sandboxes): fall back to the temp folder
+        folder = Path(tempfile.gettempdir()) / "robodojo-urdf"
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{Path(arm_urdf).stem}_{flange_link}_hand_{digest}.urdf"
+    if not path.exists():  # write then rename, so a parallel worker never loads half a file
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".urdf")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    return str(path)
