@@ -115,6 +115,10 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
                   "the network sees the observation and the controller's action and outputs a correction r in [-1, 1]; "
                   f"the robot gets clip(base + {residual['scale']:g} r, -1, 1). "
                   "Every evaluation here ran that composed policy.", ""]
+    her = (card.get("config") or {}).get("her")
+    if her:
+        lines += ["Trained with hindsight experience replay (SB3's HerReplayBuffer: "
+                  + ", ".join(f"{key} {value}" for key, value in her.items()) + ") on the goal-conditioned observation.", ""]
     model = "`final/model.zip`" + (f" on top of `{residual['controller']}`" if residual else "")
     lines += [
         f"Final evaluation of {model}: {final['episodes']} episodes, seeds "

@@ -429,7 +429,9 @@ def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | N
         "```python",
         "from robodojo.policies.onnx_policy import OnnxPolicy",
         f"policy = OnnxPolicy.load('{folder}', env=env)   # checks env id, robot, layout, joints, scaling",
-        "action = policy(observation)                     # raw float32 observation in, action out"
+        ("action = policy(observation)                     # the env's raw Dict observation in, action out"
+         if spec["observation"].get("keys") else
+         "action = policy(observation)                     # raw float32 observation in, action out")
         + ("\n# residual: policy.network is the bare OnnxPolicy (input [observation, base action], output correction)"
            if residual else ""),
         "```",
