@@ -107,7 +107,7 @@ class TransportEnv(RobotTaskEnv):
     """
 
     ROBOT_KIND = "arm"
-    CAMERA = {"distance": 1.25, "yaw": 60.0, "pitch": -38.0}
+    CAMERA = {"distance": 1.1, "yaw": 30.0, "pitch": -35.0}  # from beside the robot: conveyor, arm and pallet in view
     PHYSICS_DT = 0.004
     SUBSTEPS = 10  # 25 Hz control, as panda-gym
     SOLVER_ITERATIONS = 20  # measured: holds a 2 kg parcel at friction 0.4; PyBullet's default 50 costs 1.7× more
@@ -148,6 +148,7 @@ class TransportEnv(RobotTaskEnv):
             solver_iterations=self.SOLVER_ITERATIONS,
         )
         self.robot_name = robot
+        task.render_goals = render_mode is not None
 
     def compute_reward(self, achieved_goal: Any, desired_goal: Any, info: Any) -> Any:
         """Reward for goal pairs: one pair (float) or a batch (array), ``info`` the matching dict(s).

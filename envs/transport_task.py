@@ -76,6 +76,9 @@ class TransportTask(Task):
         n = self.spec.num_joints
         self.action_size = 5 if control == "ee" else n + 1
         self._parcel_ids: list[int] = []
+        #: draw each goal's 5 cm tolerance disc (visual only; the env sets this when it renders)
+        self.render_goals = False
+        self._goal_markers: list[int] = []
 
     def _check_goal(self, goal: tuple[float, float], parcels: int) -> np.ndarray:
         xy = np.asarray(goal, dtype=np.float64)
@@ -96,6 +99,7 @@ class TransportTask(Task):
     # ---- world ----------------------------------------------------------------------------------
     def build(self, sim: Sim) -> None:
         self.sim = sim
+        self._goal_markers = []
         self.cell = build_cell(sim)
         self._statics = set(self.cell.values())
         self.arm.load(sim)
@@ -109,9 +113,14 @@ class TransportTask(Task):
         for body in self._parcel_ids:
             self.sim.client.removeBody(body)
         self._parcel_ids = []
+        for body in self._goal_markers:
+            self.sim.client.removeBody(body)
+        self._goal_markers = []
         self.parcels: list[ParcelSpec] = [sample_parcel(rng, self.ranges, self.max_grip) for _ in range(self.num_parcels)]
         self.goals = goal_positions(rng, self.parcels, self.fixed_goal)
         self._pick_poses = [pick_pose(rng, p) for p in self.parcels]
+        if self.render_goals:
+            self._goal_markers = [self._goal_marker(goal, parcel) for goal, parcel in zip(self.goals, self.parcels)]
         self.arm.reset_home()
         self.current = 0
         self.placed = 0
@@ -123,6 +132,11 @@ class TransportTask(Task):
         self._spawn(0)
         self._width_command = self.arm.hand.max_opening
         self._read_state()
+
+    def _goal_marker(self, goal: np.ndarray, parcel: ParcelSpec) -> int:
+        client = self.sim.client
+        shape = client.createVisualShape(client.GEOM_CYLINDER, radius=SUCCESS_DISTANCE, length=0.002, rgbaColor=[0.2, 0.8, 0.3, 1.0])
+        return client.createMultiBody(0.0, -1, shape, [goal[0], goal[1], goal[2] - parcel.size[2] / 2 + 0.001])
 
     def _spawn(self, index: int) -> None:
         position, yaw = self._pick_poses[index]
@@ -308,7 +322,7 @@ class TransportTask(Task):
         }
 
     def camera_target(self) -> np.ndarray:
-        return np.array([0.45, 0.0, 0.05])
+        return np.array([0.38, 0.0, 0.12])
 
     def observation_layout(self) -> list[dict[str, Any]]:
         return observation_layout()
@@ -320,5 +334,6 @@ class TransportTask(Task):
                        f"down; yaw target = measured yaw + {YAW_STEP} rad × a[3]; finger opening = (a[4] + 1) / 2 × {opening} m")
         else:
             meaning = f"joint targets = lower + (a[:n] + 1) / 2 × (upper − lower); finger opening = (a[n] + 1) / 2 × {opening} m"
-        return {"control": self.control, "meaning": meaning, "joint_names": list(self.spec.joint_names),
+        fields = ["dx", "dy", "dz", "dyaw", "gripper"] if self.control == "ee" else [*self.spec.joint_names, "gripper"]
+        return {"control": self.control, "meaning": meaning, "fields": fields, "joints": list(self.spec.joint_names),
                 "goal_size": GOAL_SIZE, "observation_size": OBS_SIZE}  # fmt: skip

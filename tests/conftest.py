@@ -110,6 +110,23 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def assert_same_observation(a: Any, b: Any, err_msg: str = "") -> None:
+    """Bit-for-bit equality of two observations: arrays, or Dicts of arrays (goal-conditioned envs)."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        assert isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys(), err_msg
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=f"{err_msg} [{key}]")
+    else:
+        np.testing.assert_array_equal(a, b, err_msg=err_msg)
+
+
+def flat_size(space: gymnasium.spaces.Space) -> int:
+    """Values in one observation of ``space``; for a goal-conditioned Dict, the ``observation`` key's."""
+    if isinstance(space, gymnasium.spaces.Dict):
+        space = space["observation"]
+    return int(space.shape[0])
+
+
 def assert_same_rollout(a: list[tuple], b: list[tuple]) -> None:
     """Bit-for-bit equality of two :func:`rollout` results, naming the first differing record."""
     assert len(a) == len(b), f"rollouts have {len(a)} and {len(b)} records"
