@@ -24,7 +24,6 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-
 import robodojo.envs  # noqa: F401  (registers the ids)
 from robodojo.policies import make_policy
 
@@ -116,7 +115,7 @@ def main() -> None:
               file=sys.stderr)  # fmt: skip
     env.close()
 
-    med = lambda values: float(statistics.median(values))  # noqa: E731
+    med = lambda values: float(statistics.median(values))
     ours = med([r["random"]["env_steps_per_s"] for r in per_round])
     scripted = med([r["pick_and_place"]["env_steps_per_s"] for r in per_round])
     raw = med([r["raw_steps_per_s"] for r in per_round])

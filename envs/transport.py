@@ -6,9 +6,14 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
 from robodojo.envs.base import RobotTaskEnv
-from robodojo.envs.transport_layout import GOAL_SIZE, OBS_LIMIT, OBS_SIZE, REWARD_TYPES, goal_reward
+from robodojo.envs.transport_layout import (
+    GOAL_SIZE,
+    OBS_LIMIT,
+    OBS_SIZE,
+    REWARD_TYPES,
+    goal_reward,
+)
 from robodojo.envs.transport_task import TransportTask
 from robodojo.sim_assets.transport_scene import ParcelRanges
 
@@ -134,7 +139,7 @@ class TransportEnv(RobotTaskEnv):
         task = TransportTask(robot, control, parcels, fragile, fragile_limit, ranges,
                              self.PHYSICS_DT * self.SUBSTEPS, reward_weights, goal)  # fmt: skip
         self.reward_type = reward_type
-        box = lambda n: gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, shape=(n,), dtype=np.float32)  # noqa: E731
+        box = lambda n: gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, shape=(n,), dtype=np.float32)
         super().__init__(
             task,
             action_space=gym.spaces.Box(-1.0, 1.0, shape=(task.action_size,), dtype=np.float32),

@@ -6,18 +6,36 @@ import math
 from typing import Any
 
 import numpy as np
-
 from robodojo.envs.base import Task
 from robodojo.envs.sim import Sim
 from robodojo.envs.transport_layout import (
-    GOAL_SIZE, MAX_TILT_DEG, OBS_LIMIT, OBS_SIZE, REST_SPEED, REST_SPIN, STEP_DISTANCE, SUCCESS_DISTANCE,
-    WORKSPACE_HIGH, WORKSPACE_LOW, YAW_LIMIT, YAW_STEP, observation_layout,
+    MAX_TILT_DEG,
+    OBS_LIMIT,
+    REST_SPEED,
+    REST_SPIN,
+    STEP_DISTANCE,
+    SUCCESS_DISTANCE,
+    WORKSPACE_HIGH,
+    WORKSPACE_LOW,
+    YAW_LIMIT,
+    YAW_STEP,
+    observation_layout,
 )  # fmt: skip
 from robodojo.robots import get_robot_spec
 from robodojo.robots.base import quat_to_matrix
 from robodojo.robots.gripper_arm import GripperArm
 from robodojo.sim_assets.transport_scene import (
-    TABLE_CENTER, TABLE_HALF, TABLE_TOP, ParcelRanges, ParcelSpec, build_cell, goal_positions, pick_pose, sample_parcel, spawn_parcel, support_top,
+    TABLE_CENTER,
+    TABLE_HALF,
+    TABLE_TOP,
+    ParcelRanges,
+    ParcelSpec,
+    build_cell,
+    goal_positions,
+    pick_pose,
+    sample_parcel,
+    spawn_parcel,
+    support_top,
 )  # fmt: skip
 
 #: the gripper must close on a side at least this much narrower than its opening
@@ -330,10 +348,11 @@ class TransportTask(Task):
     def action_interface(self) -> dict[str, Any]:
         opening = self.arm.hand.max_opening
         if self.control == "ee":
-            meaning = (f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), gripper pointing "
+            kind, fields = "tcp_displacement", ["dx", "dy", "dz", "dyaw", "gripper"]
+            mapping = (f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), gripper pointing "
                        f"down; yaw target = measured yaw + {YAW_STEP} rad × a[3]; finger opening = (a[4] + 1) / 2 × {opening} m")
         else:
-            meaning = f"joint targets = lower + (a[:n] + 1) / 2 × (upper − lower); finger opening = (a[n] + 1) / 2 × {opening} m"
-        fields = ["dx", "dy", "dz", "dyaw", "gripper"] if self.control == "ee" else [*self.spec.joint_names, "gripper"]
-        return {"control": self.control, "meaning": meaning, "fields": fields, "joints": list(self.spec.joint_names),
-                "goal_size": GOAL_SIZE, "observation_size": OBS_SIZE}  # fmt: skip
+            kind, fields = "joint_targets", [*self.spec.joint_names, "gripper"]
+            mapping = f"joint targets = lower + (a[:n] + 1) / 2 × (upper − lower); finger opening = (a[n] + 1) / 2 × {opening} m"
+        # "arm_joints", not "joints": the action has one more value (the gripper) than the arm has joints
+        return {"type": kind, "mapping": mapping, "fields": fields, "arm_joints": list(self.spec.joint_names)}

@@ -13,10 +13,21 @@ import math
 from typing import Any
 
 import numpy as np
-
 from robodojo.envs.transport_layout import (
-    FRAGILE, GRIPPER_YAW, PARCEL_REL, PARCEL_SIZE, PARCEL_VEL, PARCEL_X_AXIS, PARCEL_Y_AXIS, REMAINING, STEP_DISTANCE,
-    TCP_POS, WIDTH, WIDTH_RATE, YAW_LIMIT, YAW_STEP,
+    FRAGILE,
+    GRIPPER_YAW,
+    PARCEL_REL,
+    PARCEL_SIZE,
+    PARCEL_VEL,
+    PARCEL_X_AXIS,
+    PARCEL_Y_AXIS,
+    REMAINING,
+    STEP_DISTANCE,
+    TCP_POS,
+    WIDTH,
+    WIDTH_RATE,
+    YAW_LIMIT,
+    YAW_STEP,
 )  # fmt: skip
 
 HOVER = 0.05  #: m above the parcel's top to line up before descending
@@ -140,4 +151,4 @@ class PickAndPlace:
         return np.array([*self.motion, turn, grip], dtype=np.float32)
 
 
-__all__ = ["PickAndPlace", "YAW_LIMIT"]
+__all__ = ["YAW_LIMIT", "PickAndPlace"]

@@ -18,7 +18,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from robodojo.robots.arm import ArmSpec
 from robodojo.sim_assets.gripper import FRANKA_HAND, HandSpec, arm_with_hand_urdf
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from robodojo.sim_assets.compound import static_compound
 
 if TYPE_CHECKING:
@@ -97,16 +96,14 @@ def sample_parcel(rng: np.random.Generator, ranges: ParcelRanges, max_grip: floa
 def build_cell(sim: Sim) -> dict[str, int]:
     """The static scene: table, conveyor strip and pallet. Returns their body ids by name."""
     half_t = TABLE_THICKNESS / 2
+    # the belt, and its side rails just below the belt surface so parcels never catch on them
+    rails = [((CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
+              (CONVEYOR_CENTER[0], CONVEYOR_CENTER[1] + side * (CONVEYOR_HALF[1] + 0.005), CONVEYOR_TOP / 2),
+              (0.5, 0.5, 0.55, 1.0)) for side in (1, -1)]  # fmt: skip
+    belt = ((*CONVEYOR_HALF, CONVEYOR_TOP / 2), (*CONVEYOR_CENTER, CONVEYOR_TOP / 2), (0.18, 0.18, 0.20, 1.0))
     parts = {
         "table": [((*TABLE_HALF, half_t), (*TABLE_CENTER, TABLE_TOP - half_t), (0.55, 0.45, 0.32, 1.0))],
-        "conveyor": [
-            ((*CONVEYOR_HALF, CONVEYOR_TOP / 2), (*CONVEYOR_CENTER, CONVEYOR_TOP / 2), (0.18, 0.18, 0.20, 1.0)),
-            # rollers' side rails, below the belt surface so parcels never catch on them
-            ((CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
-             (CONVEYOR_CENTER[0], CONVEYOR_CENTER[1] + CONVEYOR_HALF[1] + 0.005, CONVEYOR_TOP / 2), (0.5, 0.5, 0.55, 1.0)),
-            ((CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
-             (CONVEYOR_CENTER[0], CONVEYOR_CENTER[1] - CONVEYOR_HALF[1] - 0.005, CONVEYOR_TOP / 2), (0.5, 0.5, 0.55, 1.0)),
-        ],  # fmt: skip
+        "conveyor": [belt, *rails],
         "pallet": [((*PALLET_HALF, PALLET_TOP / 2), (*PALLET_CENTER, PALLET_TOP / 2), (0.76, 0.60, 0.38, 1.0))],
     }
     return {name: _static_boxes(sim, boxes) for name, boxes in parts.items()}

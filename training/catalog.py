@@ -142,4 +142,9 @@ REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
         ("lateral_error_mean_mm", "mean lateral error (mm)"),
         ("ctwd_error_mean_mm", "mean CTWD error (mm)"),
     ],
+    "robodojo/Transport-v0": [
+        ("time", "mean time (s)"),
+        ("drops", "drops per episode"),
+        ("peak_acceleration", "mean peak parcel acceleration (m/s²)"),
+    ],
 }

@@ -29,6 +29,7 @@ from robodojo.training.video import MissingExtraError, require_video_extra
 EVERY_ROBOT = "*"
 FALL = "robodojo/FallRecovery-v0"
 WELD = "robodojo/Weld-v0"
+TRANSPORT = "robodojo/Transport-v0"
 
 #: (env id, robot or EVERY_ROBOT, policy, episodes to film). Every shipped pretrained
 #: policy is added to this on its own env and robot (see :func:`full_plan`).
@@ -40,6 +41,9 @@ PLAN: list[tuple[str, str, str, int]] = [
     (WELD, "kuka_iiwa", "teach_and_repeat", 0),
     (WELD, "kuka_iiwa", "random", 0),
     (WELD, "kuka_iiwa", "seam_tracking", 1),
+    (TRANSPORT, EVERY_ROBOT, "scripted", 0),
+    (TRANSPORT, "panda", "random", 0),
+    (TRANSPORT, "panda", "scripted", 1),
 ]
 PRETRAINED_FILMED = 3
 
