@@ -41,6 +41,7 @@ bench: $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[bench]"
 	$(PY) benchmarks/bench_fall_recovery.py
 	$(PY) benchmarks/bench_weld.py
+	$(PY) benchmarks/bench_transport.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info reports

@@ -404,3 +404,23 @@ def test_transport_residual_sac_her_trains_and_exports(tmp_path: Path) -> None:
         assert action.shape == env.action_space.shape and np.all(np.abs(action) <= 1.0)
         observation, *_ = env.step(action)
     env.close()
+
+
+def _mean_layer_peak(checkpoint: Path) -> float:
+    from robodojo.training.sb3_policy import load_for_inference
+
+    model = load_for_inference(SAC, checkpoint / "model.zip")
+    return float(model.actor.mu.weight.detach().abs().max())
+
+
+def test_residual_hold_keeps_the_correction_at_zero_then_lets_it_learn(tmp_path: Path) -> None:
+    """Held, the action-mean layer stays at zero (one actor update's worth at most); unheld, it is the random init."""
+    from robodojo.training.train import train
+
+    base = {"scenario": POINT, "residual": {"base": "go_to_goal", "scale": 0.5}, "total_steps": 300, "checkpoint_every": 150}
+    held = train({**base, "residual_hold_steps": 250}, tmp_path, quiet=True, stream=io.StringIO(), run_name="held")
+    free = train(base, tmp_path, quiet=True, stream=io.StringIO(), run_name="free")
+    assert _mean_layer_peak(held / "checkpoints" / "step_150") < 1e-3 < 0.05 < _mean_layer_peak(free / "checkpoints" / "step_150")
+    assert _mean_layer_peak(held / "final") > 1e-3  # released after step 250: the actor learns again
+    with pytest.raises(ConfigError, match="needs a residual"):
+        point(residual_hold_steps=100)

@@ -37,7 +37,7 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Every top-level key a config has, in the order config.yaml is written.
 TOP_LEVEL_KEYS = (
-    "scenario", "robot", "env_kwargs", "residual", "algo", "her", "total_steps", "n_envs", "seed",
+    "scenario", "robot", "env_kwargs", "residual", "residual_hold_steps", "algo", "her", "total_steps", "n_envs", "seed",
     "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
     "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
 )
@@ -53,7 +53,7 @@ RESERVED_POLICY_KWARGS = {"self", "observation_space", "action_space", "lr_sched
 #: (minimum, key) for integer settings.
 _INTEGERS = {
     "total_steps": 1, "n_envs": 1, "seed": 0, "checkpoint_every": 1, "eval_every": 0, "eval_episodes": 1,
-    "eval_seed": 0, "final_eval_episodes": 1, "final_eval_seed": 0, "video_episodes": 0,
+    "eval_seed": 0, "final_eval_episodes": 1, "final_eval_seed": 0, "video_episodes": 0, "residual_hold_steps": 0,
 }
 #: ``residual:`` sub-keys and the scale used when only the base is given.
 RESIDUAL_KEYS = ("base", "scale")
@@ -199,6 +199,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     config = copy.deepcopy(config)
     config.setdefault("residual", None)  # config.yaml files written before residual training existed
     config.setdefault("her", None)  # ... and before goal-conditioned (HER) training existed
+    config.setdefault("residual_hold_steps", 0)  # ... and before a residual could be held at zero
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
         raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
@@ -222,6 +223,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{key} must be a mapping, got {config[key]!r}")
     _check_env(config)
     config["residual"] = _check_residual(config["residual"], resolve_id(config["scenario"]))
+    if config["residual_hold_steps"] and config["residual"] is None:
+        raise ConfigError("residual_hold_steps holds a residual's correction at zero: it needs a residual (residual.base)")
     unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
     if unknown:
         raise ConfigError(f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}")
