@@ -29,6 +29,10 @@ def test_a_weld_policy_is_shipped() -> None:
     assert any(p.env_id == "robodojo/Weld-v0" and p.robot == "kuka_iiwa" for p in SHIPPED.values())
 
 
+def test_a_transport_policy_is_shipped() -> None:
+    assert any(p.env_id == "robodojo/Transport-v0" and p.robot == "panda" for p in SHIPPED.values())
+
+
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_policy_is_small_and_documented(name: str) -> None:
     folder = SHIPPED[name].path
