@@ -147,6 +147,7 @@ class TransportTask(Task):
         self.metrics = {"grasp_attempts": 0, "drops": 0, "collisions": 0, "energy": 0.0, "peak_acceleration": 0.0}
         self.steps = 0
         self.success_time: float | None = None
+        self._robot_touching_scene = False
         self._spawn(0)
         self._width_command = self.arm.hand.max_opening
         self._read_state()
@@ -163,7 +164,6 @@ class TransportTask(Task):
         self._prev_parcel_velocity = np.zeros(3)
         self._held = False
         self._fell_counted = False
-        self._robot_touching_scene = False
         self.parcel_touches_robot = False
         self.parcel_supported = True
         self.acceleration = 0.0

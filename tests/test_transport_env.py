@@ -225,3 +225,16 @@ def test_joint_control_moves_the_arm(make_env) -> None:
     spec = env.unwrapped.task.spec
     assert np.linalg.norm(moved - start) > 0.1
     assert np.abs(moved - (spec.lower + spec.upper) / 2).max() < np.abs(start - (spec.lower + spec.upper) / 2).max()
+
+
+def test_a_physics_blow_up_truncates_with_a_flag_and_the_next_reset_is_clean(make_env) -> None:
+    env = make_env(ENV_ID)
+    env.reset(seed=0)
+    unwrapped = env.unwrapped
+    unwrapped.sim.client.resetBaseVelocity(unwrapped.task.parcel_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0])
+    observation, reward, terminated, truncated, info = env.step(np.zeros(5, dtype=np.float32))
+    assert (terminated, truncated) == (False, True) and "absurd speed" in info["physics_error"]
+    assert observation in env.observation_space and np.isfinite(reward)
+    fresh = make_env(ENV_ID)
+    assert_same_rollout(rollout(env, 3, random_actions(env.action_space, 20, seed=1)),
+                        rollout(fresh, 3, random_actions(env.action_space, 20, seed=1)))  # fmt: skip
