@@ -183,10 +183,9 @@ class RobotTaskEnv(gym.Env):
         array = np.asarray(action, dtype=np.float64)
         if array.shape != space.shape:
             raise ValueError(f"action has shape {array.shape}, expected {space.shape}")
-        bad = ~np.isfinite(array)
-        if bad.any():
-            raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(bad).tolist()}")
-        return np.clip(array, space.low, space.high)
+        if not np.isfinite(array).all():
+            raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(~np.isfinite(array)).tolist()}")
+        return np.minimum(np.maximum(array, space.low), space.high)  # np.clip's dispatch costs µs per step
 
     def step(self, action: Any):
         if self._needs_reset:

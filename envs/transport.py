@@ -13,6 +13,7 @@ from robodojo.envs.transport_layout import (
     OBS_SIZE,
     REWARD_TYPES,
     goal_reward,
+    goal_reward_single,
 )
 from robodojo.envs.transport_task import TransportTask
 from robodojo.sim_assets.transport_scene import ParcelRanges
@@ -161,10 +162,10 @@ class TransportEnv(RobotTaskEnv):
         Hindsight relabelling calls this with substituted desired goals; the
         goal-free terms come from each transition's ``info["reward_terms"]``.
         """
-        reward = goal_reward(achieved_goal, desired_goal, self.reward_type)
         weights = self.task.reward_weights
-        if isinstance(info, dict):
-            return float(reward + self._penalty(info, weights))
+        if isinstance(info, dict):  # one transition, the per-step path: plain floats, no array machinery
+            return goal_reward_single(achieved_goal, desired_goal, self.reward_type) + self._penalty(info, weights)
+        reward = goal_reward(achieved_goal, desired_goal, self.reward_type)
         penalties = np.array([self._penalty(item, weights) for item in np.asarray(info, dtype=object).reshape(-1)])
         return reward + penalties.reshape(np.shape(reward))
 

@@ -8,6 +8,7 @@ simulation.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -78,8 +79,22 @@ def goal_reward(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> 
     """
     achieved = np.asarray(achieved, dtype=np.float64)
     desired = np.asarray(desired, dtype=np.float64)
-    distance = np.linalg.norm(achieved[..., :3] - desired[..., :3], axis=-1)
+    delta = achieved[..., :3] - desired[..., :3]
+    # component by component, in the order goal_reward_single adds them: bit-identical results
+    distance = np.sqrt(delta[..., 0] ** 2 + delta[..., 1] ** 2 + delta[..., 2] ** 2)
     missing = np.maximum(desired[..., SET_DOWN] - achieved[..., SET_DOWN], 0.0)
     if reward_type == "sparse":
         return -((distance > SUCCESS_DISTANCE) | (missing > 0.5)).astype(np.float64)
+    return -distance - 0.1 * missing
+
+
+def goal_reward_single(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> float:
+    """:func:`goal_reward` for one goal pair, in plain floats (the env's per-step path; equal results)."""
+    a, d = np.asarray(achieved, dtype=np.float64).tolist(), np.asarray(desired, dtype=np.float64).tolist()
+    if len(a) != GOAL_SIZE or len(d) != GOAL_SIZE:  # anything else goes through the array version
+        return float(goal_reward(achieved, desired, reward_type))
+    distance = math.sqrt((a[0] - d[0]) ** 2 + (a[1] - d[1]) ** 2 + (a[2] - d[2]) ** 2)
+    missing = max(d[SET_DOWN] - a[SET_DOWN], 0.0)
+    if reward_type == "sparse":
+        return -1.0 if (distance > SUCCESS_DISTANCE or missing > 0.5) else 0.0
     return -distance - 0.1 * missing

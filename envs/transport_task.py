@@ -53,6 +53,11 @@ REACH_MARGIN = 0.05
 _COS_MAX_TILT = math.cos(math.radians(MAX_TILT_DEG))
 
 
+def _length(vector: np.ndarray) -> float:
+    """Euclidean length of a short vector (np.linalg.norm costs ~3 µs a call; this is the per-step path)."""
+    return math.sqrt(float(np.dot(vector, vector)))
+
+
 class TransportTask(Task):
     """Move ``parcels`` parcels, one after another, from the conveyor to their goals on the pallet."""
 
@@ -125,6 +130,7 @@ class TransportTask(Task):
         self._pose = sim.client.getBasePositionAndOrientation
         self._velocity = sim.client.getBaseVelocity
         self._aabb = sim.client.getAABB
+        self._step_simulation = sim.client.stepSimulation  # bound once: BulletClient makes a partial per access
         self._parcel_ids = []
 
     def reset(self, rng: np.random.Generator) -> None:
@@ -178,19 +184,19 @@ class TransportTask(Task):
             self._read_state()
         width = float((action[-1] + 1.0) * 0.5 * self.arm.hand.max_opening)
         closing = width < self.parcel.narrow_side and self._width_command >= self.parcel.narrow_side
-        if closing and np.linalg.norm(self.parcel_position - self.tcp_position) < GRASP_REACH:
+        if closing and _length(self.parcel_position - self.tcp_position) < GRASP_REACH:
             self.metrics["grasp_attempts"] += 1
         self._width_command = width
         if self.control == "ee":
-            target = np.clip(self.tcp_position + STEP_DISTANCE * action[:3], WORKSPACE_LOW, WORKSPACE_HIGH)
-            yaw = float(np.clip(self.tcp_yaw + YAW_STEP * action[3], -YAW_LIMIT, YAW_LIMIT))
+            target = np.minimum(np.maximum(self.tcp_position + STEP_DISTANCE * action[:3], WORKSPACE_LOW), WORKSPACE_HIGH)
+            yaw = min(max(self.tcp_yaw + YAW_STEP * float(action[3]), -YAW_LIMIT), YAW_LIMIT)
             self.arm.command_tcp(target, yaw, width)
         else:
             lower, upper = self.spec.lower, self.spec.upper
             self.arm.command_joints(lower + (action[:-1] + 1.0) * 0.5 * (upper - lower), width)
 
     def advance(self, substeps: int) -> None:
-        step = self.sim.step
+        step = self._step_simulation
         for _ in range(substeps):
             step()
 
@@ -198,15 +204,14 @@ class TransportTask(Task):
         self.steps += 1
         self._read_state()
         self._term = {"drop": 0.0, "damage": 0.0, "collision": 0.0}
-        acceleration = np.linalg.norm(self.parcel_velocity - self._prev_parcel_velocity) / self.control_dt
+        acceleration = _length(self.parcel_velocity - self._prev_parcel_velocity) / self.control_dt
         self._prev_parcel_velocity = self.parcel_velocity
         self.acceleration = float(acceleration)
         self.metrics["peak_acceleration"] = max(self.metrics["peak_acceleration"], self.acceleration)
         if self.fragile and self.acceleration > self.fragile_limit and self.failure is None:
             self.failure = "damaged"
             self._term["damage"] = 1.0
-        _, velocities, torques = self.arm.joint_state()
-        self.metrics["energy"] += float(np.abs(torques * velocities).sum()) * self.control_dt
+        self.metrics["energy"] += float(np.abs(self._joint_torques * self._joint_velocities).sum()) * self.control_dt
         self._track_contacts()
         if self.parcel_position[2] < OFF_TABLE and self.failure is None:
             self.failure = "off_table"
@@ -228,7 +233,7 @@ class TransportTask(Task):
         self.parcel_rotation = quat_to_matrix(orientation)
         self.parcel_velocity = np.array(linear)
         self.parcel_spin = np.array(angular)
-        self.width, self.width_rate = self.arm.finger_state()
+        _, self._joint_velocities, self._joint_torques, self.width, self.width_rate = self.arm.state()
 
     def _track_contacts(self) -> None:
         robot, statics, fingers = self.arm.body_id, self._statics, self.arm.finger_links
@@ -278,12 +283,12 @@ class TransportTask(Task):
         return (
             not self.parcel_touches_robot
             and self.parcel_rotation[2, 2] >= _COS_MAX_TILT
-            and float(np.linalg.norm(self.parcel_velocity)) < REST_SPEED
-            and float(np.linalg.norm(self.parcel_spin)) < REST_SPIN
+            and _length(self.parcel_velocity) < REST_SPEED
+            and _length(self.parcel_spin) < REST_SPIN
         )
 
     def parcel_placed(self) -> bool:
-        return self.set_down() and float(np.linalg.norm(self.parcel_position - self.goal)) <= SUCCESS_DISTANCE
+        return self.set_down() and _length(self.parcel_position - self.goal) <= SUCCESS_DISTANCE
 
     def tilt_degrees(self) -> float:
         return math.degrees(math.acos(float(np.clip(self.parcel_rotation[2, 2], -1.0, 1.0))))
@@ -298,11 +303,11 @@ class TransportTask(Task):
         return self.is_success() or self.failure is not None
 
     def physics_error(self) -> str | None:
-        values = np.concatenate([self.parcel_position, self.parcel_velocity, self.tcp_position])
-        if not np.all(np.isfinite(values)):
+        parcel_speed, tcp_speed = _length(self.parcel_velocity), _length(self.tcp_velocity)
+        if not math.isfinite(parcel_speed + tcp_speed + _length(self.parcel_position) + _length(self.tcp_position)):
             return "non-finite parcel or gripper state"
-        if np.linalg.norm(self.parcel_velocity) > 20.0 or np.linalg.norm(self.tcp_velocity) > 10.0:
-            return f"absurd speed: parcel {np.linalg.norm(self.parcel_velocity):.1f} m/s, TCP {np.linalg.norm(self.tcp_velocity):.1f} m/s"
+        if parcel_speed > 20.0 or tcp_speed > 10.0:
+            return f"absurd speed: parcel {parcel_speed:.1f} m/s, TCP {tcp_speed:.1f} m/s"
         return None
 
     # ---- observing ------------------------------------------------------------------------------
@@ -315,7 +320,7 @@ class TransportTask(Task):
             [self.num_parcels - 1 - self.current],
         ])  # fmt: skip
         return {
-            "observation": np.clip(observation, -OBS_LIMIT, OBS_LIMIT).astype(np.float32),
+            "observation": observation.clip(-OBS_LIMIT, OBS_LIMIT).astype(np.float32),
             "achieved_goal": self.achieved_goal(),
             "desired_goal": np.array([*self.goal, 1.0], dtype=np.float32),
         }

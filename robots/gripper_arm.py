@@ -72,7 +72,8 @@ class GripperArm:
         self.joint_ids = [joint_index[name] for name in spec.urdf_joint_names]
         self.finger_ids = [joint_index[name] for name in self.hand.finger_joints]
         self.tcp_index = link_index[self.hand.tcp_link]
-        self.finger_links = tuple(self.finger_ids)  # a prismatic finger joint's child link has the joint's index
+        self.finger_links = tuple(self.finger_ids)
+        self._all_joints = [*self.joint_ids, *self.finger_ids]  # a prismatic finger joint's child link has the joint's index
         #: servo effort limits (N·m) from the URDF, which carry the vendors' figures
         self.efforts = [max(float(infos[j][10]), 1.0) for j in self.joint_ids]
         movable = [info[0] for info in infos if info[2] != 4]  # 4 = JOINT_FIXED
@@ -146,9 +147,9 @@ class GripperArm:
 
     def command_joints(self, q: np.ndarray, width: float) -> None:
         """Servo the arm toward joints ``q`` (clipped to the limits) and the fingers toward ``width`` (m)."""
-        q = np.clip(q, self.spec.lower, self.spec.upper)
+        q = np.minimum(np.maximum(q, self.spec.lower), self.spec.upper)
         self._motors(self.body_id, self.joint_ids, self._position_control, targetPositions=q.tolist(), forces=self.efforts)
-        finger = 0.5 * float(np.clip(width, 0.0, self.hand.max_opening))
+        finger = 0.5 * min(max(float(width), 0.0), self.hand.max_opening)
         for joint in self.finger_ids:  # the array call has no speed limit; fingers need one (they squeeze parcels)
             self._motor(self.body_id, joint, self._position_control, targetPosition=finger,
                         force=self.hand.grip_force, maxVelocity=self.hand.finger_speed)  # fmt: skip
@@ -162,10 +163,16 @@ class GripperArm:
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Arm joint positions (rad), velocities (rad/s) and servo torques (N·m)."""
-        states = self._joint_states(self.body_id, self.joint_ids)
-        return (np.array([s[0] for s in states]), np.array([s[1] for s in states]), np.array([s[3] for s in states]))
+        q, qd, tau, _, _ = self.state()
+        return q, qd, tau
 
     def finger_state(self) -> tuple[float, float]:
         """Gripper opening (m, sum of both fingers) and its rate (m/s)."""
-        (q1, v1, *_), (q2, v2, *_) = self._joint_states(self.body_id, self.finger_ids)
-        return q1 + q2, v1 + v2
+        return self.state()[3:]
+
+    def state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+        """One query for every joint: arm positions, velocities, torques; gripper opening and its rate."""
+        states = self._joint_states(self.body_id, self._all_joints)
+        arm = np.array([s[:2] + (s[3],) for s in states[:-2]])
+        (q1, v1, *_), (q2, v2, *_) = states[-2:]
+        return arm[:, 0], arm[:, 1], arm[:, 2], q1 + q2, v1 + v2

@@ -381,12 +381,14 @@ def test_transport_residual_sac_her_trains_and_exports(tmp_path: Path) -> None:
     from robodojo.training.train import train
 
     # 4-s episodes (100 steps): HER samples only once an episode has ended, i.e. after learning_starts
-    config = {"scenario": "transport", "env_kwargs": {"episode_seconds": 4}, "n_envs": 1, "total_steps": 300,
+    her = {"n_sampled_goal": 4, "goal_selection_strategy": "future", "copy_info_dict": True}
+    config = {"scenario": "transport", "algo": "sac", "her": her, "residual_hold_steps": 100,
+              "env_kwargs": {"episode_seconds": 4}, "n_envs": 1, "total_steps": 300,
               "checkpoint_every": 300, "eval_every": 0,
               "final_eval_episodes": 1, "video_episodes": 0,
               "algo_kwargs": {"sac": {"learning_starts": 150, "buffer_size": 1000, "batch_size": 32}}}
     full = resolve(config)
-    assert full["algo"] == "sac" and full["her"] and full["residual"] == {"base": "scripted", "scale": 0.3}
+    assert full["her"] == her and full["residual"] == {"base": "scripted", "scale": 0.3}
     run_dir = train(config, tmp_path, quiet=True, stream=io.StringIO(), run_name="transport")
     assert json.loads((run_dir / "card.json").read_text())["training"]["steps"] == 300
     result = export_run(run_dir, observations=200)
