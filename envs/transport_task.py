@@ -22,7 +22,6 @@ from robodojo.envs.transport_layout import (
     observation_layout,
 )  # fmt: skip
 from robodojo.robots import get_robot_spec
-from robodojo.robots.base import quat_to_matrix
 from robodojo.robots.gripper_arm import GripperArm
 from robodojo.sim_assets.transport_scene import (
     TABLE_CENTER,
@@ -51,6 +50,18 @@ GRASP_REACH = 0.06
 MIN_REACH = 0.30
 REACH_MARGIN = 0.05
 _COS_MAX_TILT = math.cos(math.radians(MAX_TILT_DEG))
+
+
+def _box_axes(quaternion: tuple[float, float, float, float]) -> tuple[tuple, tuple, float]:
+    """A body's x and y axes (world) and the z component of its z axis, from its (x, y, z, w) quaternion.
+
+    The first two columns and the last entry of :func:`~robodojo.robots.base.quat_to_matrix`,
+    with the same arithmetic, without building the matrix (this runs every step).
+    """
+    x, y, z, w = quaternion
+    x_axis = (1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w))
+    y_axis = (2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w))
+    return x_axis, y_axis, 1 - 2 * (x * x + y * y)
 
 
 def _length(vector: np.ndarray) -> float:
@@ -211,7 +222,7 @@ class TransportTask(Task):
         if self.fragile and self.acceleration > self.fragile_limit and self.failure is None:
             self.failure = "damaged"
             self._term["damage"] = 1.0
-        self.metrics["energy"] += float(np.abs(self._joint_torques * self._joint_velocities).sum()) * self.control_dt
+        self.metrics["energy"] += self._arm_power * self.control_dt
         self._track_contacts()
         if self.parcel_position[2] < OFF_TABLE and self.failure is None:
             self.failure = "off_table"
@@ -230,10 +241,10 @@ class TransportTask(Task):
         position, orientation = self._pose(self.parcel_id)
         linear, angular = self._velocity(self.parcel_id)
         self.parcel_position = np.array(position)
-        self.parcel_rotation = quat_to_matrix(orientation)
+        self.parcel_x_axis, self.parcel_y_axis, self.parcel_up = _box_axes(orientation)
         self.parcel_velocity = np.array(linear)
         self.parcel_spin = np.array(angular)
-        _, self._joint_velocities, self._joint_torques, self.width, self.width_rate = self.arm.state()
+        self._arm_power, self.width, self.width_rate = self.arm.power_and_fingers()
 
     def _track_contacts(self) -> None:
         robot, statics, fingers = self.arm.body_id, self._statics, self.arm.finger_links
@@ -282,7 +293,7 @@ class TransportTask(Task):
         """Released, upright (tilt ≤ 15°) and at rest."""
         return (
             not self.parcel_touches_robot
-            and self.parcel_rotation[2, 2] >= _COS_MAX_TILT
+            and self.parcel_up >= _COS_MAX_TILT
             and _length(self.parcel_velocity) < REST_SPEED
             and _length(self.parcel_spin) < REST_SPIN
         )
@@ -291,7 +302,7 @@ class TransportTask(Task):
         return self.set_down() and _length(self.parcel_position - self.goal) <= SUCCESS_DISTANCE
 
     def tilt_degrees(self) -> float:
-        return math.degrees(math.acos(float(np.clip(self.parcel_rotation[2, 2], -1.0, 1.0))))
+        return math.degrees(math.acos(min(max(self.parcel_up, -1.0), 1.0)))
 
     def reward_terms(self) -> dict[str, float]:
         return dict(self._term)
@@ -312,12 +323,10 @@ class TransportTask(Task):
 
     # ---- observing ------------------------------------------------------------------------------
     def observe(self) -> dict[str, np.ndarray]:
-        rotation = self.parcel_rotation
         observation = np.concatenate([
-            self.tcp_position, self.tcp_velocity, [math.sin(self.tcp_yaw), math.cos(self.tcp_yaw)],
-            [self.width, self.width_rate], self.parcel_position - self.tcp_position, rotation[:, 0], rotation[:, 1],
-            self.parcel_velocity, self.parcel_spin, self.parcel.size, [float(self.fragile)],
-            [self.num_parcels - 1 - self.current],
+            self.tcp_position, self.tcp_velocity, [math.sin(self.tcp_yaw), math.cos(self.tcp_yaw), self.width,
+            self.width_rate], self.parcel_position - self.tcp_position, [*self.parcel_x_axis, *self.parcel_y_axis],
+            self.parcel_velocity, self.parcel_spin, [*self.parcel.size, float(self.fragile), self.num_parcels - 1 - self.current],
         ])  # fmt: skip
         return {
             "observation": observation.clip(-OBS_LIMIT, OBS_LIMIT).astype(np.float32),

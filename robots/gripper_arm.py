@@ -176,3 +176,12 @@ class GripperArm:
         arm = np.array([s[:2] + (s[3],) for s in states[:-2]])
         (q1, v1, *_), (q2, v2, *_) = states[-2:]
         return arm[:, 0], arm[:, 1], arm[:, 2], q1 + q2, v1 + v2
+
+    def power_and_fingers(self) -> tuple[float, float, float]:
+        """The per-step read: Σ|τ·q̇| over the arm's joints (W), gripper opening (m) and its rate (m/s)."""
+        states = self._joint_states(self.body_id, self._all_joints)
+        power = 0.0
+        for state in states[:-2]:
+            power += abs(state[3] * state[1])
+        (q1, v1, *_), (q2, v2, *_) = states[-2:]
+        return power, q1 + q2, v1 + v2
