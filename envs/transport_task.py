@@ -178,6 +178,7 @@ class TransportTask(Task):
         position, yaw = self._pick_poses[index]
         self._parcel_ids.append(spawn_parcel(self.sim, self.parcels[index], position, yaw))
         self.parcel_id = self._parcel_ids[-1]
+        self._desired_goal = np.array([*self.goals[index], 1.0], dtype=np.float32)
         self._prev_parcel_velocity = np.zeros(3)
         self._held = False
         self._fell_counted = False
@@ -331,7 +332,7 @@ class TransportTask(Task):
         return {
             "observation": observation.clip(-OBS_LIMIT, OBS_LIMIT).astype(np.float32),
             "achieved_goal": self.achieved_goal(),
-            "desired_goal": np.array([*self.goal, 1.0], dtype=np.float32),
+            "desired_goal": self._desired_goal.copy(),
         }
 
     def achieved_goal(self) -> np.ndarray:

@@ -78,6 +78,8 @@ class GripperArm:
         self.efforts = [max(float(infos[j][10]), 1.0) for j in self.joint_ids]
         movable = [info[0] for info in infos if info[2] != 4]  # 4 = JOINT_FIXED
         self._arm_dofs = [movable.index(j) for j in self.joint_ids]
+        self._arm_dofs_first = self._arm_dofs == list(range(len(self.joint_ids)))
+        self._lower, self._upper = spec.lower.tolist(), spec.upper.tolist()
         lower = np.full(len(movable), -math.pi)
         upper = np.full(len(movable), math.pi)
         lower[self._arm_dofs], upper[self._arm_dofs] = spec.lower, spec.upper
@@ -143,12 +145,16 @@ class GripperArm:
         """Servo toward the TCP ``position`` (m, world) pointing down turned ``yaw``, fingers toward ``width``."""
         full = self._ik(self.body_id, self.tcp_index, position.tolist(), down_quaternion(yaw + self.yaw_offset),
                         *self._ik_limits, restPoses=self._rest_list, maxNumIterations=10)  # fmt: skip
-        self.command_joints(np.asarray(full)[self._arm_dofs], width)
+        self._command(full[: len(self.joint_ids)] if self._arm_dofs_first else [full[i] for i in self._arm_dofs], width)
 
     def command_joints(self, q: np.ndarray, width: float) -> None:
         """Servo the arm toward joints ``q`` (clipped to the limits) and the fingers toward ``width`` (m)."""
-        q = np.minimum(np.maximum(q, self.spec.lower), self.spec.upper)
-        self._motors(self.body_id, self.joint_ids, self._position_control, targetPositions=q.tolist(), forces=self.efforts)
+        self._command(np.asarray(q, dtype=np.float64).tolist(), width)
+
+    def _command(self, q: list[float], width: float) -> None:
+        # plain floats: this runs every control step, and numpy's per-call cost is most of it for 7 values
+        q = [min(max(value, low), high) for value, low, high in zip(q, self._lower, self._upper)]
+        self._motors(self.body_id, self.joint_ids, self._position_control, targetPositions=q, forces=self.efforts)
         finger = 0.5 * min(max(float(width), 0.0), self.hand.max_opening)
         for joint in self.finger_ids:  # the array call has no speed limit; fingers need one (they squeeze parcels)
             self._motor(self.body_id, joint, self._position_control, targetPosition=finger,
