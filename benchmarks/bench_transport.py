@@ -13,24 +13,18 @@ measured side by side in the same run, both under uniform random actions.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
 import sys
-import time
-from importlib import metadata
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import robodojo.envs  # noqa: F401  (registers the ids)
+from arm_bench import median, panda_gym_steps_per_s, perf, write_results
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Transport-v0"
 RESULTS = Path(__file__).resolve().parent / "results" / "transport.json"
 TARGET_VS_PANDA = 2.0
-perf = time.perf_counter
 
 
 def time_env(env: gym.Env, policy_name: str, seeds: list[int], steps: int) -> tuple[int, float, list[np.ndarray]]:
@@ -70,27 +64,6 @@ def time_raw(env: gym.Env, seed: int, trajectory: list[np.ndarray]) -> float:
     return perf() - t0
 
 
-def time_panda(steps: int) -> float | None:
-    """PandaPickAndPlace-v3 steps/s with random actions (None when panda-gym is not installed)."""
-    try:
-        import panda_gym  # noqa: F401
-    except ImportError:
-        return None
-    env = gym.make("PandaPickAndPlace-v3")
-    env.reset(seed=0)
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(steps)]
-    elapsed = 0.0
-    for action in actions:
-        t0 = perf()
-        _, _, terminated, truncated, _ = env.step(action)
-        elapsed += perf() - t0
-        if terminated or truncated:
-            env.reset()  # resets are not timed, as for Transport-v0
-    env.close()
-    return steps / elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short round (smoke run)")
@@ -108,26 +81,25 @@ def main() -> None:
             if name == "random":
                 raw = sum(time_raw(env, seed, trajectory[i * steps : (i + 1) * steps]) for i, seed in enumerate(seeds))
                 row["raw_steps_per_s"] = count / raw
-        row["panda_pick_and_place_steps_per_s"] = time_panda(len(seeds) * steps)
+        row["panda_pick_and_place_steps_per_s"] = panda_gym_steps_per_s("PandaPickAndPlace-v3", len(seeds) * steps)
         per_round.append(row)
         print(f"round {index + 1}/{rounds}: transport {row['random']['env_steps_per_s']:.0f} steps/s, raw "
               f"{row['raw_steps_per_s']:.0f}, panda-gym {row['panda_pick_and_place_steps_per_s'] or float('nan'):.0f}",
               file=sys.stderr)  # fmt: skip
     env.close()
 
-    med = lambda values: float(statistics.median(values))
-    ours = med([r["random"]["env_steps_per_s"] for r in per_round])
-    scripted = med([r["pick_and_place"]["env_steps_per_s"] for r in per_round])
-    raw = med([r["raw_steps_per_s"] for r in per_round])
+    ours = median([r["random"]["env_steps_per_s"] for r in per_round])
+    scripted = median([r["pick_and_place"]["env_steps_per_s"] for r in per_round])
+    raw = median([r["raw_steps_per_s"] for r in per_round])
     panda_rounds = [r["panda_pick_and_place_steps_per_s"] for r in per_round if r["panda_pick_and_place_steps_per_s"]]
-    vs_panda = med([r["random"]["env_steps_per_s"] / r["panda_pick_and_place_steps_per_s"] for r in per_round]) if panda_rounds else None
+    vs_panda = median([r["random"]["env_steps_per_s"] / r["panda_pick_and_place_steps_per_s"] for r in per_round]) if panda_rounds else None
     summary = {
         "robot": args.robot,
         "transport_steps_per_s": ours,
         "transport_steps_per_s_scripted": scripted,
         "raw_steps_per_s": raw,
-        "env_vs_raw": med([r["random"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
-        "panda_pick_and_place_steps_per_s": med(panda_rounds) if panda_rounds else None,
+        "env_vs_raw": median([r["random"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
+        "panda_pick_and_place_steps_per_s": median(panda_rounds) if panda_rounds else None,
         "transport_vs_panda_pick_and_place": vs_panda,
         "control_hz": {"transport": 25, "panda_pick_and_place": 25},
         "target_vs_panda": TARGET_VS_PANDA,
@@ -144,14 +116,8 @@ def main() -> None:
         print(f"| panda-gym PandaPickAndPlace-v3 steps/s, random actions, same run | {summary['panda_pick_and_place_steps_per_s']:,.0f} |")
         print(f"| Transport-v0 / PandaPickAndPlace-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} "
               f"({'met' if summary['target_met'] else 'missed'}) |")  # fmt: skip
-    machine = {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "pybullet": metadata.version("pybullet"),
-        "numpy": np.__version__, "gymnasium": metadata.version("gymnasium"), "loadavg": os.getloadavg(),
-    }  # fmt: skip
     if not args.quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({"summary": summary, "rounds": per_round, "machine": machine}, indent=2) + "\n")
-        print(f"\nwrote {RESULTS}")
+        write_results(RESULTS, summary, per_round)
 
 
 if __name__ == "__main__":

@@ -12,25 +12,18 @@ steps/s, measured side by side in the same run.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
 import sys
-import time
-from importlib import metadata
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-
 import robodojo.envs  # noqa: F401  (registers the ids)
+from arm_bench import median, panda_gym_steps_per_s, perf, write_results
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Weld-v0"
 RESULTS = Path(__file__).resolve().parent / "results" / "weld.json"
 TARGET_VS_PANDA = 2.0
-perf = time.perf_counter
 
 
 def time_env(env: gym.Env, policy_name: str, seeds: list[int], steps: int) -> tuple[float, float, list[np.ndarray]]:
@@ -76,28 +69,6 @@ def time_raw(env: gym.Env, seed: int, trajectory: list[np.ndarray]) -> float:
     return perf() - t0
 
 
-def time_panda(steps: int) -> float | None:
-    """PandaReach-v3 steps/s with random actions (None when panda-gym is not installed)."""
-    try:
-        import panda_gym  # noqa: F401
-    except ImportError:
-        return None
-    env = gym.make("PandaReach-v3")
-    env.reset(seed=0)
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(steps)]
-    t0 = perf()
-    for action in actions:
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            t_reset = perf()
-            env.reset()
-            t0 += perf() - t_reset  # resets are not timed, as for Weld-v0
-    elapsed = perf() - t0
-    env.close()
-    return steps / elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short round (smoke run)")
@@ -115,26 +86,25 @@ def main() -> None:
             if name == "teach_and_repeat":
                 raw = sum(time_raw(env, seed, trajectory[i * steps : (i + 1) * steps]) for i, seed in enumerate(seeds))
                 row["raw_steps_per_s"] = len(trajectory) / raw
-        row["panda_reach_steps_per_s"] = time_panda(len(seeds) * steps)
+        row["panda_reach_steps_per_s"] = panda_gym_steps_per_s("PandaReach-v3", len(seeds) * steps)
         per_round.append(row)
         print(f"round {index + 1}/{rounds}: weld {row['teach_and_repeat']['env_steps_per_s']:.0f} steps/s, "
               f"raw {row['raw_steps_per_s']:.0f}, panda-gym {row['panda_reach_steps_per_s'] or float('nan'):.0f}", file=sys.stderr)  # fmt: skip
     env.close()
 
-    med = lambda values: float(statistics.median(values))  # noqa: E731
-    weld = med([r["teach_and_repeat"]["env_steps_per_s"] for r in per_round])
-    tracking = med([r["seam_tracking"]["env_steps_per_s"] for r in per_round])
-    raw = med([r["raw_steps_per_s"] for r in per_round])
+    weld = median([r["teach_and_repeat"]["env_steps_per_s"] for r in per_round])
+    tracking = median([r["seam_tracking"]["env_steps_per_s"] for r in per_round])
+    raw = median([r["raw_steps_per_s"] for r in per_round])
     panda_rounds = [r["panda_reach_steps_per_s"] for r in per_round if r["panda_reach_steps_per_s"]]
-    vs_panda = med([r["teach_and_repeat"]["env_steps_per_s"] / r["panda_reach_steps_per_s"] for r in per_round]) if panda_rounds else None
+    vs_panda = median([r["teach_and_repeat"]["env_steps_per_s"] / r["panda_reach_steps_per_s"] for r in per_round]) if panda_rounds else None
     summary = {
         "robot": args.robot,
         "weld_steps_per_s": weld,
         "weld_steps_per_s_seam_tracking_env_only": tracking,
-        "seam_tracking_policy_us": med([r["seam_tracking"]["policy_us"] for r in per_round]),
+        "seam_tracking_policy_us": median([r["seam_tracking"]["policy_us"] for r in per_round]),
         "raw_steps_per_s": raw,
-        "env_vs_raw": med([r["teach_and_repeat"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
-        "panda_reach_steps_per_s": med(panda_rounds) if panda_rounds else None,
+        "env_vs_raw": median([r["teach_and_repeat"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
+        "panda_reach_steps_per_s": median(panda_rounds) if panda_rounds else None,
         "weld_vs_panda_reach": vs_panda,
         "target_vs_panda": TARGET_VS_PANDA,
         "target_met": None if vs_panda is None else vs_panda >= TARGET_VS_PANDA,
@@ -150,14 +120,8 @@ def main() -> None:
     else:
         print(f"| panda-gym PandaReach-v3 steps/s, same run | {summary['panda_reach_steps_per_s']:,.0f} |")
         print(f"| Weld-v0 / PandaReach-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} ({'met' if summary['target_met'] else 'missed'}) |")
-    machine = {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "pybullet": metadata.version("pybullet"),
-        "numpy": np.__version__, "gymnasium": metadata.version("gymnasium"), "loadavg": os.getloadavg(),
-    }  # fmt: skip
     if not args.quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({"summary": summary, "rounds": per_round, "machine": machine}, indent=2) + "\n")
-        print(f"\nwrote {RESULTS}")
+        write_results(RESULTS, summary, per_round)
 
 
 if __name__ == "__main__":
