@@ -75,6 +75,23 @@ def make_env() -> Iterator[Callable[..., gymnasium.Env]]:
         env.close()
 
 
+def run_episodes(env: gymnasium.Env, policy_name: str, seeds: range) -> list[dict]:
+    """Play one episode per seed with policy ``policy_name`` (see ``make_policy``); return the final infos."""
+    from robodojo.policies import make_policy
+
+    infos = []
+    policy = make_policy(policy_name, env, env.spec.id)
+    for seed in seeds:
+        observation, _ = env.reset(seed=seed)
+        policy.reset()
+        while True:
+            observation, _, terminated, truncated, info = env.step(policy(observation))
+            if terminated or truncated:
+                infos.append(info)
+                break
+    return infos
+
+
 def random_actions(space: gymnasium.spaces.Box, count: int, seed: int) -> list[np.ndarray]:
     """A reproducible action sequence drawn uniformly from ``space`` (independent of the env's RNG)."""
     rng = np.random.default_rng(seed)

@@ -7,27 +7,12 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from conftest import assert_same_rollout, random_actions, robots_for, rollout
+from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
 from robodojo.envs.transport_layout import REMAINING, SET_DOWN
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Transport-v0"
 ARMS = [pytest.param(robot, id=robot) for robot in robots_for(ENV_ID)]
-
-
-def run_episodes(env: gymnasium.Env, policy_name: str, seeds: range) -> list[dict]:
-    """Play one episode per seed; return the final infos."""
-    infos = []
-    policy = make_policy(policy_name, env, ENV_ID)
-    for seed in seeds:
-        observation, _ = env.reset(seed=seed)
-        policy.reset()
-        while True:
-            observation, _, terminated, truncated, info = env.step(policy(observation))
-            if terminated or truncated:
-                infos.append(info)
-                break
-    return infos
 
 
 def carry_parcel(env: gymnasium.Env, seed: int) -> tuple[dict, object]:

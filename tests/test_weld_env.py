@@ -6,26 +6,10 @@ import gymnasium
 import numpy as np
 import pytest
 
-from conftest import assert_same_rollout, random_actions, robots_for, rollout
-from robodojo.policies import make_policy
+from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
 
 ENV_ID = "robodojo/Weld-v0"
 ARMS = [pytest.param(robot, id=robot) for robot in robots_for(ENV_ID)]
-
-
-def run_episodes(env: gymnasium.Env, policy_name: str, seeds: range) -> list[dict]:
-    """Play one episode per seed; return the final infos."""
-    infos = []
-    policy = make_policy(policy_name, env, ENV_ID)
-    for seed in seeds:
-        observation, _ = env.reset(seed=seed)
-        policy.reset()
-        while True:
-            observation, _, terminated, truncated, info = env.step(policy(observation))
-            if terminated or truncated:
-                infos.append(info)
-                break
-    return infos
 
 
 def test_seam_tracking_succeeds_on_20_seeded_episodes(make_env) -> None:
