@@ -183,7 +183,6 @@ class TransportTask(Task):
         self._held = False
         self._fell_counted = False
         self.parcel_touches_robot = False
-        self.parcel_supported = True
         self.acceleration = 0.0
         self._term = {"drop": 0.0, "damage": 0.0, "collision": 0.0}
 
@@ -260,7 +259,6 @@ class TransportTask(Task):
             else:
                 supported = True  # the table, conveyor, pallet or another parcel
         self.parcel_touches_robot = touches_robot
-        self.parcel_supported = supported
         held = len(touching_fingers) == 2 and not supported
         if held:
             self._fell_counted = False

@@ -169,19 +169,8 @@ class GripperArm:
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Arm joint positions (rad), velocities (rad/s) and servo torques (N·m)."""
-        q, qd, tau, _, _ = self.state()
-        return q, qd, tau
-
-    def finger_state(self) -> tuple[float, float]:
-        """Gripper opening (m, sum of both fingers) and its rate (m/s)."""
-        return self.state()[3:]
-
-    def state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-        """One query for every joint: arm positions, velocities, torques; gripper opening and its rate."""
-        states = self._joint_states(self.body_id, self._all_joints)
-        arm = np.array([s[:2] + (s[3],) for s in states[:-2]])
-        (q1, v1, *_), (q2, v2, *_) = states[-2:]
-        return arm[:, 0], arm[:, 1], arm[:, 2], q1 + q2, v1 + v2
+        states = np.array([s[:2] + (s[3],) for s in self._joint_states(self.body_id, self.joint_ids)])
+        return states[:, 0], states[:, 1], states[:, 2]
 
     def power_and_fingers(self) -> tuple[float, float, float]:
         """The per-step read: Σ|τ·q̇| over the arm's joints (W), gripper opening (m) and its rate (m/s)."""
