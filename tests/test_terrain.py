@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-
 from robodojo.envs.sim import Sim
 from robodojo.sim_assets.terrain import (
-    A1_STEP_LIMIT, GAP_DEPTH, MAX_OBSTACLE, MAX_SLOPE, MAX_STEP, TerrainBody, generate_terrain, traversable,
+    A1_STEP_LIMIT,
+    GAP_DEPTH,
+    MAX_OBSTACLE,
+    MAX_SLOPE,
+    MAX_STEP,
+    TerrainBody,
+    generate_terrain,
+    traversable,
 )  # fmt: skip
 
 SEEDS = range(50)
