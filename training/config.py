@@ -5,12 +5,18 @@ built from ``training/configs/<scenario>.yaml``, then a ``--config`` file
 (partial YAML, merged key by key), then ``--set a.b.c=value`` overrides, then
 the CLI flags (--robot/--algo/--steps/--n-envs/--seed). :func:`validate`
 rejects unknown keys anywhere — top level, env constructor arguments,
-``residual``, Stable-Baselines3 constructor and policy arguments — with the
-valid ones listed.
+``residual``, ``curriculum``, Stable-Baselines3 constructor and policy
+arguments — with the valid ones listed.
 
 ``residual: {base: scripted, scale: 0.5}`` trains a correction on top of a
 scripted controller (:class:`~robodojo.policies.residual.ResidualEnv`);
 evaluations, the card and the video then run the composed policy.
+
+``curriculum: {levels: 11, start_level: 0}`` (or ``true`` for those defaults;
+null, the default, for none) wraps every training env in
+:class:`~robodojo.envs.curriculum.TerrainCurriculum` (an env with a terrain
+``difficulty``: locomotion, rescue): each worker climbs the difficulty levels
+as it succeeds. Evaluations stay at ``env_kwargs.difficulty``.
 
 ``her: {n_sampled_goal: 4, goal_selection_strategy: future}`` (sac / tqc on a
 goal-conditioned env only: Dict observation with observation / achieved_goal /
@@ -37,8 +43,8 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Every top-level key a config has, in the order config.yaml is written.
 TOP_LEVEL_KEYS = (
-    "scenario", "robot", "env_kwargs", "residual", "residual_hold_steps", "algo", "her", "total_steps", "n_envs", "seed",
-    "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
+    "scenario", "robot", "env_kwargs", "curriculum", "residual", "residual_hold_steps", "algo", "her", "total_steps",
+    "n_envs", "seed", "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
     "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
 )
 #: algo name -> (module, class). TQC lives in sb3-contrib.
@@ -58,6 +64,8 @@ _INTEGERS = {
 #: ``residual:`` sub-keys and the scale used when only the base is given.
 RESIDUAL_KEYS = ("base", "scale")
 DEFAULT_RESIDUAL_SCALE = 0.5
+#: ``curriculum:`` sub-keys (TerrainCurriculum arguments) and their defaults (``curriculum: true``)
+CURRICULUM_DEFAULTS = {"levels": 11, "start_level": 0, "top_level_random": True}
 #: ``her:`` sub-keys (HerReplayBuffer arguments a config may set) and the goal strategies it knows.
 HER_KEYS = ("n_sampled_goal", "goal_selection_strategy", "copy_info_dict", "handle_timeout_termination")
 HER_STRATEGIES = ("future", "final", "episode")
@@ -200,6 +208,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("residual", None)  # config.yaml files written before residual training existed
     config.setdefault("her", None)  # ... and before goal-conditioned (HER) training existed
     config.setdefault("residual_hold_steps", 0)  # ... and before a residual could be held at zero
+    config.setdefault("curriculum", None)  # ... and before the terrain curriculum
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
         raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
@@ -223,6 +232,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{key} must be a mapping, got {config[key]!r}")
     _check_env(config)
     config["residual"] = _check_residual(config["residual"], resolve_id(config["scenario"]))
+    config["curriculum"] = _check_curriculum(config["curriculum"], resolve_id(config["scenario"]), config["robot"],
+                                             config["env_kwargs"])
     if config["residual_hold_steps"] and config["residual"] is None:
         raise ConfigError("residual_hold_steps holds a residual's correction at zero: it needs a residual (residual.base)")
     unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
@@ -286,6 +297,45 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
         raise ConfigError(f"residual.scale must be a number > 0, got {scale!r}")
     return {"base": base, "scale": float(scale)}
+
+
+def _check_curriculum(curriculum: Any, env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """``curriculum: {levels, start_level, top_level_random}`` (missing keys default), ``true`` (all defaults),
+    or null / false; returned complete, or a ConfigError. The env must take a ``difficulty`` reset option."""
+    if curriculum is None or curriculum is False:
+        return None
+    if curriculum is True:
+        curriculum = {}
+    if not isinstance(curriculum, dict):
+        raise ConfigError(f"curriculum must be null, true or a mapping {{levels: N, start_level: L}}, got {curriculum!r}")
+    unknown = sorted(set(curriculum) - set(CURRICULUM_DEFAULTS), key=str)
+    if unknown:
+        raise ConfigError(f"curriculum: unknown key(s) {', '.join(map(str, unknown))}; "
+                          f"valid keys: {', '.join(CURRICULUM_DEFAULTS)}")
+    result = {**CURRICULUM_DEFAULTS, **curriculum}
+    levels = result["levels"]
+    if isinstance(levels, float) and levels.is_integer():
+        levels = int(levels)
+    if isinstance(levels, list):
+        if not levels or not all(isinstance(d, (int, float)) and not isinstance(d, bool) and 0 <= d <= 1 for d in levels):
+            raise ConfigError(f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}")
+        levels = [float(d) for d in levels]
+        count = len(levels)
+    elif isinstance(levels, int) and not isinstance(levels, bool) and levels >= 1:
+        count = levels
+    else:
+        raise ConfigError(f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}")
+    start = result["start_level"]
+    if isinstance(start, float) and start.is_integer():
+        start = int(start)
+    if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < count:
+        raise ConfigError(f"curriculum.start_level must be an integer in [0, {count - 1}], got {result['start_level']!r}")
+    if not isinstance(result["top_level_random"], bool):
+        raise ConfigError(f"curriculum.top_level_random must be true or false, got {result['top_level_random']!r}")
+    if "difficulty" not in env_reset_options(env_id, robot, env_kwargs):  # last: it makes the env once
+        raise ConfigError(f"curriculum needs an env whose reset takes options={{'difficulty': d}} (a terrain env such "
+                          f"as locomotion); {env_id} does not: set curriculum to null (--set curriculum=null)")
+    return {"levels": levels, "start_level": start, "top_level_random": result["top_level_random"]}
 
 
 def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
@@ -357,6 +407,28 @@ def goal_env_problem(env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> str
             env.close()
         _GOAL_ENV_PROBLEMS[key] = problem
     return _GOAL_ENV_PROBLEMS[key]
+
+
+_RESET_OPTIONS: dict[str, tuple[str, ...]] = {}
+
+
+def env_reset_options(env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> tuple[str, ...]:
+    """The ``reset(options=...)`` keys ``env_id`` (with that robot and kwargs) accepts (its task's ``RESET_OPTIONS``)."""
+    import json
+
+    key = json.dumps([env_id, robot, env_kwargs], sort_keys=True, default=str)
+    if key not in _RESET_OPTIONS:
+        import gymnasium as gym
+
+        try:
+            env = gym.make(env_id, **({"robot": robot} if robot is not None else {}), **env_kwargs)
+        except ValueError as error:
+            raise ConfigError(f"cannot create {env_id} with {env_kwargs}: {error}") from None
+        try:
+            _RESET_OPTIONS[key] = tuple(getattr(getattr(env.unwrapped, "task", None), "RESET_OPTIONS", ()))
+        finally:
+            env.close()
+    return _RESET_OPTIONS[key]
 
 
 def describe_residual(residual: dict[str, Any] | None, env_id: str) -> str | None:

@@ -6,6 +6,9 @@ best/, final/, evaluations.json, card.json, card.md, learning_curve.png and
 eval.mp4. Both entry points end the same way: a final checkpoint, final/, the
 final evaluation (fixed seeds), the card, the learning curve and the video.
 
+A ``curriculum`` config wraps each training env (not the evaluation envs,
+which stay at the configured difficulty) in :class:`TerrainCurriculum`.
+
 A ``residual`` config trains the model on ``ResidualEnv`` (observation + the
 base controller's action in, correction out); every evaluation, the card and
 the video run the composed policy on the plain env, i.e. what the robot does.
@@ -46,17 +49,24 @@ CONFIG_FILE, MANIFEST_FILE = "config.yaml", "manifest.json"
 PACKAGES = ("robodojo", "stable-baselines3", "sb3-contrib", "torch", "gymnasium", "pybullet", "numpy", "tqdm", "pyyaml")
 
 
-def make_env(env_id: str, residual: dict[str, Any] | None = None, **kwargs: Any):
+def make_env(env_id: str, residual: dict[str, Any] | None = None, curriculum: dict[str, Any] | None = None,
+             **kwargs: Any):
     """One training env; also what each worker process runs first (one torch thread per process: 2 cores).
 
-    With ``residual`` ({base, scale}) the env is wrapped in :class:`ResidualEnv`: the
-    model then sees [observation, base action] and outputs the correction.
+    With ``curriculum`` ({levels, start_level, top_level_random}) the env is wrapped in
+    :class:`~robodojo.envs.curriculum.TerrainCurriculum` (each worker keeps its own level).
+    With ``residual`` ({base, scale}) the env is (then) wrapped in :class:`ResidualEnv`: the
+    model sees [observation, base action] and outputs the correction.
     """
     import gymnasium as gym
     import torch
 
     torch.set_num_threads(1)
     env = gym.make(env_id, **kwargs)
+    if curriculum is not None:  # on the raw env: the residual's base controller then acts on the curriculum's terrain
+        from robodojo.envs.curriculum import TerrainCurriculum
+
+        env = TerrainCurriculum(env, **curriculum)
     if residual is not None:
         from robodojo.policies.residual import ResidualEnv
 
@@ -136,7 +146,8 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
     start = state.get("num_timesteps", 0)
     env_kwargs = {"robot": config["robot"], **config["env_kwargs"]}
     venv = make_vec_env(
-        functools.partial(make_env, resolve_env_id(config["scenario"]), config["residual"]), n_envs=config["n_envs"],
+        functools.partial(make_env, resolve_env_id(config["scenario"]), config["residual"], config.get("curriculum")),
+        n_envs=config["n_envs"],
         seed=_worker_seeds(config, start)[0], env_kwargs=env_kwargs,
         vec_env_cls=SubprocVecEnv if config["n_envs"] > 1 else DummyVecEnv,
     )
