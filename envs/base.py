@@ -29,6 +29,8 @@ class Task(abc.ABC):
 
     #: term name -> weight; reward = Σ weight × term
     reward_weights: dict[str, float]
+    #: keys of ``env.reset(options=...)`` passed on to :meth:`reset` as keyword arguments
+    RESET_OPTIONS: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def build(self, sim: Sim) -> None:
@@ -63,6 +65,10 @@ class Task(abc.ABC):
 
     def is_terminated(self) -> bool:
         """Whether the episode ends now (success or failure), before any time limit."""
+        return False
+
+    def is_truncated(self) -> bool:
+        """Whether the episode is cut short now for a reason other than the time limit (e.g. off the map)."""
         return False
 
     def physics_error(self) -> str | None:
@@ -172,7 +178,11 @@ class RobotTaskEnv(gym.Env):
             self.sim.close()
             self.sim = self._build_sim()
             self._needs_rebuild = False
-        self.task.reset(self.np_random)
+        options = dict(options or {})
+        unknown = set(options) - set(self.task.RESET_OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.task.RESET_OPTIONS)}")
+        self.task.reset(self.np_random, **options)
         self._steps = 0
         self._needs_reset = False
         return self.task.observe(), {"is_success": self.task.is_success()}
@@ -208,7 +218,7 @@ class RobotTaskEnv(gym.Env):
         weights = task.reward_weights
         reward = float(sum([weights[name] * value for name, value in terms.items()]))
         terminated = task.is_terminated()
-        truncated = not terminated and self._steps >= self.max_episode_steps
+        truncated = not terminated and (self._steps >= self.max_episode_steps or task.is_truncated())
         info = {"is_success": task.is_success(), "reward_terms": terms}
         if terminated or truncated:
             info["episode_metrics"] = task.episode_metrics()

@@ -55,7 +55,8 @@ class QuadrupedTask(Task):
         n = spec.num_joints
         self.action = np.zeros(n)
         self.previous_action = np.zeros(n)
-        self.observation_low, self.observation_high = self.proprioception_bounds()
+        self.proprioception_low, self.proprioception_high = self.proprioception_bounds()
+        self.observation_low, self.observation_high = self.proprioception_low, self.proprioception_high
 
     def proprioception_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds of :meth:`observe`: gyro, gravity, joints − home, joint speeds, last action."""
@@ -169,9 +170,13 @@ class QuadrupedTask(Task):
 
     # -- sensing ---------------------------------------------------------------
     def observe(self) -> np.ndarray:
+        return self.proprioception()
+
+    def proprioception(self) -> np.ndarray:
+        """Gyro, projected gravity, joints − home, joint speeds, last action: clipped to the sensor ranges."""
         robot = self.robot
         raw = np.concatenate([self.gyro, self.gravity, robot.q - self.spec.home, robot.qd, self.action])
-        return np.clip(raw.astype(np.float32), self.observation_low, self.observation_high)
+        return np.clip(raw.astype(np.float32), self.proprioception_low, self.proprioception_high)
 
     def observation_layout(self) -> list[dict]:
         joints = list(self.spec.joint_names)

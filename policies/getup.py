@@ -58,6 +58,11 @@ class ScriptedGetUp:
         self._plan: deque[np.ndarray] = deque()
         self.phase = "assess"
 
+    @property
+    def standing(self) -> bool:
+        """Whether the last action held the finished stance (the ramp to home is done and it stayed up)."""
+        return self.phase == "stand" and not self._plan
+
     def __call__(self, observation: np.ndarray) -> np.ndarray:
         gravity = np.asarray(observation)[self.GRAVITY]
         if self.phase == "stand" and gravity[2] > TIPPING:

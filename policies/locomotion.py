@@ -1,0 +1,71 @@
+"""The action library's walking controller: trot on command, get up after a fall.
+
+:class:`WalkingController` is what QuadrupedRescue-v0's ``action="velocity"``
+runs under the policy, and :class:`TrotPolicy` drives Locomotion-v0 with it.
+Both read only what the robot measures: proprioception (IMU, encoders) and
+the state estimator's body velocity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from robodojo.policies.getup import ScriptedGetUp
+from robodojo.policies.trot import TrotGait
+from robodojo.robots import QuadrupedSpec
+
+#: Projected-gravity z above this (body z·world z below 0.5, ~60° of tilt) means fallen.
+FALLEN_GRAVITY_Z = -0.5
+GRAVITY = slice(3, 6)  # in the proprioception block
+GYRO = slice(0, 3)
+
+
+class WalkingController:
+    """Joint-target actions for a body velocity command; the scripted get-up takes over after a fall.
+
+    Args:
+        spec: the quadruped.
+        control_dt: the period it is called at, s.
+    """
+
+    def __init__(self, spec: QuadrupedSpec, control_dt: float) -> None:
+        self.spec = spec
+        self.gait = TrotGait(spec, control_dt)
+        self.getup = ScriptedGetUp(spec, control_dt)
+        self.reset()
+
+    def reset(self) -> None:
+        self.gait.reset()
+        self.getup.reset()
+        self.recovering = False
+
+    def __call__(self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray) -> np.ndarray:
+        """``proprioception`` as FallRecovery-v0's observation; ``body_velocity`` in the heading frame."""
+        gravity = proprioception[GRAVITY]
+        if gravity[2] > FALLEN_GRAVITY_Z and not self.recovering:
+            self.recovering = True
+            self.getup.reset()
+        if self.recovering:
+            action = self.getup(proprioception)
+            if not self.getup.standing:
+                return action
+            self.recovering = False
+            self.gait.reset()
+        yaw_rate = float(proprioception[GYRO] @ -gravity)  # the gyro's component about world z
+        return self.spec.targets_to_action(self.gait.targets(command, body_velocity, yaw_rate, gravity)).astype(np.float32)
+
+
+class TrotPolicy:
+    """Locomotion-v0's scripted policy: the walking controller on the observed command."""
+
+    VELOCITY = slice(42, 45)
+    COMMAND = slice(45, 48)
+
+    def __init__(self, spec: QuadrupedSpec, control_dt: float) -> None:
+        self.controller = WalkingController(spec, control_dt)
+
+    def reset(self) -> None:
+        self.controller.reset()
+
+    def __call__(self, observation: np.ndarray) -> np.ndarray:
+        observation = np.asarray(observation, dtype=np.float64)
+        return self.controller(observation[:42], observation[self.VELOCITY], observation[self.COMMAND])
