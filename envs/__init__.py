@@ -16,6 +16,8 @@ ENV_IDS: dict[str, str] = {
     "robodojo/FallRecovery-v0": "robodojo.envs.fall_recovery:FallRecoveryEnv",
     "robodojo/Weld-v0": "robodojo.envs.weld:WeldEnv",
     "robodojo/Transport-v0": "robodojo.envs.transport:TransportEnv",
+    "robodojo/Locomotion-v0": "robodojo.envs.locomotion:LocomotionEnv",
+    "robodojo/QuadrupedRescue-v0": "robodojo.envs.rescue:QuadrupedRescueEnv",
 }
 
 #: Short scenario names used by the CLI and training configs.
@@ -23,6 +25,8 @@ SCENARIOS: dict[str, str] = {
     "fall_recovery": "robodojo/FallRecovery-v0",
     "weld": "robodojo/Weld-v0",
     "transport": "robodojo/Transport-v0",
+    "locomotion": "robodojo/Locomotion-v0",
+    "rescue": "robodojo/QuadrupedRescue-v0",
 }
 
 _LAZY_EXPORTS = {
@@ -32,6 +36,8 @@ _LAZY_EXPORTS = {
     "FallRecoveryEnv": "robodojo.envs.fall_recovery",
     "WeldEnv": "robodojo.envs.weld",
     "TransportEnv": "robodojo.envs.transport",
+    "LocomotionEnv": "robodojo.envs.locomotion",
+    "QuadrupedRescueEnv": "robodojo.envs.rescue",
 }
 
 __all__ = ["ENV_IDS", "SCENARIOS", "register_envs", "resolve_env_id", *_LAZY_EXPORTS]

@@ -27,6 +27,8 @@ import gymnasium as gym
 
 from robodojo.policies.base import Policy, RandomPolicy
 from robodojo.policies.getup import ScriptedGetUp
+from robodojo.policies.locomotion import TrotPolicy
+from robodojo.policies.rescue import ScriptedRescuer
 from robodojo.policies.transport import PickAndPlace
 from robodojo.policies.weld import SeamTracking, TeachAndRepeat
 from robodojo.robots import get_robot_spec
@@ -38,6 +40,8 @@ CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[Any, float], Policy]]] = {
     "robodojo/FallRecovery-v0": {"getup": ScriptedGetUp},
     "robodojo/Weld-v0": {"seam_tracking": SeamTracking, "teach_and_repeat": TeachAndRepeat},
     "robodojo/Transport-v0": {"pick_and_place": PickAndPlace},
+    "robodojo/Locomotion-v0": {"trot": TrotPolicy},
+    "robodojo/QuadrupedRescue-v0": {"rescuer": ScriptedRescuer},
 }
 
 
