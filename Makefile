@@ -42,6 +42,7 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/bench_fall_recovery.py
 	$(PY) benchmarks/bench_weld.py
 	$(PY) benchmarks/bench_transport.py
+	$(PY) benchmarks/bench_legged.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info reports
