@@ -147,4 +147,14 @@ REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
         ("drops", "drops per episode"),
         ("peak_acceleration", "mean peak parcel acceleration (m/s²)"),
     ],
+    "robodojo/QuadrupedRescue-v0": [
+        ("time_to_reach", "mean time to reach (s)"),
+        ("time_to_find", "mean time to find (s)"),
+        ("falls", "falls per episode"),
+    ],
+    "robodojo/Locomotion-v0": [
+        ("tracking_error", "mean velocity tracking error (m/s)"),
+        ("falls", "falls per episode"),
+        ("energy_per_metre", "energy per metre (J/m)"),
+    ],
 }

@@ -30,6 +30,8 @@ EVERY_ROBOT = "*"
 FALL = "robodojo/FallRecovery-v0"
 WELD = "robodojo/Weld-v0"
 TRANSPORT = "robodojo/Transport-v0"
+RESCUE = "robodojo/QuadrupedRescue-v0"
+LOCOMOTION = "robodojo/Locomotion-v0"
 
 #: (env id, robot or EVERY_ROBOT, policy, episodes to film). Every shipped pretrained
 #: policy is added to this on its own env and robot (see :func:`full_plan`).
@@ -44,6 +46,9 @@ PLAN: list[tuple[str, str, str, int]] = [
     (TRANSPORT, EVERY_ROBOT, "scripted", 0),
     (TRANSPORT, "panda", "random", 0),
     (TRANSPORT, "panda", "scripted", 1),
+    (RESCUE, "a1", "random", 0),
+    (RESCUE, "a1", "scripted", 1),
+    (LOCOMOTION, "a1", "scripted", 1),
 ]
 PRETRAINED_FILMED = 3
 
