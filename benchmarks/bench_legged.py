@@ -36,7 +36,7 @@ import gymnasium as gym
 import numpy as np
 import robodojo.envs  # noqa: F401  (registers the ids)
 from arm_bench import median, perf, write_results
-from bench_fall_recovery import code_version
+from bench_fall_recovery import _joint_positions, code_version, time_env, time_raw  # the same timing as fall recovery's
 from robodojo.policies import make_policy
 from robodojo.sim_assets.terrain import generate_terrain
 
@@ -74,11 +74,6 @@ class Segment:
         return sum(command[3] for command in self.commands)
 
 
-def _joint_positions(env: gym.Env) -> tuple[float, ...]:
-    robot = env.unwrapped.task.robot
-    return tuple(s[0] for s in env.unwrapped.sim.client.getJointStates(robot.body_id, robot.joint_ids))
-
-
 def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segment:
     """Run one seed under the scripted policy (untimed) to fix its actions and record the motor commands."""
     task = env.unwrapped.task
@@ -111,34 +106,6 @@ def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segm
     finally:
         robot._set_motor, robot._step = original_set, original_step
     return Segment(seed, actions, commands, _joint_positions(env), float(task.base_position[0]) - start_x, fell)
-
-
-def time_env(env: gym.Env, segment: Segment) -> tuple[float, int, bool]:
-    """Seconds in ``env.step`` over the segment's actions (reset excluded), steps, and whether it replayed exactly."""
-    env.reset(seed=segment.seed)
-    step = env.step
-    start = perf()
-    for action in segment.actions:
-        step(action)
-    elapsed = perf() - start
-    return elapsed, len(segment.actions), _joint_positions(env) == segment.final_q
-
-
-def time_raw(env: gym.Env, segment: Segment) -> tuple[float, int, bool]:
-    """The segment's motor commands replayed on the env's own client; only ``stepSimulation`` is timed."""
-    env.reset(seed=segment.seed)
-    robot = env.unwrapped.task.robot
-    client = env.unwrapped.sim.client
-    set_motor, step_simulation = client.setJointMotorControlArray, client.stepSimulation
-    body, joints = robot.body_id, robot.joint_ids
-    in_step = 0.0
-    for mode, args, kwargs, steps in segment.commands:
-        set_motor(body, joints, mode, *args, **kwargs)
-        t0 = perf()
-        for _ in range(steps):
-            step_simulation()
-        in_step += perf() - t0
-    return in_step, segment.physics_steps, _joint_positions(env) == segment.final_q
 
 
 @dataclass
@@ -177,7 +144,7 @@ class Case:
                     seconds, steps, same = time_env(self.env, segment)
                     env_time, env_steps = env_time + seconds, env_steps + steps
                 else:
-                    seconds, steps, same = time_raw(self.env, segment)
+                    seconds, _, steps, same = time_raw(self.env, segment)
                     raw_time, raw_steps = raw_time + seconds, raw_steps + steps
                 exact = exact and same
         env_rate = env_steps / env_time
