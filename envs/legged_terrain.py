@@ -70,6 +70,11 @@ class TerrainQuadrupedTask(QuadrupedTask):
         spec = self.spec
         ground = self.ground_under(x, y)
         orientation = self.sim.client.getQuaternionFromEuler([0.0, 0.0, yaw])
+        # Lift the robot clear and run a collision pass first: Bullet keeps contact manifolds (and warm-starts
+        # the solver from their impulses) while bodies stay close, so a robot put back where the last episode
+        # stood would start from that episode's contacts, and the same seed would not replay.
+        self.robot.move_base([x, y, ground + 10.0], orientation)
+        self.sim.client.performCollisionDetection()
         self.robot.reset([x, y, ground + spec.standing_height + 0.02], orientation, spec.home)
         for _ in range(int(round(SETTLE_SECONDS / self.physics_dt))):
             self.robot.step_physics()

@@ -21,7 +21,7 @@ from robodojo.envs.rescue_site import (
     place_victim,
 )
 from robodojo.envs.sim import Sim
-from robodojo.policies.locomotion import WalkingController
+from robodojo.policies.locomotion import make_walker
 from robodojo.sim_assets.terrain import START_PAD
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -56,6 +56,7 @@ class RescueTask(TerrainQuadrupedTask):
         detector_range: float,
         detector_fov: float,
         recover_seconds: float,
+        walker: str,
         reward_weights: dict[str, float],
         max_target_speed: float,
         control_dt: float,
@@ -75,8 +76,11 @@ class RescueTask(TerrainQuadrupedTask):
         self.detector_fov = detector_fov
         self.recover_seconds = recover_seconds
         self.velocity_control = action_level == "velocity"
+        if not self.velocity_control and walker != "trot":
+            raise ValueError(f"walker only applies to action='velocity' (got walker={walker!r} with action={action_level!r})")
+        self.walker = walker
         if self.velocity_control:
-            self.controller = WalkingController(self.spec, GAIT_DT)
+            self.controller = make_walker(walker, self.spec, GAIT_DT)
             self.command = np.zeros(3)
             self.velocity_action = np.zeros(3)
         low, high = self._bounds()
@@ -261,7 +265,8 @@ class RescueTask(TerrainQuadrupedTask):
             "fields": ["linear_x", "linear_y", "angular_z"],
             "mapping": "(vx m/s, vy m/s, yaw rate rad/s) = a * scale (geometry_msgs/Twist)",
             "scale": layout.COMMAND_SCALE.tolist(),
-            "controller": "robodojo.policies.locomotion.WalkingController (trot; scripted get-up after a fall)",
+            "controller": "robodojo.policies.locomotion.make_walker (scripted get-up after a fall)",
+            "walker": self.walker,
         }
 
     # -- outcome ---------------------------------------------------------------
@@ -321,8 +326,9 @@ class QuadrupedRescueEnv(RobotTaskEnv):
     ``action="velocity"`` (the practical setting, default): ``Box(-1, 1,
     (3,), float32)``, a body velocity command (forward, lateral, yaw rate) =
     a × (0.5 m/s, 0.2 m/s, 0.8 rad/s) for the built-in locomotion controller
-    of the action library (:class:`~robodojo.policies.trot.TrotGait`, and the
-    scripted get-up after a fall), which runs at 50 Hz; the policy at 10 Hz.
+    of the action library (``walker``: the scripted trot, or a trained
+    Locomotion-v0 policy; the scripted get-up after a fall), which runs at
+    50 Hz; the policy at 10 Hz.
 
     ``action="joints"`` (the research setting): ``Box(-1, 1, (12,), float32)``
     joint position targets as in FallRecovery-v0, policy at 50 Hz.
@@ -385,11 +391,14 @@ class QuadrupedRescueEnv(RobotTaskEnv):
     gymnasium.make("robodojo/QuadrupedRescue-v0", robot="a1", action="velocity", difficulty=0.25,
                    render_mode=None, episode_seconds=30.0, success_distance=0.5,
                    detector_range=4.0, detector_fov_deg=120.0, recover_seconds=5.0,
-                   max_target_speed=15.0, reward_weights=None)
+                   walker="trot", max_target_speed=15.0, reward_weights=None)
     ```
 
     * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
     * ``detector_range``: at most 4.75 m, so the victim always starts out of range.
+    * ``walker``: what walks under ``action="velocity"``: ``"trot"`` (the scripted trot) or a
+      Locomotion-v0 policy — a pretrained name such as ``"locomotion_a1"`` or an exported path
+      (needs onnxruntime).
     """
 
     ROBOT_KIND = "quadruped"
@@ -406,6 +415,7 @@ class QuadrupedRescueEnv(RobotTaskEnv):
         detector_range: float = 4.0,
         detector_fov_deg: float = 120.0,
         recover_seconds: float = 5.0,
+        walker: str = "trot",
         max_target_speed: float = 15.0,
         reward_weights: dict[str, float] | None = None,
     ) -> None:
@@ -423,6 +433,7 @@ class QuadrupedRescueEnv(RobotTaskEnv):
             detector_range=detector_range,
             detector_fov=math.radians(detector_fov_deg),
             recover_seconds=recover_seconds,
+            walker=walker,
             reward_weights=dict(reward_weights or {}),
             max_target_speed=max_target_speed,
             control_dt=policy_dt,

@@ -106,9 +106,11 @@ def test_a_sleeping_piece_wakes_when_something_hits_it(sim: Sim) -> None:
     body = debris.body_ids[0]
     (x, y, z), _ = sim.client.getBasePositionAndOrientation(body)
     client = sim.client
-    ball = client.createMultiBody(12.0, client.createCollisionShape(client.GEOM_SPHERE, radius=0.1), -1, [x - 0.6, y, z + 0.06])
-    client.resetBaseVelocity(ball, [3.0, 0.0, 0.0])
+    half_height = debris.pieces[0].half_extents[2]  # a 12 kg block driven into it at 1 m/s, like a robot's leg
+    pusher = client.createMultiBody(12.0, client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.1, 0.1, half_height]), -1,
+                                    [x - 0.5, y, z + 0.01])  # fmt: skip
     for _ in range(round(1.0 / PHYSICS_DT)):
+        client.resetBaseVelocity(pusher, [1.0, 0.0, 0.0], [0.0, 0.0, 0.0])
         client.stepSimulation()
     assert client.getBasePositionAndOrientation(body)[0][0] - x > 0.1
 
