@@ -403,6 +403,8 @@ class QuadrupedRescueEnv(RobotTaskEnv):
 
     ROBOT_KIND = "quadruped"
     PHYSICS_DT = 0.004
+    #: wide enough to show the rubble ahead and, near the end, the victim
+    CAMERA = {"distance": 2.6, "yaw": -60.0, "pitch": -35.0}
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ GAP_DEPTH = 0.2
 GAP_FROM = 0.4  #: trenches appear from this difficulty on
 #: the biggest height change between neighbouring cells an A1 walks over (a step of ~0.5 × leg length)
 A1_STEP_LIMIT = 0.12
+CONCRETE = (0.62, 0.6, 0.56, 1.0)  #: the field's colour in renders
 GROUND_FRICTION = 1.0  #: the heightfield's lateral friction (Bullet multiplies it with the foot's)
 #: heights of two far corner cells of every PyBullet field (below and above any terrain): see TerrainBody
 PIN_LOW, PIN_HIGH = -1.0, 1.0
@@ -195,6 +196,7 @@ class TerrainBody:
         # gives 0.25, ice (measured: the trot slid back down 10° hills). 1.0, as pybullet_data's plane.urdf,
         # gives rubber on concrete a conservative 0.5.
         self._client.changeDynamics(self.body, -1, lateralFriction=GROUND_FRICTION)
+        self._client.changeVisualShape(self.body, -1, rgbaColor=CONCRETE)
 
     @staticmethod
     def _data(terrain: Terrain) -> list[float]:
