@@ -251,7 +251,7 @@ class RescueTask(TerrainQuadrupedTask):
             {"name": "victim_last_seen_age", "size": 1, "unit": "s", "source": f"time since that detection ({layout.MAX_AGE} before any)"},
             {"name": "victim_ever_seen", "size": 1, "unit": "1", "source": "detector"},
             {"name": "height_scan", "size": layout.SCAN.stop - layout.SCAN.start, "unit": "m", "frame": "heading",
-             "source": f"ground height - base height at x in {layout.SCAN_X.tolist()} × y in {layout.SCAN_Y.tolist()} (x-major)"},
+             "source": f"ground height - base height at x in {np.round(layout.SCAN_X, 2).tolist()} × y in {np.round(layout.SCAN_Y, 2).tolist()} m (x-major)"},
         ]  # fmt: skip
         if self.velocity_control:
             fields.append({"name": "previous_command", "size": 3, "unit": "1", "source": "the policy's own last output"})

@@ -33,6 +33,14 @@ def test_a_transport_policy_is_shipped() -> None:
     assert any(p.env_id == "robodojo/Transport-v0" and p.robot == "panda" for p in SHIPPED.values())
 
 
+def test_a_velocity_level_rescue_policy_is_shipped() -> None:
+    assert any(p.env_id == "robodojo/QuadrupedRescue-v0" and p.robot == "a1" for p in SHIPPED.values())
+
+
+def test_a_locomotion_policy_is_shipped() -> None:
+    assert any(p.env_id == "robodojo/Locomotion-v0" and p.robot == "a1" for p in SHIPPED.values())
+
+
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_policy_is_small_and_documented(name: str) -> None:
     folder = SHIPPED[name].path
