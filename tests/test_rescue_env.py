@@ -176,3 +176,23 @@ def test_scripted_rescuer_drives_joint_level_too(make_env) -> None:
 def test_random_velocity_commands_do_not_rescue(make_env) -> None:
     infos = run_episodes(make_env(ENV_ID, difficulty=0.0, episode_seconds=10.0), "random", range(3))
     assert not any(info["is_success"] for info in infos)
+
+
+def test_a_trained_locomotion_policy_can_walk_under_the_velocity_level(make_env) -> None:
+    pytest.importorskip("onnxruntime")
+    env = make_env(ENV_ID, difficulty=0.0, walker="locomotion_a1")
+    assert env.unwrapped.interface()["action"]["walker"] == "locomotion_a1"
+    infos = run_episodes(env, "scripted", range(2))
+    assert all(info["is_success"] for info in infos), [info["episode_metrics"] for info in infos]
+
+
+def test_bad_walkers_raise(make_env) -> None:
+    with pytest.raises(ValueError, match="walker"):
+        make_env(ENV_ID, walker="moonwalk")
+    with pytest.raises(ValueError, match="walker only applies"):
+        make_env(ENV_ID, action="joints", walker="locomotion_a1")
+    pytest.importorskip("onnxruntime")
+    with pytest.raises(ValueError, match="trained for 'a1'"):
+        make_env(ENV_ID, robot="aliengo", walker="locomotion_a1")
+    with pytest.raises(ValueError, match="not robodojo/Locomotion-v0"):
+        make_env(ENV_ID, walker="fall_recovery_a1")
