@@ -155,6 +155,9 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
         "ones). Energy is Σ|τ·q̇|·dt over the episode; failed episodes run to the time limit, so they cost more.",
         "Weld fraction: share of the true seam (1 mm samples) welded within every tolerance; errors are",
         "means over the steps the arc was on.",
+        "Rescue and locomotion run at each env's default difficulty (0.25): times to find / reach are over the",
+        "episodes where the victim was found / reached; locomotion succeeds with no fall and a mean velocity",
+        "tracking error ≤ 0.15 m/s.",
         "",
     ]
     return "\n".join(lines)
