@@ -83,8 +83,7 @@ class RescueTask(TerrainQuadrupedTask):
             self.controller = make_walker(walker, self.spec, GAIT_DT)
             self.command = np.zeros(3)
             self.velocity_action = np.zeros(3)
-        low, high = self._bounds()
-        self.observation_low, self.observation_high = low, high
+        self.observation_low, self.observation_high = self._bounds()
 
     def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
         proprio_low, proprio_high = self.proprioception_bounds()
@@ -157,8 +156,9 @@ class RescueTask(TerrainQuadrupedTask):
         ticks = int(round(self.policy_dt / GAIT_DT))
         per_tick = substeps // ticks
         energy = 0.0
-        for _ in range(ticks):
-            self._refresh_state()
+        for tick in range(ticks):
+            if tick:  # reset / after_step read the state for the first tick; later ticks need the new one
+                self._refresh_state()
             super().apply_action(self._controller_action())
             super().advance(per_tick)
             energy += self.step_energy
