@@ -195,6 +195,24 @@ def test_half_written_folders_are_never_picked(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_100", "step_300"]
 
 
+def test_curriculum_levels_are_logged_to_tensorboard(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from robodojo.training.train import train
+
+    curriculum = {"levels": [0.0, 0.2, 0.4], "start_level": 2, "top_level_random": False}
+    config = tiny(scenario="locomotion", total_steps=768, checkpoint_every=768, eval_every=768, curriculum=curriculum)
+    run_dir = train(config, tmp_path, quiet=True)
+    accumulator = EventAccumulator(str(run_dir / "tb"))
+    accumulator.Reload()
+    logged = {tag: [(e.step, e.value) for e in accumulator.Scalars(tag)]
+              for tag in accumulator.Tags()["scalars"] if tag.startswith("curriculum/")}
+    assert sorted(logged) == ["curriculum/difficulty_mean", "curriculum/level_max", "curriculum/level_mean"]
+    assert [step for step, _ in logged["curriculum/level_mean"]] == [256, 512, 768]  # once per rollout
+    for (_, level), (_, difficulty) in zip(logged["curriculum/level_mean"], logged["curriculum/difficulty_mean"]):
+        assert level in (0, 1, 2) and difficulty == pytest.approx(curriculum["levels"][int(level)])
+
+
 # -- PPO smoke run ---------------------------------------------------------------------
 
 
@@ -226,6 +244,7 @@ def test_ppo_run_folder_has_every_file(ppo_run: tuple[Path, str]) -> None:
     tags = scalars(run_dir / "tb")
     assert tags["eval/success_rate"] == [1024, 2048]
     assert max(tags["train/value_loss"]) >= 1536 and "rollout/ep_rew_mean" in tags
+    assert not [tag for tag in tags if tag.startswith("curriculum/")]  # fall recovery has no terrain curriculum
 
     assert step_dirs(run_dir) == [512, 1024, 1536, 2048]
     for step in step_dirs(run_dir):

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from robodojo.policies import CONTROLLERS, resolve_controller
@@ -166,6 +167,8 @@ class TrainingCallback(BaseCallback):
         self.last_checkpoint: int | None = None
         #: a residual's correction is held at zero until this step (config residual_hold_steps)
         self.hold_until = config.get("residual_hold_steps", 0) if config.get("residual") else 0
+        #: worker index -> (curriculum level, difficulty) of its current episode, from the step infos
+        self.curriculum: dict[int, tuple[int, float]] = {}
 
     def wall_time(self) -> float:
         return self.wall_offset + time.perf_counter() - self.session_start
@@ -188,7 +191,19 @@ class TrainingCallback(BaseCallback):
         self.progress.update(self.model.num_timesteps)
         if self.model.num_timesteps < self.hold_until:
             hold_output_at_zero(self.model)
+        if self.config.get("curriculum"):
+            for worker, info in enumerate(self.locals.get("infos", ())):
+                if "curriculum_level" in info:
+                    self.curriculum[worker] = (info["curriculum_level"], info["difficulty"])
         return True
+
+    def _on_rollout_end(self) -> None:
+        # Logged with the rollout's other scalars: how far up the terrain curriculum the workers are.
+        if self.curriculum:
+            levels, difficulties = zip(*self.curriculum.values())
+            self.logger.record("curriculum/level_mean", float(np.mean(levels)))
+            self.logger.record("curriculum/level_max", int(max(levels)))
+            self.logger.record("curriculum/difficulty_mean", float(np.mean(difficulties)))
 
     def evaluate(self) -> dict[str, Any]:
         step = self.model.num_timesteps
