@@ -40,7 +40,7 @@ GAP_FROM = 0.4  #: trenches appear from this difficulty on
 A1_STEP_LIMIT = 0.12
 CONCRETE = (0.62, 0.6, 0.56, 1.0)  #: the field's colour in renders
 GROUND_FRICTION = 1.0  #: the heightfield's lateral friction (Bullet multiplies it with the foot's)
-#: heights of two far corner cells of every PyBullet field (below and above any terrain): see TerrainBody
+#: the height range every PyBullet field is created with (below and above any terrain): see TerrainBody
 PIN_LOW, PIN_HIGH = -1.0, 1.0
 
 
@@ -190,8 +190,15 @@ class TerrainBody:
         self._client = sim.client
         self._shape_args = {"meshScale": [terrain.cell, terrain.cell, 1.0],
                             "numHeightfieldRows": terrain.heights.shape[0], "numHeightfieldColumns": terrain.heights.shape[1]}
-        self.shape = self._client.createCollisionShape(self._client.GEOM_HEIGHTFIELD, heightfieldData=self._data(terrain), **self._shape_args)
+        # PyBullet fixes a field's vertical centre and bounds when it is created and keeps them when the data
+        # is replaced (measured: a ball fell through a rough field that replaced a flat one). So the field is
+        # created once with two far corners pinned to PIN_LOW and PIN_HIGH, below and above any terrain,
+        # then replaced at once by the real heights: later fields need no pins, and renders show no spikes.
+        created = self._data(terrain)
+        created[0], created[-1] = PIN_LOW, PIN_HIGH
+        self.shape = self._client.createCollisionShape(self._client.GEOM_HEIGHTFIELD, heightfieldData=created, **self._shape_args)
         self.body = self._client.createMultiBody(0, self.shape, -1, self._position(terrain))
+        self.update(terrain)
         # Bullet multiplies the two bodies' frictions: PyBullet's default 0.5 against the robots' 0.5 feet
         # gives 0.25, ice (measured: the trot slid back down 10° hills). 1.0, as pybullet_data's plane.urdf,
         # gives rubber on concrete a conservative 0.5.
@@ -201,16 +208,11 @@ class TerrainBody:
     @staticmethod
     def _data(terrain: Terrain) -> list[float]:
         # PyBullet's "rows" run along x: the value at (x index i, y index j) sits at i + j * rows.
-        data = terrain.heights.T.flatten()
-        # Two far corners pin the field's height range: PyBullet keeps a field's first vertical centre and
-        # bounds when its data is replaced (measured: a body fell through a rough field that replaced a
-        # flat one), so every field must span the same range. Nothing walks in the corners.
-        data[0], data[-1] = PIN_LOW, PIN_HIGH
-        return data.tolist()
+        return terrain.heights.T.flatten().tolist()
 
     @staticmethod
     def _position(terrain: Terrain) -> list[float]:
-        # PyBullet centres a heightfield on its origin, vertically between its lowest and highest point
+        # PyBullet centres a heightfield on its origin, vertically between its lowest and highest point (the pins)
         return [terrain.length / 2, 0.0, (PIN_LOW + PIN_HIGH) / 2]
 
     def update(self, terrain: Terrain) -> None:

@@ -75,3 +75,28 @@ def test_the_pybullet_field_matches_the_grid_before_and_after_replacing_it() -> 
         assert sim.client.getBasePositionAndOrientation(ball)[0][2] > rough.heights.min() - 0.05
     finally:
         sim.close()
+
+
+def test_every_field_shows_its_own_corners_not_the_creation_pins() -> None:
+    # The field is created with its corners pinned to the height range, then replaced at once:
+    # no field an episode plays on (nor a render) carries the pins.
+    sim = Sim(0.004)
+    try:
+        first = generate_terrain(np.random.default_rng(1), 0.75)
+        body = TerrainBody(sim, first)
+        for terrain in (first, generate_terrain(np.random.default_rng(2), 1.0)):
+            body.update(terrain)
+            for x, y in ((0.01, -terrain.width / 2 + 0.01), (terrain.length - 0.01, terrain.width / 2 - 0.01)):
+                hit = sim.client.rayTest([x, y, 2.0], [x, y, -2.0])[0]
+                assert hit[0] == body.body and abs(hit[3][2] - terrain.height_at(x, y)) < 0.01
+            # a ball on the highest cell of a field that was never pinned rests on it (no fall-through)
+            i, j = np.unravel_index(terrain.heights[5:-5, 5:-5].argmax(), terrain.heights[5:-5, 5:-5].shape)
+            x, y = (i + 5) * terrain.cell, (j + 5) * terrain.cell - terrain.width / 2
+            ball = sim.client.createMultiBody(0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1,
+                                              [x, y, terrain.heights[i + 5, j + 5] + 0.3])  # fmt: skip
+            for _ in range(300):
+                sim.step()
+            assert sim.client.getBasePositionAndOrientation(ball)[0][2] > terrain.heights[i + 5, j + 5]
+            sim.client.removeBody(ball)
+    finally:
+        sim.close()
