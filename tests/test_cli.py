@@ -152,6 +152,27 @@ def test_any_episode_replays_alone() -> None:
     assert run.episodes[0].episode_return != run.episodes[1].episode_return
 
 
+def test_an_exported_policy_is_evaluated_in_the_env_it_was_trained_in(tmp_path: Path) -> None:
+    """Its spec's env_kwargs (here Rescue's walker) are the defaults; the caller's arguments win."""
+    import shutil
+
+    from robodojo.policies.pretrained import discover
+
+    folder = tmp_path / "rescue_policy"
+    shutil.copytree(discover()["rescue_a1"].path, folder)
+    spec = json.loads((folder / "policy.json").read_text())
+    trained_walker = "trot" if spec["env_kwargs"].get("walker") == "locomotion_a1" else "locomotion_a1"
+    other_walker = "locomotion_a1" if trained_walker == "trot" else "trot"
+    spec["env_kwargs"] = {**spec["env_kwargs"], "walker": trained_walker, "difficulty": 0.0}
+    (folder / "policy.json").write_text(json.dumps(spec))
+
+    short = {"episode_seconds": 0.5}
+    result = evaluate(None, str(folder), episodes=1, env_kwargs=short)
+    assert result.env_kwargs == {**spec["env_kwargs"], **short}
+    result = evaluate(None, str(folder), episodes=1, env_kwargs={**short, "walker": other_walker})
+    assert result.env_kwargs["walker"] == other_walker and result.env_kwargs["difficulty"] == 0.0
+
+
 def test_metric_means_skip_undefined_values() -> None:
     def episode(index: int, success: bool, time_to_stand: float) -> EpisodeResult:
         return EpisodeResult(index, index, success, 1.0, 10, 0.2, {"time_to_stand": time_to_stand, "energy": 2.0 * index})

@@ -181,7 +181,8 @@ def evaluate(
     ``policy_factory(env, seed)``, if given, builds the policy instead of the
     name lookup (e.g. a freshly trained model); ``policy_name`` then only labels it.
     An exported policy (path or pretrained name) supplies ``env_id`` and
-    ``robot`` when they are None.
+    ``robot`` when they are None, and its training ``env_kwargs`` as defaults
+    under the caller's.
     """
     if episodes < 1:
         raise EvalConfigError(f"episodes must be >= 1, got {episodes}")
@@ -195,6 +196,10 @@ def evaluate(
     if env_id is None:
         raise EvalConfigError("--env is required unless --policy is an exported or pretrained policy")
     env_id = check_config(env_id, None if policy_factory else policy_name, robot, env_kwargs)
+    if exported is not None and exported[1]["env_id"] == env_id:
+        # The env the policy was trained in (e.g. Rescue's walker under its commands); the caller's arguments win.
+        trained_in = {k: v for k, v in exported[1].get("env_kwargs", {}).items() if k != "robot"}
+        env_kwargs = {**trained_in, **env_kwargs}
     if robot is not None:
         env_kwargs["robot"] = robot
     filmed = min(episodes, max(0, video_episodes)) if video_path else 0
