@@ -180,7 +180,9 @@ def test_spec_describes_the_env_interface_and_provenance(algo, runs, exported, m
     onnx_file = result.directory / "policy.onnx"
     assert spec["onnx"]["sha256"] == hashlib.sha256(onnx_file.read_bytes()).hexdigest()
     assert onnx_file.stat().st_size < 200_000  # kilobytes: the actor only, no critic
-    assert (result.directory / "card.md").read_text().count(spec["onnx"]["sha256"]) == 1
+    card = (result.directory / "card.md").read_text()
+    assert card.count(spec["onnx"]["sha256"]) == 1
+    assert all(f"{name}={value!r}" in card for name, value in ENV_KWARGS.items())  # the env it was trained on
 
     import onnx
 

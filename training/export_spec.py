@@ -393,6 +393,10 @@ def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | N
         lines += [f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
                   f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
                   "(below) composes it with the controller, built from the robot and control period in policy.json.", ""]
+    if spec.get("env_kwargs"):
+        arguments = ", ".join(f"{name}={value!r}" for name, value in spec["env_kwargs"].items())
+        lines += [f"Trained on the env built with {arguments} (policy.json `env_kwargs`); `robodojo eval` builds "
+                  "it the same way unless told otherwise with `--env-arg`.", ""]
     lines += [
         "## Evaluation",
         "",
