@@ -52,6 +52,16 @@ def test_a_wall_makes_the_field_impassable() -> None:
     assert not traversable(terrain)
 
 
+def drop_ball(sim: Sim, x: float, y: float, z: float) -> float:
+    """Drop a 3 cm ball from (x, y, z); its centre's height after 1.2 s (the ball is removed)."""
+    ball = sim.client.createMultiBody(0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1, [x, y, z])
+    for _ in range(300):
+        sim.step()
+    rest = sim.client.getBasePositionAndOrientation(ball)[0][2]
+    sim.client.removeBody(ball)
+    return rest
+
+
 def test_the_pybullet_field_matches_the_grid_before_and_after_replacing_it() -> None:
     sim = Sim(0.004)
     try:
@@ -68,11 +78,7 @@ def test_the_pybullet_field_matches_the_grid_before_and_after_replacing_it() -> 
         assert np.median(errors) < 0.005
         # contacts follow the new heights too (rays alone did even when contacts did not)
         x, y = 4.0, 0.0
-        ball = sim.client.createMultiBody(0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1,
-                                          [x, y, rough.height_at(x, y) + 0.3])  # fmt: skip
-        for _ in range(300):
-            sim.step()
-        assert sim.client.getBasePositionAndOrientation(ball)[0][2] > rough.heights.min() - 0.05
+        assert drop_ball(sim, x, y, rough.height_at(x, y) + 0.3) > rough.heights.min() - 0.05
     finally:
         sim.close()
 
@@ -92,11 +98,6 @@ def test_every_field_shows_its_own_corners_not_the_creation_pins() -> None:
             # a ball on the highest cell of a field that was never pinned rests on it (no fall-through)
             i, j = np.unravel_index(terrain.heights[5:-5, 5:-5].argmax(), terrain.heights[5:-5, 5:-5].shape)
             x, y = (i + 5) * terrain.cell, (j + 5) * terrain.cell - terrain.width / 2
-            ball = sim.client.createMultiBody(0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1,
-                                              [x, y, terrain.heights[i + 5, j + 5] + 0.3])  # fmt: skip
-            for _ in range(300):
-                sim.step()
-            assert sim.client.getBasePositionAndOrientation(ball)[0][2] > terrain.heights[i + 5, j + 5]
-            sim.client.removeBody(ball)
+            assert drop_ball(sim, x, y, terrain.heights[i + 5, j + 5] + 0.3) > terrain.heights[i + 5, j + 5]
     finally:
         sim.close()
