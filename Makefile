@@ -9,7 +9,7 @@ REPORT_DIR ?= reports/demo
 
 .PHONY: demo test test-slow bench install clean ros-peer-deps
 
-$(INSTALLED): pyproject.toml setup.py
+$(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
 	@touch $@

@@ -11,6 +11,9 @@ import numpy as np
 from robodojo.bridge.deploy import DeployCore
 from robodojo.bridge.observation import ObservationBuilder
 from robodojo.bridge.safety import SafetyConfig
+from robodojo.envs import make as make_env
+from robodojo.envs import resolve_env_id
+from robodojo.policies import controller_names, load_policy, make_controller, policy_path
 
 
 @dataclass
@@ -25,19 +28,15 @@ def load_policy_for_deploy(policy: str, env: str | None = None, robot: str | Non
 
     Raises ValueError (PolicySpecError) with a one-line reason.
     """
-    from robodojo.policies import CONTROLLER_BUILDERS, load_policy, make_controller, policy_path
-
-    path = policy_path(policy)
+    path = policy_path(policy)  # a pretrained name or an exported policy's path (controller names come first)
     if path is not None:
         loaded = load_policy(path)
         spec = loaded.spec
         if robot is not None and spec.get("robot") not in (None, robot):
             raise ValueError(f"{policy} was trained on robot {spec.get('robot')!r}, not {robot!r}")
         return LoadedPolicy(spec, loaded, f"{path} ({spec['env_id']}, robot {spec.get('robot')})")
-    from robodojo.envs import resolve_env_id
-
     env_id = resolve_env_id(env or "fall_recovery")
-    if policy != "scripted" and policy not in CONTROLLER_BUILDERS.get(env_id, {}):
+    if policy != "scripted" and policy not in controller_names(env_id):
         raise ValueError(f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder), "
                          "a pretrained name, or 'scripted'")
     spec = interface_spec(env_id, robot or "a1")
@@ -47,9 +46,7 @@ def load_policy_for_deploy(policy: str, env: str | None = None, robot: str | Non
 
 def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
     """A policy.json-shaped spec of an env's interface (what a scripted controller is deployed with)."""
-    import gymnasium as gym
-
-    env = gym.make(env_id, robot=robot)
+    env = make_env(env_id, robot=robot)
     try:
         interface = env.unwrapped.interface()
         space = env.action_space

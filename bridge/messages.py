@@ -9,6 +9,7 @@ the generated ROS classes. ``ROS_TYPE`` on each class is its ROS type name.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -22,11 +23,13 @@ class Time:
 
     @classmethod
     def from_seconds(cls, seconds: float) -> Time:
-        whole = int(seconds // 1)
-        return cls(sec=whole, nanosec=int(round((seconds - whole) * 1e9)) % 1_000_000_000)
-
-    def to_seconds(self) -> float:
-        return self.sec + self.nanosec * 1e-9
+        """The stamp nearest ``seconds`` in whole nanoseconds; a fraction that rounds up to a whole second carries
+        into ``sec`` (1.9999999999 s is (2, 0), not (1, 0))."""
+        whole = math.floor(seconds)
+        nanosec = int(round((seconds - whole) * 1e9))
+        if nanosec >= 1_000_000_000:
+            whole, nanosec = whole + 1, nanosec - 1_000_000_000
+        return cls(sec=whole, nanosec=nanosec)
 
 
 @dataclass

@@ -3,7 +3,9 @@
 A policy's IO spec (``policy.json``) lists its observation fields and joint
 names. :class:`ObservationBuilder` reads both messages **by joint name**
 (never by array order), checks them, and assembles exactly the vector the env
-builds in ``QuadrupedTask.observe``:
+builds, from the same field declarations
+(:func:`robodojo.robots.quadruped.proprioception_fields`: names, sizes, sensor
+ranges):
 
 * ``gyro``: ``Imu.angular_velocity`` (body frame, rad/s);
 * ``projected_gravity``: Rᵀ·(0, 0, −1) with R the rotation of ``Imu.orientation``
@@ -22,21 +24,20 @@ logs it and never acts on that message.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from robodojo.robots.base import quat_to_matrix
+from robodojo.interface import Layout
+from robodojo.physics.geometry import quat_to_matrix
+from robodojo.policies.spec import env_layout
+from robodojo.robots.quadruped import proprioception_fields
 
-#: The env's sensor ranges (robodojo.envs.quadruped_task: GYRO_RANGE, JOINT_SPEED_RANGE); a test keeps them equal.
-GYRO_RANGE = 50.0
-JOINT_SPEED_RANGE = 60.0
 #: A quaternion whose norm is farther than this from 1 is rejected (normalised otherwise).
 QUATERNION_NORM_TOLERANCE = 0.05
-#: The observation fields this module knows how to build, in the order a quadruped spec lists them.
+#: The observation fields this module knows how to fill from JointState and Imu messages.
 KNOWN_FIELDS = ("gyro", "projected_gravity", "joint_position_minus_home", "joint_velocity", "previous_action")
 
 
@@ -100,36 +101,22 @@ class ObservationBuilder:
         for f in layout:
             if f.get("joints") is not None and list(f["joints"]) != self.joints:
                 raise ValueError(f"observation field {f['name']!r} lists joints {f['joints']}, not the action's {self.joints}")
-        sizes = {"gyro": 3, "projected_gravity": 3, "joint_position_minus_home": n, "joint_velocity": n, "previous_action": n}
-        wrong = [(name, size, sizes[name]) for name, size in self.fields if sizes[name] != size]
+        declared = {item.name: item for item in proprioception_fields(self.joints, self.home, self.lower, self.upper)}
+        wrong = [(name, size, declared[name].size) for name, size in self.fields if declared[name].size != size]
         if wrong:
             raise ValueError(f"observation field sizes {wrong} (name, spec, expected) do not fit {n} joints")
-        self.size = sum(size for _, size in self.fields)
-        self.low, self.high = self._bounds()
+        #: the policy's fields, as the env declares them (so the same bounds clip the same values)
+        self.layout = Layout(declared[name] for name, _ in self.fields)
+        self.size, self.low, self.high = self.layout.size, self.layout.low, self.layout.high
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any], allow_extra_joints: bool = False) -> ObservationBuilder:
         """From a ``policy.json`` dict (residual policies: the env's fields, the runtime adds base_action)."""
-        from robodojo.policies.onnx_policy import env_layout
-
         action = spec["action"]
         for key in ("joints", "home", "lower", "upper"):
             if key not in action:
                 raise ValueError(f"policy.json has no action.{key}; the bridge needs joint names, home pose and limits")
         return cls(action["joints"], action["home"], action["lower"], action["upper"], env_layout(spec), allow_extra_joints)
-
-    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self.joints)
-        ranges = {
-            "gyro": (np.full(3, -GYRO_RANGE), np.full(3, GYRO_RANGE)),
-            "projected_gravity": (-np.ones(3), np.ones(3)),
-            "joint_position_minus_home": (self.lower - self.home, self.upper - self.home),
-            "joint_velocity": (np.full(n, -JOINT_SPEED_RANGE), np.full(n, JOINT_SPEED_RANGE)),
-            "previous_action": (-np.ones(n), np.ones(n)),
-        }
-        low = np.concatenate([ranges[name][0] for name, _ in self.fields]).astype(np.float32)
-        high = np.concatenate([ranges[name][1] for name, _ in self.fields]).astype(np.float32)
-        return low, high
 
     # -- reading messages --------------------------------------------------------------
     def read_joint_state(self, msg: Any) -> JointReading:
@@ -190,15 +177,9 @@ class ObservationBuilder:
             "joint_velocity": joints.velocity,
             "previous_action": np.asarray(previous_action, dtype=np.float64),
         }
-        raw = np.concatenate([values[name] for name, _ in self.fields])
-        return np.clip(raw.astype(np.float32), self.low, self.high)
+        return self.layout.assemble([values[name] for name, _ in self.fields])
 
 
 def _stamp(msg: Any) -> float:
     stamp = msg.header.stamp
     return float(stamp.sec) + float(stamp.nanosec) * 1e-9
-
-
-def tilt_of(gravity: np.ndarray) -> float:
-    """Angle between the body's z axis and world up, rad (0 upright, π upside down), from projected gravity."""
-    return math.acos(float(np.clip(-gravity[2], -1.0, 1.0)))

@@ -44,6 +44,12 @@ from typing import Any
 
 import numpy as np
 
+from robodojo.bridge import messages as m
+from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, open_transport
+from robodojo.envs import make as make_env
+from robodojo.envs import resolve_env_id
+from robodojo.robots import get_robot_spec
+
 #: A tick starting this fraction of a period late counts as late.
 LATE_FRACTION = 0.25
 STATUS_PERIOD = 0.2  # s between status-file rewrites
@@ -65,16 +71,10 @@ class SimRobot:
         joint_states_topic: str = "/joint_states",
         imu_topic: str = "/imu",
     ) -> None:
-        import gymnasium as gym
-
-        from robodojo.bridge import messages as m
-        from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS
-        from robodojo.envs import resolve_env_id
-
         self.m = m
         self.log = log or (lambda text: print(f"sim-robot: {text}", file=sys.stderr, flush=True))
         self.env_id = resolve_env_id(scenario)
-        self.env = gym.make(self.env_id, robot=robot)
+        self.env = make_env(self.env_id, robot=robot)
         self.base = self.env.unwrapped
         self.task = self.base.task
         self.spec = self.task.spec
@@ -284,8 +284,6 @@ def imu_message(task: Any, stamp: float, acceleration: np.ndarray | None = None)
     gyro (body frame); linear_acceleration: what an accelerometer reads, the
     specific force Rᵀ(a − g) in the body frame (``acceleration``: world-frame, m/s²).
     """
-    from robodojo.bridge import messages as m
-
     _, orientation = task.robot.base_pose()
     gravity = np.array([0.0, 0.0, task.sim.gravity])
     acceleration = np.zeros(3) if acceleration is None else acceleration
@@ -300,8 +298,6 @@ def imu_message(task: Any, stamp: float, acceleration: np.ndarray | None = None)
 
 def joint_state_message(task: Any, stamp: float, joints: Sequence[str] | None = None, order: np.ndarray | None = None) -> Any:
     """``sensor_msgs/JointState`` for a quadruped task's robot: ``joints`` (names) with spec indices ``order``."""
-    from robodojo.bridge import messages as m
-
     robot = task.robot
     if joints is None:
         joints, order = list(task.spec.joint_names), np.arange(task.spec.num_joints)
@@ -315,12 +311,7 @@ def joint_state_message(task: Any, stamp: float, joints: Sequence[str] | None = 
 
 
 def run_sim_robot(args: Any) -> int:
-    """The ``sim-robot`` command (see :mod:`robodojo.bridge.cli`)."""
-    from robodojo.bridge.transport import open_transport
-
-    from robodojo.envs import resolve_env_id
-    from robodojo.robots import get_robot_spec
-
+    """The ``sim-robot`` command (see :mod:`robodojo.cli.bridge`)."""
     resolve_env_id(args.scenario)
     joints = [j.strip() for j in args.joints.split(",")] if args.joints else None
     names = list(get_robot_spec(args.robot).joint_names)  # check the arguments before joining the network

@@ -2,26 +2,41 @@
 
 The env owns what every scenario shares: the control rate and physics
 substeps, seeding, action checking, episode time limit, physics blow-up
-detection, rendering and the ``info`` contract. A :class:`Task` owns what is
-specific to a scenario: the scene, the start state, observations, reward
-terms, success and metrics.
+detection, rendering, pickling and the ``info`` contract. A :class:`Task`
+owns what is specific to a scenario: the scene, the start state, its
+declared observation and action (:mod:`robodojo.interface`), reward terms,
+success and metrics.
 """
 
 from __future__ import annotations
 
 import abc
+import inspect
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from robodojo.envs.sim import Sim, display_available
+from robodojo.interface import ActionInterface, Layout
+from robodojo.physics import Sim, display_available
+
+#: A world that has had this many bodies removed is rebuilt at the next reset: PyBullet keeps memory for
+#: every body it ever made (measured ~34 kB per create/remove), and only a new client gives it back.
+REBUILD_AFTER_REMOVED_BODIES = 200
+
+
+class HorizonWarning(UserWarning):
+    """An env made with arguments that lengthen its episodes beyond the registered ``max_episode_steps``."""
+
 
 class Task(abc.ABC):
     """A scenario's rules. Subclasses document their observation, reward and success.
 
-    The env calls ``build`` once, ``reset`` per episode, and per control step
+    A task declares its observation (``layout``) and action (``actions``)
+    once; the env's spaces and ``interface()`` derive from them. The env calls
+    ``build`` once per world, ``reset`` per episode, and per control step
     ``apply_action``, ``advance`` (the physics substeps), ``after_step``,
     ``physics_error``, ``reward_terms``, ``is_terminated``, ``is_success``
     and ``observe``.
@@ -29,12 +44,18 @@ class Task(abc.ABC):
 
     #: term name -> weight; reward = Σ weight × term
     reward_weights: dict[str, float]
-    #: keys of ``env.reset(options=...)`` passed on to :meth:`reset` as keyword arguments
-    RESET_OPTIONS: tuple[str, ...] = ()
+    #: the observation vector (for a goal-conditioned Dict observation: its "observation" key)
+    layout: Layout
+    #: what an action means
+    actions: ActionInterface
+
+    def observation_space(self) -> gym.Space:
+        """The env's observation space (a Box over :attr:`layout` unless the task observes more)."""
+        return self.layout.space()
 
     @abc.abstractmethod
     def build(self, sim: Sim) -> None:
-        """Load the robot and scene into ``sim`` (once per env; resets never reload)."""
+        """Load the robot and scene into ``sim`` (once per world; resets never reload)."""
 
     @abc.abstractmethod
     def reset(self, rng: np.random.Generator) -> None:
@@ -48,11 +69,11 @@ class Task(abc.ABC):
     def advance(self, substeps: int) -> None:
         """Advance the world by ``substeps`` physics steps (actuators included): one control step."""
 
-    def after_step(self) -> None:
+    def after_step(self) -> None:  # noqa: B027 - optional hook
         """Bookkeeping once the control step's substeps have run."""
 
     @abc.abstractmethod
-    def observe(self) -> np.ndarray:
+    def observe(self) -> Any:
         """The observation the policy sees."""
 
     @abc.abstractmethod
@@ -83,43 +104,47 @@ class Task(abc.ABC):
         """World point the render camera follows."""
         return np.zeros(3)
 
-    def observation_layout(self) -> list[dict[str, Any]]:
-        """The observation vector's fields in order: name, size, unit and where a real robot gets it."""
-        return []
 
-    def action_interface(self) -> dict[str, Any]:
-        """How an action becomes robot commands (what a deployment must reproduce)."""
-        return {}
-
-
-class RobotTaskEnv(gym.Env):
+class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     """Gymnasium env composing a :class:`Sim` and a :class:`Task`.
 
     Args:
         task: the scenario.
-        action_space / observation_space: the task's spaces.
         physics_dt: physics timestep, s.
         substeps: physics steps per control step; control rate = 1 / (physics_dt · substeps).
         episode_seconds: time limit; reaching it truncates the episode.
         render_mode: None, "rgb_array" (headless TinyRenderer) or "human" (PyBullet window).
         render_size: (width, height) of rgb_array frames.
+        solver_iterations: constraint-solver iterations per physics step (PyBullet's default if None).
 
     Every ``info`` carries ``is_success`` and ``reward_terms`` (unweighted; the
     weights are ``reward_weights``); the final step's also ``episode_metrics``.
     Finite out-of-range actions are clipped to the action space; NaN/inf or a
     wrong shape raise ``ValueError``. A physics blow-up truncates the episode
     with ``info["physics_error"]`` and the next reset rebuilds the world.
+    Pickling (and ``copy.deepcopy``) makes a fresh env from the same
+    constructor arguments, as Gymnasium's ``EzPickle`` does: a live PyBullet
+    world cannot be copied.
+
+    Subclasses declare, as class attributes, what configuration tools read
+    without building a world: ``ROBOT_KIND``, ``RESET_OPTIONS`` (the keys
+    ``reset(options=...)`` takes), ``GOAL_CONDITIONED``, and the
+    :meth:`timing` of an instance made with given arguments.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
     #: rgb_array camera around the task's camera target: distance (m), yaw and pitch (deg)
-    CAMERA: dict[str, float] = {"distance": 1.2, "yaw": 50.0, "pitch": -25.0}
+    CAMERA: ClassVar[dict[str, float]] = {"distance": 1.2, "yaw": 50.0, "pitch": -25.0}
+    #: the kind of robot ``robot=`` names ("quadruped", "arm")
+    ROBOT_KIND: ClassVar[str | None] = None
+    #: keys of ``env.reset(options=...)``, passed on to the task's ``reset`` as keyword arguments
+    RESET_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: a Dict observation (observation, achieved_goal, desired_goal) with ``compute_reward``, for hindsight relabelling
+    GOAL_CONDITIONED: ClassVar[bool] = False
 
     def __init__(
         self,
         task: Task,
-        action_space: gym.spaces.Box,
-        observation_space: gym.spaces.Space,
         physics_dt: float,
         substeps: int,
         episode_seconds: float,
@@ -132,8 +157,8 @@ class RobotTaskEnv(gym.Env):
         if substeps < 1 or physics_dt <= 0 or episode_seconds <= 0:
             raise ValueError("substeps must be >= 1, physics_dt and episode_seconds > 0")
         self.task = task
-        self.action_space = action_space
-        self.observation_space = observation_space
+        self.action_space = task.actions.space()
+        self.observation_space = task.observation_space()
         self.physics_dt = physics_dt
         self.substeps = substeps
         self.control_dt = physics_dt * substeps
@@ -144,11 +169,51 @@ class RobotTaskEnv(gym.Env):
         modes = [m for m in type(self).metadata["render_modes"] if m != "human" or display_available()]
         self.metadata = {**type(self).metadata, "render_modes": modes, "render_fps": int(round(1.0 / self.control_dt))}
         self._solver_iterations = solver_iterations
+        self._warn_if_longer_than_registered()
         self.sim = self._build_sim()
         self._steps = 0
         self._needs_reset = True
         self._needs_rebuild = False
 
+    def record_arguments(self, constructor_locals: Mapping[str, Any]) -> None:
+        """Keep a subclass's constructor arguments (its ``locals()``, taken first thing in ``__init__``):
+        pickling and ``copy.deepcopy`` make a fresh env from them (Gymnasium's ``EzPickle``)."""
+        arguments = {name: value for name, value in constructor_locals.items() if name not in ("self", "__class__")}
+        gym.utils.EzPickle.__init__(self, **arguments)
+
+    # -- declared metadata -------------------------------------------------------------------
+    @classmethod
+    def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
+        """(control period, episode length) in s of an instance made with ``arguments`` (all of them bound)."""
+        raise NotImplementedError
+
+    @classmethod
+    def bound_arguments(cls, **kwargs: Any) -> dict[str, Any]:
+        """``kwargs`` completed with the constructor's defaults (a TypeError for unknown names)."""
+        bound = inspect.signature(cls.__init__).bind(None, **kwargs)
+        bound.apply_defaults()
+        return {name: value for name, value in bound.arguments.items() if name != "self"}
+
+    @classmethod
+    def max_episode_steps_for(cls, **kwargs: Any) -> int:
+        """Control steps in an episode of an instance made with ``kwargs``: what a TimeLimit must allow."""
+        control_dt, episode_seconds = cls.timing(cls.bound_arguments(**kwargs))
+        return int(round(episode_seconds / control_dt))
+
+    def _warn_if_longer_than_registered(self) -> None:
+        registered = type(self).max_episode_steps_for()  # what the id is registered with: the default episode
+        if self.max_episode_steps > registered:
+            import warnings
+
+            warnings.warn(
+                f"{type(self).__name__} with these arguments runs {self.max_episode_steps} steps per episode, but "
+                f"gymnasium.make applies the registered max_episode_steps={registered} and would cut it there: make it "
+                f"with robodojo.envs.make(...) or pass max_episode_steps={self.max_episode_steps}",
+                HorizonWarning,
+                stacklevel=3,
+            )
+
+    # -- the interface ----------------------------------------------------------------------
     @property
     def reward_weights(self) -> dict[str, float]:
         return dict(self.task.reward_weights)
@@ -160,28 +225,40 @@ class RobotTaskEnv(gym.Env):
         and commands without the simulator.
         """
         return {
-            "observation": self.task.observation_layout(),
-            "action": self.task.action_interface(),
+            "observation": self.task.layout.describe(),
+            "action": self.task.actions.describe(),
             "control_dt": self.control_dt,
             "physics_dt": self.physics_dt,
             "substeps": self.substeps,
         }
 
+    # -- the world ----------------------------------------------------------------------------
     def _build_sim(self) -> Sim:
         sim = Sim(self.physics_dt, gui=self.render_mode == "human", solver_iterations=self._solver_iterations)
         self.task.build(sim)
         return sim
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def _rebuild_sim(self) -> None:
+        self.sim.close()
+        self.sim = self._build_sim()
+        self._needs_rebuild = False
+
+    def _check_open(self) -> None:
+        if self.sim.closed:
+            raise gym.error.ClosedEnvironmentError(f"{type(self).__name__} is closed; make a new one (gymnasium.make(env.spec))")
+
+    # -- the episode ----------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        self._check_open()
         super().reset(seed=seed)
-        if self._needs_rebuild:  # a blown-up solver may keep poisoned caches: start from a fresh world
-            self.sim.close()
-            self.sim = self._build_sim()
-            self._needs_rebuild = False
+        # A blown-up solver may keep poisoned caches, and a world that made and removed many bodies holds
+        # their memory: either way, start from a fresh world (episodes do not depend on the world's history).
+        if self._needs_rebuild or self.sim.removed_bodies >= REBUILD_AFTER_REMOVED_BODIES:
+            self._rebuild_sim()
         options = dict(options or {})
-        unknown = set(options) - set(self.task.RESET_OPTIONS)
+        unknown = set(options) - set(self.RESET_OPTIONS)
         if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.task.RESET_OPTIONS)}")
+            raise ValueError(f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.RESET_OPTIONS)}")
         self.task.reset(self.np_random, **options)
         self._steps = 0
         self._needs_reset = False
@@ -197,7 +274,8 @@ class RobotTaskEnv(gym.Env):
             raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(~np.isfinite(array)).tolist()}")
         return np.minimum(np.maximum(array, space.low), space.high)  # np.clip's dispatch costs µs per step
 
-    def step(self, action: Any):
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        self._check_open()
         if self._needs_reset:
             raise gym.error.ResetNeeded("call reset() before step() (and after an episode ends)")
         task = self.task
@@ -211,8 +289,7 @@ class RobotTaskEnv(gym.Env):
             self._needs_rebuild = True
             self._needs_reset = True
             info: dict[str, Any] = {"physics_error": error, "is_success": False, "reward_terms": {}, "episode_metrics": task.episode_metrics()}
-            observation = np.nan_to_num(task.observe(), nan=0.0, posinf=0.0, neginf=0.0)
-            return observation, 0.0, False, True, info
+            return _zero_non_finite(task.observe()), 0.0, False, True, info
 
         terms = task.reward_terms()
         weights = task.reward_weights
@@ -227,15 +304,20 @@ class RobotTaskEnv(gym.Env):
             time.sleep(self.control_dt)
         return task.observe(), reward, terminated, truncated, info
 
-    def render(self) -> np.ndarray | None:
+    def render(self) -> np.ndarray | None:  # type: ignore[override]
         if self.render_mode != "rgb_array":
             return None
+        self._check_open()
         width, height = self.render_size
         return self.sim.render(width, height, self.task.camera_target(), **self.CAMERA)
-
-    def __reduce__(self):  # a copy would share this PyBullet client, and collecting it would disconnect the original
-        raise TypeError(f"{type(self).__name__} holds a live PyBullet client and cannot be pickled or copied; make a new env with gymnasium.make(env.spec)")
 
     def close(self) -> None:
         if getattr(self, "sim", None) is not None:
             self.sim.close()
+
+
+def _zero_non_finite(observation: Any) -> Any:
+    """The observation of a blown-up world, NaN and inf replaced by 0 (a Dict key by key)."""
+    if isinstance(observation, dict):
+        return {key: np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0) for key, value in observation.items()}
+    return np.nan_to_num(observation, nan=0.0, posinf=0.0, neginf=0.0)

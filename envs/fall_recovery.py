@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from robodojo.envs.base import RobotTaskEnv
-from robodojo.envs.quadruped_task import QuadrupedTask
-from robodojo.robots import get_robot_spec
+from robodojo.envs.quadruped import QuadrupedTask
+from robodojo.envs.rewards import merge_weights
+from robodojo.robots.registry import get_robot_spec
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "upright": 1.0,
@@ -31,7 +34,7 @@ class FallRecoveryTask(QuadrupedTask):
     def __init__(
         self,
         robot: str,
-        reward_weights: dict[str, float],
+        reward_weights: Mapping[str, float] | None,
         upright_threshold: float,
         height_fraction: float,
         hold_seconds: float,
@@ -41,10 +44,7 @@ class FallRecoveryTask(QuadrupedTask):
         physics_dt: float,
     ) -> None:
         super().__init__(get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt)
-        unknown = set(reward_weights) - set(DEFAULT_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown reward terms {sorted(unknown)}; valid terms: {sorted(DEFAULT_WEIGHTS)}")
-        self.reward_weights = {**DEFAULT_WEIGHTS, **reward_weights}
+        self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.upright_threshold = upright_threshold
         self.min_height = height_fraction * self.spec.standing_height
         # The stance must be seen at both ends of the hold: hold_seconds / dt + 1 samples.
@@ -195,11 +195,20 @@ class FallRecoveryEnv(RobotTaskEnv):
     * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
     * ``reward_weights``: overrides for some or all of the default weights above.
     * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a display).
+
+    ## Version History
+
+    * v0: registered with ``max_episode_steps`` (500 at the default ``episode_seconds``) since the
+      2026-12 redesign; episodes unchanged. Pickling makes a fresh env from the same arguments.
     """
 
     ROBOT_KIND = "quadruped"
     PHYSICS_DT = 0.004
     SUBSTEPS = 5
+
+    @classmethod
+    def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
+        return cls.PHYSICS_DT * cls.SUBSTEPS, float(arguments["episode_seconds"])
 
     def __init__(
         self,
@@ -213,9 +222,10 @@ class FallRecoveryEnv(RobotTaskEnv):
         max_target_speed: float = 15.0,
         reward_weights: dict[str, float] | None = None,
     ) -> None:
+        self.record_arguments(locals())
         task = FallRecoveryTask(
             robot,
-            reward_weights=dict(reward_weights or {}),
+            reward_weights=reward_weights,
             upright_threshold=upright_threshold,
             height_fraction=height_fraction,
             hold_seconds=hold_seconds,
@@ -224,11 +234,8 @@ class FallRecoveryEnv(RobotTaskEnv):
             control_dt=self.PHYSICS_DT * self.SUBSTEPS,
             physics_dt=self.PHYSICS_DT,
         )
-        n = task.spec.num_joints
         super().__init__(
             task,
-            action_space=gym.spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32),
-            observation_space=gym.spaces.Box(task.observation_low, task.observation_high, dtype=np.float32),
             physics_dt=self.PHYSICS_DT,
             substeps=self.SUBSTEPS,
             episode_seconds=episode_seconds,

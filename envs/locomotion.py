@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
+
 from robodojo.envs.base import RobotTaskEnv
-from robodojo.envs.legged_terrain import VELOCITY_RANGE, TerrainQuadrupedTask
+from robodojo.envs.rewards import merge_weights
+from robodojo.envs.rubble import BODY_VELOCITY, TerrainQuadrupedTask
+from robodojo.interface import Field, Layout
+from robodojo.robots.quadruped import QuadrupedSpec
 from robodojo.sim_assets.terrain import START_PAD
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -26,6 +30,18 @@ DEFAULT_COMMAND_RANGES = ((-0.2, 0.5), (-0.2, 0.2), (-0.5, 0.5))
 TRACKING_SIGMA2 = 0.25
 
 
+def observation_layout(spec: QuadrupedSpec, command_ranges: Any = DEFAULT_COMMAND_RANGES) -> Layout:
+    """Locomotion-v0's observation: the robot's proprioception, its body velocity and the command.
+
+    The command's bounds are the command ranges' largest magnitude per axis, at
+    least ±1 (so a fixed command still spans a range).
+    """
+    ranges = np.asarray(command_ranges, dtype=np.float64)
+    span = np.maximum(np.maximum(np.abs(ranges[:, 0]), np.abs(ranges[:, 1])), 1.0)
+    command = Field("velocity_command", 3, "m/s, m/s, rad/s", "geometry_msgs/Twist linear.x, linear.y, angular.z", -span, span)
+    return Layout([*spec.proprioception(), BODY_VELOCITY, command])
+
+
 class LocomotionTask(TerrainQuadrupedTask):
     """Track (vx, vy, ωz) commands, resampled every ``command_seconds``, over rubble."""
 
@@ -37,29 +53,26 @@ class LocomotionTask(TerrainQuadrupedTask):
         command_seconds: float,
         standing_probability: float,
         success_tracking_error: float,
-        reward_weights: dict[str, float],
+        reward_weights: Mapping[str, float] | None,
         max_target_speed: float,
         control_dt: float,
         physics_dt: float,
     ) -> None:
         super().__init__(robot, difficulty, max_target_speed, control_dt, physics_dt)
-        unknown = set(reward_weights) - set(DEFAULT_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown reward terms {sorted(unknown)}; valid terms: {sorted(DEFAULT_WEIGHTS)}")
-        ranges = np.asarray(command_ranges, dtype=np.float64)
+        try:
+            ranges = np.asarray(command_ranges, dtype=np.float64)
+        except (TypeError, ValueError):
+            ranges = np.empty(0)
         if ranges.shape != (3, 2) or not np.isfinite(ranges).all() or (ranges[:, 0] > ranges[:, 1]).any():
             raise ValueError(f"command_ranges must be three finite (low, high) pairs, got {command_ranges!r}")
         if command_seconds <= 0 or not 0.0 <= standing_probability <= 1.0:
             raise ValueError("command_seconds must be > 0 and standing_probability in [0, 1]")
-        self.reward_weights = {**DEFAULT_WEIGHTS, **reward_weights}
+        self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.command_low, self.command_high = ranges[:, 0], ranges[:, 1]
         self.command_steps = max(1, int(round(command_seconds / control_dt)))
         self.standing_probability = standing_probability
         self.success_tracking_error = success_tracking_error
-        low, high = self.proprioception_bounds()
-        span = np.maximum(np.maximum(np.abs(self.command_low), np.abs(self.command_high)), 1.0)  # ±1 at least: a fixed command is still a range
-        self.observation_low = np.concatenate([low, np.full(3, -VELOCITY_RANGE), -span]).astype(np.float32)
-        self.observation_high = np.concatenate([high, np.full(3, VELOCITY_RANGE), span]).astype(np.float32)
+        self.layout = observation_layout(self.spec, ranges)
         self.command = np.zeros(3)
 
     def reset(self, rng: np.random.Generator, difficulty: float | None = None) -> None:
@@ -97,15 +110,7 @@ class LocomotionTask(TerrainQuadrupedTask):
             self._resample_command()
 
     def observe(self) -> np.ndarray:
-        raw = np.concatenate([self.proprioception(), self.velocity_observation(), self.command]).astype(np.float32)
-        return np.clip(raw, self.observation_low, self.observation_high)
-
-    def observation_layout(self) -> list[dict[str, Any]]:
-        return [
-            *super().observation_layout(),
-            {"name": "base_linear_velocity", "size": 3, "unit": "m/s", "frame": "heading (yaw-only)", "source": "state estimator (e.g. unitree_legged_msgs HighState velocity)"},
-            {"name": "velocity_command", "size": 3, "unit": "m/s, m/s, rad/s", "source": "geometry_msgs/Twist linear.x, linear.y, angular.z"},
-        ]
+        return self.layout.assemble([*self.proprioception_parts(), self.heading_velocity, self.command])
 
     def reward_terms(self) -> dict[str, float]:
         return {
@@ -220,11 +225,22 @@ class LocomotionEnv(RobotTaskEnv):
 
     * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
     * ``difficulty``: rubble difficulty in [0, 1] (0 = flat).
+
+    ## Version History
+
+    * v0: since 28614b1 (2026-11) the terrain has no height spikes at its two far corners (one
+      episode that walked off a corner changed); since the 2026-12 redesign registered with
+      ``max_episode_steps`` (750 at the default ``episode_seconds``), episodes unchanged.
     """
 
     ROBOT_KIND = "quadruped"
+    RESET_OPTIONS = ("difficulty",)
     PHYSICS_DT = 0.004
     SUBSTEPS = 5
+
+    @classmethod
+    def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
+        return cls.PHYSICS_DT * cls.SUBSTEPS, float(arguments["episode_seconds"])
 
     def __init__(
         self,
@@ -239,6 +255,7 @@ class LocomotionEnv(RobotTaskEnv):
         max_target_speed: float = 15.0,
         reward_weights: dict[str, float] | None = None,
     ) -> None:
+        self.record_arguments(locals())
         task = LocomotionTask(
             robot,
             difficulty=difficulty,
@@ -246,15 +263,13 @@ class LocomotionEnv(RobotTaskEnv):
             command_seconds=command_seconds,
             standing_probability=standing_probability,
             success_tracking_error=success_tracking_error,
-            reward_weights=dict(reward_weights or {}),
+            reward_weights=reward_weights,
             max_target_speed=max_target_speed,
             control_dt=self.PHYSICS_DT * self.SUBSTEPS,
             physics_dt=self.PHYSICS_DT,
         )
         super().__init__(
             task,
-            action_space=gym.spaces.Box(-1.0, 1.0, shape=(task.spec.num_joints,), dtype=np.float32),
-            observation_space=gym.spaces.Box(task.observation_low, task.observation_high, dtype=np.float32),
             physics_dt=self.PHYSICS_DT,
             substeps=self.SUBSTEPS,
             episode_seconds=episode_seconds,

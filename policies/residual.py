@@ -10,7 +10,7 @@ with the base controller, which needs nothing but numpy.
 
 The base is one of the env's scripted controllers (``scripted`` = the env's
 default, or a name in ``CONTROLLER_BUILDERS``), built from the robot and the
-control period alone (:func:`~robodojo.policies.make_controller`). ``robodojo
+control period alone (:func:`~robodojo.policies.controllers.make_controller`). ``robodojo
 train --set residual.base=scripted --set residual.scale=0.5`` trains on
 :class:`ResidualEnv`; ``robodojo export`` writes the network alone (input =
 [observation, base action], output = the correction) with a ``residual``
@@ -38,15 +38,13 @@ import gymnasium as gym
 import numpy as np
 
 from robodojo.policies.base import Policy
+from robodojo.policies.controllers import controller_for_env
+from robodojo.policies.spec import RESIDUAL_KEY
 
 
 def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.ndarray:
     """The action the robot receives: base + scale · residual, inside [-1, 1]."""
     return np.clip(np.asarray(base_action, dtype=np.float64) + scale * np.asarray(residual, dtype=np.float64), -1.0, 1.0).astype(np.float32)
-
-
-#: In a Dict (goal-conditioned) observation, the key the base action is appended to; the goals stay as they are.
-RESIDUAL_KEY = "observation"
 
 
 def residual_observation_space(observation_space: gym.Space, action_space: gym.spaces.Box) -> gym.Space:
@@ -100,8 +98,6 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """
 
     def __init__(self, env: gym.Env, base: str = "scripted", scale: float = 0.5) -> None:
-        from robodojo.policies import CONTROLLERS, resolve_controller  # the registry imports this module
-
         gym.utils.RecordConstructorArgs.__init__(self, base=base, scale=scale)
         super().__init__(env)
         space = env.action_space
@@ -112,7 +108,7 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if env.spec is None:
             raise ValueError("ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)")
         self.base_name = base
-        self.base = CONTROLLERS[env.spec.id][resolve_controller(base, env.spec.id)](env)
+        self.base = controller_for_env(base, env)
         self.scale = float(scale)
         self.observation_space = residual_observation_space(env.observation_space, space)
         self._base_action = np.zeros(space.shape, dtype=np.float32)

@@ -1,44 +1,13 @@
-"""Robot models: one file per robot, each registering a spec by name.
+"""Robot models: one file per robot, each registering its spec (see :mod:`robodojo.robots.registry`).
 
-Every spec has a ``kind`` ("quadruped", "arm"); an env names the kind it
-drives (``ROBOT_KIND``) and asks for specs of that kind only, so a task
-depends on the kind's interface, never on a robot's name.
+Kinds and their drivers: quadrupeds (:mod:`~robodojo.robots.quadruped`,
+explicit torque-limited PD), kinematic welding arms (:mod:`~robodojo.robots.arm`)
+and dynamic arms wearing a gripper (:mod:`~robodojo.robots.gripper_arm`).
+Importing this package registers every robot.
 """
 
-from __future__ import annotations
-
-from typing import Any
-
-from robodojo.robots.base import LEGS, Quadruped, QuadrupedSpec, legs, per_leg
-
-#: name -> spec, every kind of robot.
-ROBOTS: dict[str, Any] = {}
-
-
-def register_robot(spec: Any) -> Any:
-    """Add a robot spec (anything with ``name`` and ``kind``) to the registry and return it."""
-    if spec.name in ROBOTS:
-        raise ValueError(f"robot {spec.name!r} is already registered")
-    ROBOTS[spec.name] = spec
-    return spec
-
-
-def robot_names(kind: str | None = None) -> list[str]:
-    """Registered robot names, of one ``kind`` if given, sorted."""
-    return sorted(name for name, spec in ROBOTS.items() if kind is None or spec.kind == kind)
-
-
-def get_robot_spec(name: str, kind: str | None = None) -> Any:
-    """The spec registered as ``name`` (of ``kind`` if given); a ValueError lists the valid names otherwise."""
-    spec = ROBOTS.get(name)
-    if spec is None or (kind is not None and spec.kind != kind):
-        what = f"{kind} robots" if kind else "robots"
-        reason = f"{name!r} is a {spec.kind}" if spec is not None else f"unknown robot {name!r}"
-        raise ValueError(f"{reason}; valid {what}: {', '.join(robot_names(kind))}")
-    return spec
-
-
-# Importing the robot modules registers them.
-from robodojo.robots import a1, aliengo, kuka_iiwa, laikago, mini_cheetah, panda, xarm6  # noqa: E402,F401
+from robodojo.robots import a1, aliengo, kuka_iiwa, laikago, mini_cheetah, panda, xarm6  # noqa: F401  (registers them)
+from robodojo.robots.quadruped import LEGS, Quadruped, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import ROBOTS, get_robot_spec, register_robot, robot_names
 
 __all__ = ["LEGS", "ROBOTS", "Quadruped", "QuadrupedSpec", "get_robot_spec", "legs", "per_leg", "register_robot", "robot_names"]

@@ -5,8 +5,8 @@ Unitree's own description (unitree_ros ``a1_description``) and its ROS drivers
 call them ``*_thigh_joint`` / ``*_calf_joint``, which is what we expose.
 """
 
-from robodojo.robots import register_robot
-from robodojo.robots.base import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
+from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
 
 _PUSH = (0.0, 3.5, -2.2)  # thigh swung over the back, calf half folded
 _IDLE = (0.0, 1.0, -1.5)

@@ -8,8 +8,8 @@ convention as A1. The URDF calls thigh and calf ``*_upper_joint`` /
 ``*_calf_joint``, which is what we expose. Angles are the URDF's (= Unitree's).
 """
 
-from robodojo.robots import register_robot
-from robodojo.robots.base import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
+from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
 
 # Self-righting leg poses (hip, thigh, calf) for the legs on the lower / upper side.
 _RIGHT_DOWN_LOW, _RIGHT_DOWN_HIGH = (0.04, 3.13, -2.28), (-1.17, 1.34, -2.31)

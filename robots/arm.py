@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-from robodojo.robots.base import quat_to_matrix
-from robodojo.sim_assets.torch import DEFAULT_TORCH, TorchSpec, matrix_to_quat
-
-if TYPE_CHECKING:  # robots sit below envs in the dependency order
-    from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
+from robodojo.physics.geometry import matrix_to_quat, quat_to_matrix, rotation_angle, rotation_matrix, rotation_vector
+from robodojo.robots.welding_torch import DEFAULT_TORCH, TorchSpec
 
 
 #: Bullet's default gContactBreakingThreshold (m), a process-wide global (see Arm.contact_distance)
@@ -88,19 +86,13 @@ class IKResult:
     iterations: int = 0
 
 
-def rotation_angle(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle (rad) of the rotation taking ``a`` to ``b`` (both 3×3)."""
-    # atan2 of (sin, cos), not arccos: arccos of a cosine a float32 rounding below 1 reads ~0.3 mrad
-    return float(np.linalg.norm(_rotation_vector(a.T @ b)))
-
-
 class Arm:
     """A kinematic arm with a welding torch: joints are set, not simulated.
 
     Frames: the *flange* is the mounting face (``spec.flange_link`` ⊕
     ``spec.flange_offset``); the torch's base frame sits on it; the *TCP* is
     the contact tip, z out of the nozzle toward the work, x "torch forward" in
-    the neck's bend plane (see :mod:`robodojo.sim_assets.torch`).
+    the neck's bend plane (see :mod:`robodojo.robots.welding_torch`).
     """
 
     def __init__(self, spec: ArmSpec, tool: TorchSpec | None = None) -> None:
@@ -262,11 +254,11 @@ class Arm:
         self.q = np.clip(self.q if q_start is None else np.asarray(q_start, dtype=np.float64), self.spec.lower, self.spec.upper)
         self._apply(self.q)
         start_p, start_r = self.tcp_pose()
-        turn = _rotation_vector(start_r.T @ target_r)  # in the start TCP frame
+        turn = rotation_vector(start_r.T @ target_r)  # in the start TCP frame
         count = max(1, math.ceil(max(np.linalg.norm(target_p - start_p) / step, np.linalg.norm(turn) / angle_step)))
         for k in range(1, count + 1):
             s = k / count
-            self.track(start_p + s * (target_p - start_p), start_r @ _rotation_matrix(s * turn), iterations=3, damping=1e-2)
+            self.track(start_p + s * (target_p - start_p), start_r @ rotation_matrix(s * turn), iterations=3, damping=1e-2)
         for _ in range(10):
             result = self.track(target_p, target_r, iterations=5, tolerance=tolerance, angle_tolerance=angle_tolerance)
             if result.success:
@@ -304,7 +296,7 @@ class Arm:
             tcp_r = flange_r @ tcp_rotation
             error = np.empty(6)
             error[:3] = target_p - (flange_p + flange_r @ offset)
-            error[3:] = _rotation_vector(target_r @ tcp_r.T)  # world frame
+            error[3:] = rotation_vector(target_r @ tcp_r.T)  # world frame
             position_error = math.sqrt(error[0] ** 2 + error[1] ** 2 + error[2] ** 2)
             angle_error = math.sqrt(error[3] ** 2 + error[4] ** 2 + error[5] ** 2)
             done = position_error <= tolerance and angle_error <= angle_tolerance
@@ -377,26 +369,6 @@ class Arm:
                 for point in query(body, other, margin):
                     closest = min(closest, point[8])
         return float(closest)
-
-
-def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
-    """Axis × angle (rad) of a rotation matrix (angles below π)."""
-    skew = np.array([rotation[2, 1] - rotation[1, 2], rotation[0, 2] - rotation[2, 0], rotation[1, 0] - rotation[0, 1]])
-    sin2 = float(np.linalg.norm(skew))  # 2·sin(angle)
-    if sin2 < 1e-12:
-        return np.zeros(3)
-    angle = math.atan2(sin2 / 2.0, (rotation[0, 0] + rotation[1, 1] + rotation[2, 2] - 1.0) / 2.0)
-    return skew * (angle / sin2)
-
-
-def _rotation_matrix(vector: np.ndarray) -> np.ndarray:
-    """Rotation matrix of an axis × angle vector (Rodrigues)."""
-    angle = float(np.linalg.norm(vector))
-    if angle < 1e-12:
-        return np.eye(3)
-    k = vector / angle
-    skew = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + math.sin(angle) * skew + (1.0 - math.cos(angle)) * skew @ skew
 
 
 def weld_orientation(

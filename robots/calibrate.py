@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from robodojo.robots import Quadruped, QuadrupedSpec, get_robot_spec, robot_names
-
-if TYPE_CHECKING:  # envs sit above robots
-    from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
+from robodojo.robots.quadruped import Quadruped, QuadrupedSpec
+from robodojo.robots.registry import get_robot_spec, robot_names
 
 PHYSICS_DT = 0.004
 
 
-def _standing_sim(spec: QuadrupedSpec, start_pose: np.ndarray, base_height: float):
-    from robodojo.envs.sim import Sim  # envs sit above robots; import only when measuring
-
+def _standing_sim(spec: QuadrupedSpec, start_pose: np.ndarray, base_height: float) -> tuple[Sim, Quadruped]:
     sim = Sim(PHYSICS_DT)
     sim.load_urdf("plane.urdf")
     robot = Quadruped(spec)

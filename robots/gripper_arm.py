@@ -15,14 +15,14 @@ keeps the elbow up and the wrist away from its limits.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
-from robodojo.robots.arm import ArmSpec
-from robodojo.sim_assets.gripper import FRANKA_HAND, HandSpec, arm_with_hand_urdf
 
-if TYPE_CHECKING:  # robots sit below envs in the dependency order
-    from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
+from robodojo.physics.geometry import down_quaternion, yaw_of
+from robodojo.robots.arm import ArmSpec
+from robodojo.robots.hand import FRANKA_HAND, HandSpec, arm_with_hand_urdf
 
 #: where ``home`` puts the TCP (m, base frame), gripper pointing down, fingers closing along y
 HOME_TCP = (0.45, 0.0, 0.30)
@@ -32,19 +32,6 @@ HOME_SEEDS = {
     "kuka_iiwa": (0.0, 0.6, 0.0, -1.5, 0.0, 1.05, -0.785),
     "xarm6": (0.0, -0.1, -1.1, 0.0, 1.2, 0.0),
 }
-
-
-def down_quaternion(yaw: float) -> tuple[float, float, float, float]:
-    """Quaternion of a TCP pointing straight down (z = −world z), turned ``yaw`` rad about the vertical."""
-    # R = Rz(yaw) · Rx(π): x = (cos, sin, 0), z = (0, 0, −1)
-    half = 0.5 * yaw
-    return (math.cos(half), math.sin(half), 0.0, 0.0)
-
-
-def yaw_of(quaternion) -> float:
-    """Yaw (rad) of a down-pointing TCP's x axis in the horizontal plane."""
-    x, y, z, w = quaternion
-    return math.atan2(2.0 * (x * y + w * z), 1.0 - 2.0 * (y * y + z * z))
 
 
 class GripperArm:
@@ -59,7 +46,7 @@ class GripperArm:
         self.hand = hand
         self.body_id = -1
 
-    def load(self, sim: Sim, base_position=(0.0, 0.0, 0.0)) -> None:
+    def load(self, sim: Sim, base_position: Sequence[float] = (0.0, 0.0, 0.0)) -> None:
         """Load the arm with its hand (fixed base) and find the home pose."""
         client = self._client = sim.client
         spec = self.spec

@@ -12,7 +12,7 @@ bridge maps them without a per-driver table. (lbr_fri_ros2_stack prefixes its
 
 import numpy as np
 
-from robodojo.robots import register_robot
+from robodojo.robots.registry import register_robot
 from robodojo.robots.arm import ArmSpec
 
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center,

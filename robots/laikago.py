@@ -18,8 +18,8 @@ bridge to Unitree's SDK must convert; the other robots here need no conversion.
 
 import numpy as np
 
-from robodojo.robots import register_robot
-from robodojo.robots.base import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
+from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
 
 VENDOR_SIGN = legs(FR=(-1, 1, 1), FL=(1, 1, 1), RR=(-1, 1, 1), RL=(1, 1, 1))
 VENDOR_OFFSET = per_leg(0.0, 0.6, -0.66)

@@ -9,8 +9,8 @@ turn about −y, so their signs are the mirror of Unitree's — the hip goes
 (MIT stands at (0, −0.8, 1.6) where A1 stands at (0, 0.8, −1.5)).
 """
 
-from robodojo.robots import register_robot
-from robodojo.robots.base import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
+from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
 
 _MIT_LEGS = {"FR": "fr", "FL": "fl", "RR": "hr", "RL": "hl"}
 _NAMES = tuple(

@@ -8,7 +8,7 @@ frame (0.107 m past joint 7's, on the mounting face).
 
 import numpy as np
 
-from robodojo.robots import register_robot
+from robodojo.robots.registry import register_robot
 from robodojo.robots.arm import ArmSpec
 
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center, torch axis 70° below the horizontal

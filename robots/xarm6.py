@@ -7,7 +7,7 @@ Joint names ``joint1..joint6`` are both the URDF's and what UFACTORY's
 
 import numpy as np
 
-from robodojo.robots import register_robot
+from robodojo.robots.registry import register_robot
 from robodojo.robots.arm import ArmSpec
 
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center, torch axis 70° below the horizontal

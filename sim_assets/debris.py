@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
+
+from robodojo.physics import Sim
+from robodojo.physics.geometry import tilted_yaw_quaternion
 from robodojo.sim_assets.terrain import START_PAD, Terrain
 
-if TYPE_CHECKING:
-    from robodojo.envs.sim import Sim
 
 MAX_PIECES = 12  #: pieces at difficulty 1 (none at 0.5 and below)
 MIN_DIFFICULTY = 0.5
@@ -81,6 +81,7 @@ class DebrisField:
     """
 
     def __init__(self, sim: Sim) -> None:
+        self._sim = sim
         self._client = sim.client
         self._shapes: dict[tuple[int, int, int], tuple[int, int]] = {}  # size in cm -> (collision, visual)
         self._bodies: list[int] = []
@@ -94,7 +95,7 @@ class DebrisField:
     def clear(self) -> None:
         """Remove every piece (the shape cache stays)."""
         for body in self._bodies:
-            self._client.removeBody(body)
+            self._sim.remove_body(body)
         self._bodies.clear()
         self.pieces = []
 
@@ -212,19 +213,5 @@ class _Site:
             return None
         normal = np.array([-b, -g, 1.0]) / math.sqrt(1.0 + b * b + g * g)
         centre = np.array([x, y, a + top + CLEARANCE]) + half[2] * normal
-        return (float(centre[0]), float(centre[1]), float(centre[2])), _orientation(normal, yaw)
+        return (float(centre[0]), float(centre[1]), float(centre[2])), tilted_yaw_quaternion(normal, yaw)
 
-
-def _orientation(normal: np.ndarray, yaw: float) -> tuple[float, float, float, float]:
-    """Quaternion (x, y, z, w): ``yaw`` about z, then the smallest rotation taking z to ``normal``."""
-    nx, ny, nz = (float(w) for w in normal)
-    sin_angle = math.hypot(nx, ny)  # |z × normal|, the rotation axis being (-ny, nx, 0) / sin_angle
-    half_angle = math.atan2(sin_angle, nz) / 2
-    if sin_angle < 1e-12:
-        x1 = y1 = 0.0
-    else:
-        x1, y1 = -ny / sin_angle * math.sin(half_angle), nx / sin_angle * math.sin(half_angle)
-    w1 = math.cos(half_angle)
-    z2, w2 = math.sin(yaw / 2), math.cos(yaw / 2)
-    # Hamilton product tilt ⊗ turn, the tilt having no z part and the turn only z and w
-    return (x1 * w2 + y1 * z2, y1 * w2 - x1 * z2, w1 * z2, w1 * w2)

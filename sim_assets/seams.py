@@ -25,6 +25,8 @@ from functools import cached_property
 
 import numpy as np
 
+from robodojo.physics.geometry import UP
+
 #: distance between seam samples, m (scoring resolution)
 SAMPLE_SPACING = 0.001
 JOINT_TYPES = ("fillet", "lap", "butt")
@@ -35,7 +37,6 @@ MIN_LENGTH, MAX_LENGTH = 0.10, 0.40
 MIN_ARC_RADIUS = 0.12  #: m; tighter arcs make a 45° torch sweep faster than wrists turn at travel speed
 CORNER_RADIUS = 0.020  #: m; polyline corners are rounded by this radius (a robot program blends them too)
 
-UP = np.array([0.0, 0.0, 1.0])
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
+
 
 CELL = 0.05  #: m per heightfield cell
 LENGTH = 8.0  #: m along +x

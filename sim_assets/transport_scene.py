@@ -8,13 +8,12 @@ table top at z = 0. Parcels are boxes of random size, mass, friction and colour;
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-from robodojo.sim_assets.compound import static_compound
 
-if TYPE_CHECKING:
-    from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
+from robodojo.physics.bodies import static_compound
+
 
 TABLE_TOP = 0.0
 TABLE_CENTER = (0.45, 0.0)

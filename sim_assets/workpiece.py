@@ -33,16 +33,14 @@ import itertools
 import math
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-import pybullet  # constants only; calls go through the Sim's client
 
-from robodojo.sim_assets.compound import static_compound
+from robodojo.physics import Sim, pybullet  # pybullet for constants only; calls go through the Sim's client
+
+from robodojo.physics.bodies import static_compound
 from robodojo.sim_assets.seams import UP, Seam
 
-if TYPE_CHECKING:  # sim_assets sits below envs in the dependency order
-    from robodojo.envs.sim import Sim
 
 TABLE_TOP_Z = 0.0
 TABLE_X = (0.25, 1.15)
@@ -213,11 +211,6 @@ def _box_shapes(sim: Sim, half: np.ndarray, colour: tuple) -> tuple[int, int, np
     return cache[key]
 
 
-def clear_shape_cache(sim: Sim) -> None:
-    """Forget the shared box shapes of ``sim`` (needed only after ``resetSimulation``, which deletes them)."""
-    _SHAPE_CACHE.pop(sim, None)
-
-
 def build_workpiece(sim: Sim, seam: Seam) -> Workpiece:
     """Build the part around ``seam`` (world coordinates) as one static multibody; see the module docstring.
 
@@ -246,4 +239,4 @@ def remove_workpiece(sim: Sim, workpiece: Workpiece) -> None:
     ``removeCollisionShape`` for a shape a removed multibody used and cannot
     free visual shapes at all), so repeated builds do not grow memory without bound.
     """
-    sim.client.removeBody(workpiece.body)
+    sim.remove_body(workpiece.body)

@@ -8,8 +8,9 @@ the final episode metrics bit for bit. ``tests/fingerprints.json`` holds the
 hashes recorded before the 2026-12 redesign; ``test_fingerprints.py`` replays
 the cases and compares.
 
-Only public, stable API is used here (``gymnasium.make``, ``make_policy``),
-so the same script recorded the old code and checks the new::
+Only public, stable API is used here (``make_policy``, and ``robodojo.envs.make``
+where it exists, ``gymnasium.make`` before it: both build the env with its own
+time limit), so the same script recorded the old code and checks the new::
 
     python tests/fingerprints.py --write tests/fingerprints.json   # re-record (say why in the commit)
 """
@@ -118,7 +119,10 @@ def play(case: Case) -> list[dict[str, Any]]:
     """The case's episodes: per episode the seed, steps, return, final metrics (if it ended) and the hash."""
     import gymnasium
 
-    env = gymnasium.make(case.env_id, **case.kwargs)
+    import robodojo.envs
+
+    make = getattr(robodojo.envs, "make", gymnasium.make)  # the old code had no TimeLimit, the new one fits it
+    env = make(case.env_id, **case.kwargs)
     episodes = []
     try:
         policy = _policy(case, env)

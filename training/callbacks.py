@@ -18,13 +18,13 @@ from typing import Any, TextIO
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from robodojo.policies import CONTROLLERS, resolve_controller
+from robodojo.evaluation.evaluate import EvalResult, evaluate
+from robodojo.evaluation.progress import clock
+from robodojo.policies import controller_for_env
 from robodojo.policies.residual import ResidualPolicy
 from robodojo.training import checkpoints as ckpt
 from robodojo.training.card import eval_record, score
 from robodojo.training.config import OFF_POLICY
-from robodojo.training.evaluate import EvalResult, evaluate
-from robodojo.training.progress import _clock
 from robodojo.training.sb3_policy import SB3Policy
 
 EVALUATIONS = "evaluations.json"
@@ -54,9 +54,7 @@ def deployed_policy(network: SB3Policy, residual: dict[str, Any] | None, env: An
     """What drives the robot: the network itself, or a residual network composed with its base controller."""
     if not residual:
         return network
-    env_id = env.spec.id
-    base = CONTROLLERS[env_id][resolve_controller(residual["base"], env_id)](env)
-    return ResidualPolicy(network, base, residual["scale"])
+    return ResidualPolicy(network, controller_for_env(residual["base"], env), residual["scale"])
 
 
 def hold_output_at_zero(model: Any) -> None:
@@ -113,7 +111,7 @@ class TrainingProgress:
         # PPO finishes its last rollout, so done can pass total by up to one rollout: ETA 0, not negative.
         eta = max(0, self.total - self.done) / rate if rate > 0 else math.nan
         return (f"{self.label} {self.done:,}/{self.total:,} steps ({100 * self.done / self.total:.0f}%)  "
-                f"{rate:,.0f} steps/s  ETA {_clock(eta)}  eval success {self.success}")
+                f"{rate:,.0f} steps/s  ETA {clock(eta)}  eval success {self.success}")
 
     def update(self, done: int) -> None:
         if not self.enabled:

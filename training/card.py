@@ -16,8 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from robodojo.training.evaluate import EvalResult
-from robodojo.training.report import _mean_std, percent, success_cell, write_json
+from robodojo.evaluation.evaluate import EvalResult
+from robodojo.evaluation.files import write_json
+from robodojo.evaluation.report import mean_std, percent, success_cell
+from robodojo.policies import resolve_controller
+from robodojo.training.config import describe_residual
 
 CARD_JSON, CARD_MD, CURVE_PNG, VIDEO = "card.json", "card.md", "learning_curve.png", "eval.mp4"
 
@@ -87,9 +90,6 @@ def write_card(run_dir: Path, config: dict[str, Any], result: EvalResult, traini
 
 def residual_record(config: dict[str, Any], env_id: str) -> dict[str, Any] | None:
     """For a residual run: base (as configured), the controller it stands for, scale and a one-line description."""
-    from robodojo.policies import resolve_controller
-    from robodojo.training.config import describe_residual
-
     residual = config.get("residual")
     if not residual:
         return None
@@ -103,11 +103,11 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     took = f"{minutes / 60:.2f} h" if minutes >= 60 else f"{minutes:.1f} min"
     rows = [
         ("success rate (Wilson 95% CI)", success_cell(summary)),
-        ("return", _mean_std(summary["return_mean"], summary["return_std"])),
+        ("return", mean_std(summary["return_mean"], summary["return_std"])),
     ]
     for name, metric in summary["metrics"].items():
         over = "" if metric["over"] == "all episodes" else f" (over {metric['over']}, n={metric['n']})"
-        rows.append((name, (_mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over))
+        rows.append((name, (mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over))
     residual = card.get("residual")
     lines = [f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})", ""]
     if residual:

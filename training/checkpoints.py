@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from robodojo.training.report import to_json_safe
+from robodojo.evaluation.files import to_json_safe, write_json
 from robodojo.training.sb3_policy import META_FILE, MODEL_FILE, NORMALIZER_FILE
 
 CHECKPOINTS = "checkpoints"
@@ -70,12 +70,8 @@ def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
-    with open(tmp, "w") as handle:
-        handle.write(json.dumps(to_json_safe(data), indent=2, allow_nan=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Strict JSON, fsynced, replaced in one rename (a killed process leaves at most a ``.tmp-`` file)."""
+    write_json(path, data, fsync=True)
 
 
 def save_model_dir(target: Path, model: Any, vecnormalize: Any, meta: dict[str, Any] | None = None,

@@ -26,7 +26,9 @@ sample before the first episode ends, so ``learning_starts`` must exceed an
 episode's length.
 
 Only PyYAML is imported at module level; SB3 (and torch) load when hyperparameter
-names are checked against the algorithm's constructor.
+names are checked against the algorithm's constructor. No env is ever built to
+validate a config: what it checks (arguments, reset options, goal-conditioned
+observations) is declared on the env classes.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ import math
 import re
 from pathlib import Path
 from typing import Any
+
+from robodojo.envs import env_class, resolve_env_id, short_name
+from robodojo.evaluation import catalog
+from robodojo.evaluation.evaluate import EvalConfigError, check_config
+from robodojo.policies import base_controller_names, resolve_controller
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -86,13 +93,10 @@ def _yaml():
 
 def scenario_name(name: str) -> str:
     """Short scenario name for a short name or a Gymnasium id (``robodojo/FallRecovery-v0``)."""
-    from robodojo.envs import SCENARIOS, resolve_env_id
-
     try:
-        env_id = resolve_env_id(name)
+        return short_name(name)
     except ValueError as error:
         raise ConfigError(str(error)) from None
-    return next(short for short, full in SCENARIOS.items() if full == env_id)
 
 
 def defaults_path(scenario: str) -> Path:
@@ -260,9 +264,6 @@ def _integer(key: str, value: Any, minimum: int) -> int:
 
 
 def _check_env(config: dict[str, Any]) -> None:
-    from robodojo.training import catalog
-    from robodojo.training.evaluate import EvalConfigError, check_config
-
     env_kwargs = config["env_kwargs"]
     for key in ("robot", "render_mode"):
         if key in env_kwargs:
@@ -286,8 +287,6 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
     unknown = sorted(set(residual) - set(RESIDUAL_KEYS), key=str)
     if unknown:
         raise ConfigError(f"residual: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(RESIDUAL_KEYS)}")
-    from robodojo.policies import base_controller_names
-
     names = base_controller_names(env_id)
     base = residual.get("base")
     if base not in names:
@@ -332,7 +331,7 @@ def _check_curriculum(curriculum: Any, env_id: str, robot: Any, env_kwargs: dict
         raise ConfigError(f"curriculum.start_level must be an integer in [0, {count - 1}], got {result['start_level']!r}")
     if not isinstance(result["top_level_random"], bool):
         raise ConfigError(f"curriculum.top_level_random must be true or false, got {result['top_level_random']!r}")
-    if "difficulty" not in env_reset_options(env_id, robot, env_kwargs):  # last: it makes the env once
+    if "difficulty" not in env_class(env_id).RESET_OPTIONS:
         raise ConfigError(f"curriculum needs an env whose reset takes options={{'difficulty': d}} (a terrain env such "
                           f"as locomotion); {env_id} does not: set curriculum to null (--set curriculum=null)")
     return {"levels": levels, "start_level": start, "top_level_random": result["top_level_random"]}
@@ -344,7 +343,7 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
     HER relabels goals in the replay buffer, so it needs an off-policy algorithm
     (sac, tqc) and a goal-conditioned env: a Dict observation with the keys
     observation / achieved_goal / desired_goal and ``compute_reward`` (checked
-    on an instance of the env, made once per env id, robot and env_kwargs).
+    declared by the env class: ``GOAL_CONDITIONED``).
     """
     her = config["her"]
     if her is None:
@@ -372,79 +371,22 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
     if overlap:
         raise ConfigError(f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: set them under her")
     env_id = resolve_id(config["scenario"])
-    problem = goal_env_problem(env_id, config["robot"], config["env_kwargs"])
-    if problem:
-        raise ConfigError(f"her needs a goal-conditioned env, but {env_id} {problem}; set her to null (--set her=null)")
+    if not env_class(env_id).GOAL_CONDITIONED:
+        raise ConfigError(f"her needs a goal-conditioned env (a Dict observation with {', '.join(GOAL_KEYS)} and "
+                          f"compute_reward), but {env_id} is not one; set her to null (--set her=null)")
     return her
-
-
-_GOAL_ENV_PROBLEMS: dict[str, str | None] = {}
-
-
-def goal_env_problem(env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> str | None:
-    """Why ``env_id`` (with that robot and kwargs) is not a goal-conditioned env HER can relabel, or None."""
-    import json
-
-    key = json.dumps([env_id, robot, env_kwargs], sort_keys=True, default=str)
-    if key not in _GOAL_ENV_PROBLEMS:
-        import gymnasium as gym
-
-        try:
-            env = gym.make(env_id, **({"robot": robot} if robot is not None else {}), **env_kwargs)
-        except ValueError as error:
-            raise ConfigError(f"cannot create {env_id} with {env_kwargs}: {error}") from None
-        try:
-            space = env.observation_space
-            if not isinstance(space, gym.spaces.Dict):
-                problem = f"observes a {type(space).__name__}, not a Dict with keys {', '.join(GOAL_KEYS)}"
-            elif set(space.spaces) != set(GOAL_KEYS):
-                problem = f"observes a Dict with keys {', '.join(space.spaces)}, not {', '.join(GOAL_KEYS)}"
-            elif not callable(getattr(env.unwrapped, "compute_reward", None)):
-                problem = "has no compute_reward(achieved_goal, desired_goal, info)"
-            else:
-                problem = None
-        finally:
-            env.close()
-        _GOAL_ENV_PROBLEMS[key] = problem
-    return _GOAL_ENV_PROBLEMS[key]
-
-
-_RESET_OPTIONS: dict[str, tuple[str, ...]] = {}
-
-
-def env_reset_options(env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> tuple[str, ...]:
-    """The ``reset(options=...)`` keys ``env_id`` (with that robot and kwargs) accepts (its task's ``RESET_OPTIONS``)."""
-    import json
-
-    key = json.dumps([env_id, robot, env_kwargs], sort_keys=True, default=str)
-    if key not in _RESET_OPTIONS:
-        import gymnasium as gym
-
-        try:
-            env = gym.make(env_id, **({"robot": robot} if robot is not None else {}), **env_kwargs)
-        except ValueError as error:
-            raise ConfigError(f"cannot create {env_id} with {env_kwargs}: {error}") from None
-        try:
-            _RESET_OPTIONS[key] = tuple(getattr(getattr(env.unwrapped, "task", None), "RESET_OPTIONS", ()))
-        finally:
-            env.close()
-    return _RESET_OPTIONS[key]
 
 
 def describe_residual(residual: dict[str, Any] | None, env_id: str) -> str | None:
     """One line for cards and manifests: "residual on the scripted controller getup, scale 0.5"."""
     if residual is None:
         return None
-    from robodojo.policies import resolve_controller
-
     controller = resolve_controller(residual["base"], env_id)
     which = "the scripted controller" if residual["base"] == "scripted" else "the controller"
     return f"residual on {which} {controller}, scale {residual['scale']:g}"
 
 
 def resolve_id(scenario: str) -> str:
-    from robodojo.envs import resolve_env_id
-
     return resolve_env_id(scenario)
 
 

@@ -51,19 +51,19 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE, SPEC_FILE, OnnxPolicy, check_spec
+from robodojo.envs import make as make_robodojo_env
+from robodojo.evaluation.files import to_json_safe as jsonable
+from robodojo.evaluation.files import write_json
+from robodojo.interface import dict_sizes
+from robodojo.policies import pretrained
+from robodojo.policies.onnx_policy import OnnxPolicy
+from robodojo.policies.registry import reserved_names
+from robodojo.policies.residual import ResidualEnv
+from robodojo.policies.spec import FORMAT, ONNX_FILE, SPEC_FILE, check_spec
 from robodojo.training.card import CURVE_PNG
-from robodojo.training.export_spec import (
-    ALGORITHMS,
-    TRAIN_HINT,
-    ExportError,
-    Run,
-    build_spec,
-    card_markdown,
-    jsonable,
-    load_run,
-    write_json,
-)
+from robodojo.training.export_spec import ALGORITHMS, TRAIN_HINT, ExportError, Run, build_spec, load_run
+from robodojo.training.model_card import card_markdown
+from robodojo.training.sb3_policy import load_for_inference
 
 DEFAULT_OPSET = 18  # the dynamo exporter's minimum; onnxruntime >= 1.14 runs it
 DEFAULT_OBSERVATIONS = 1000
@@ -94,8 +94,6 @@ def load_model(run: Run) -> tuple[Any, Any]:
         algorithm = getattr(importlib.import_module(module_name), class_name)
     except ImportError:
         raise ExportError(f"export needs {module_name} and torch: {TRAIN_HINT}") from None
-    from robodojo.training.sb3_policy import load_for_inference
-
     model = load_for_inference(algorithm, str(run.model_path), device="cpu")  # HER models too (no env needed)
     vecnormalize = None
     if run.vecnormalize_path is not None:
@@ -158,7 +156,7 @@ def dict_keys(space: Any) -> dict[str, int] | None:
     for key, sub in space.spaces.items():
         if not isinstance(sub, spaces.Box):
             raise ExportError(f"only Box entries in a Dict observation export, {key!r} is {sub}")
-    return {key: int(np.prod(sub.shape)) for key, sub in space.spaces.items()}
+    return dict_sizes(space)
 
 
 def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, mean: Any, std: Any, clip: Any,
@@ -278,10 +276,8 @@ def add_metadata(path: Path, props: dict[str, str], doc: str) -> None:
 
 def make_env(env_id: str, env_kwargs: dict[str, Any], residual: dict[str, Any] | None = None) -> gym.Env:
     """The env the model acts on: ``env_id``, wrapped in ``ResidualEnv`` for a residual run."""
-    env = gym.make(env_id, **env_kwargs)
+    env = make_robodojo_env(env_id, **env_kwargs)
     if residual:
-        from robodojo.policies.residual import ResidualEnv
-
         env = ResidualEnv(env, **residual)
     return env
 
@@ -373,14 +369,43 @@ def export_run(
 ) -> ExportResult:
     """Export ``run_dir`` into ``out`` (default ``<run>/export``) and verify it; see the module docstring.
 
-    Raises :class:`VerificationError` (after writing a spec marked failed) if
-    the ONNX differs from the SB3 policy by more than ``tolerance``.
+    The steps: load the run and its model, check the model fits the env, write
+    the ONNX and its spec, verify the written files against the SB3 policy,
+    copy the run's cards and write the model card. Raises
+    :class:`VerificationError` (after writing a spec marked failed) if the ONNX
+    differs from the SB3 policy by more than ``tolerance``.
     """
-    import torch
-
     run = load_run(run_dir, checkpoint, env_id=env_id, robot=robot, algo=algo)
     model, vecnormalize = load_model(run)
     env_kwargs = {**run.env_kwargs, **({"robot": run.robot} if run.robot else {})}
+    interface, actual_robot, obs_space = _check_model_fits_env(run, model, env_kwargs)
+    out_dir = Path(out) if out is not None else run.directory / "export"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec_path = out_dir / SPEC_FILE
+    spec_path.unlink(missing_ok=True)  # never leave an old spec beside a new graph
+    spec = _write_onnx(run, model, vecnormalize, interface, actual_robot, opset, out_dir / ONNX_FILE)
+    spec["verification"] = {"passed": None}
+    write_json(spec_path, spec)  # the files users will load, verified next
+    spec["verification"] = _verify(run, model, vecnormalize, env_kwargs, obs_space, out_dir, observations, tolerance, seed)
+    write_json(spec_path, spec)
+    files = {ONNX_FILE: (out_dir / ONNX_FILE).stat().st_size, SPEC_FILE: spec_path.stat().st_size}
+    files.update(_copy_run_cards(run, out_dir))
+    title = title or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
+    (out_dir / "card.md").write_text(card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()), encoding="utf-8")
+    files["card.md"] = (out_dir / "card.md").stat().st_size
+    result = ExportResult(out_dir, spec, files)
+    verification = spec["verification"]
+    if not verification["passed"]:
+        worst = max(verification["max_abs_diff"], verification["single_observation_max_abs_diff"])
+        raise VerificationError(
+            f"ONNX and SB3 actions differ by {worst:.3g} > tolerance {tolerance:g} on "
+            f"{verification['observations']} recorded observations; {spec_path} is marked failed and will not load"
+        )
+    return result
+
+
+def _check_model_fits_env(run: Run, model: Any, env_kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, gym.Space]:
+    """(the env's interface, its robot, its observation space), once the model's spaces are seen to fit it."""
     env = make_env(run.env_id, env_kwargs, run.residual)  # a residual's model sees [observation, base action]
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
@@ -393,17 +418,18 @@ def export_run(
                 f"{what} {run.env_id}'s {env_obs}/{env.action_space.shape} (wrong --env or --robot"
                 + ("?)" if run.residual else ", or a residual run whose config.yaml lost its residual block?)")
             )
-        obs_space = env.observation_space
+        return interface, actual_robot, env.observation_space
     finally:
         env.close()
 
-    out_dir = Path(out) if out is not None else run.directory / "export"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    onnx_path, spec_path = out_dir / ONNX_FILE, out_dir / SPEC_FILE
-    spec_path.unlink(missing_ok=True)  # never leave an old spec beside a new graph
+
+def _write_onnx(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: Any, opset: int,
+                onnx_path: Path) -> dict[str, Any]:
+    """Export the actor to ``onnx_path`` with its spec embedded as metadata; return the spec with the file's hash."""
+    import torch
 
     module = build_actor(model, vecnormalize)
-    spec = build_spec(run, model, vecnormalize, interface, actual_robot, opset)
+    spec = build_spec(run, model, vecnormalize, interface, robot, opset)
     with torch.no_grad():
         export_onnx(module, onnx_path, spec["observation"]["size"], opset, output=spec["onnx"]["output"])
     embedded = {k: v for k, v in spec.items() if k not in ("onnx", "verification")}
@@ -412,18 +438,22 @@ def export_run(
         {
             "robodojo.format": FORMAT,
             "robodojo.env_id": run.env_id,
-            "robodojo.robot": str(actual_robot),
+            "robodojo.robot": str(robot),
             "robodojo.spec": json.dumps(jsonable(embedded), separators=(",", ":")),
         },
-        f"robodojo policy for {run.env_id} ({actual_robot}): {_graph_summary(run, dict_keys(model.policy.observation_space))}; "
+        f"robodojo policy for {run.env_id} ({robot}): {_graph_summary(run, dict_keys(model.policy.observation_space))}; "
         "see policy.json",
     )
     spec["onnx"]["sha256"] = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
-    check_spec(jsonable(spec), str(spec_path))
+    check_spec(jsonable(spec), str(onnx_path.with_name(SPEC_FILE)))
+    return spec
 
-    # Verify what users will run: load the written files the way users do, compare with SB3.
-    spec["verification"] = {"passed": None}
-    write_json(spec_path, spec)
+
+def _verify(run: Run, model: Any, vecnormalize: Any, env_kwargs: dict[str, Any], obs_space: gym.Space, out_dir: Path,
+            observations: int, tolerance: float, seed: int) -> dict[str, Any]:
+    """Load the written files the way users do and compare their actions with SB3's, on recorded and random observations."""
+    import torch
+
     with torch.no_grad():
         recorded = record_observations(
             run.env_id, env_kwargs, observations, seed,
@@ -440,9 +470,8 @@ def export_run(
     diff = float(np.max(np.abs(got - expected)))
     diff_single = float(np.max(np.abs(single - expected[:50])))
     diff_synthetic = float(np.max(np.abs(got_synthetic - expected_synthetic)))
-    passed = max(diff, diff_single) <= tolerance and np.isfinite(got).all()
-    spec["verification"] = {
-        "passed": bool(passed),
+    return {
+        "passed": bool(max(diff, diff_single) <= tolerance and np.isfinite(got).all()),
         "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
         "observations": count_of(recorded),
         "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}{_wrapped(run)}, "
@@ -453,25 +482,17 @@ def export_run(
         "random_max_abs_diff": diff_synthetic,
         "tolerance": tolerance,
     }
-    write_json(spec_path, spec)
-    files = {ONNX_FILE: onnx_path.stat().st_size, SPEC_FILE: spec_path.stat().st_size}
-    for extra in ("card.json", CURVE_PNG):  # the run's evaluation card and learning curve travel with the policy
+
+
+def _copy_run_cards(run: Run, out_dir: Path) -> dict[str, int]:
+    """The run's evaluation card and learning curve travel with the policy; returns name -> bytes."""
+    files = {}
+    for extra in ("card.json", CURVE_PNG):
         source = run.directory / extra
         if source.is_file() and source.resolve() != (out_dir / extra).resolve():
             shutil.copyfile(source, out_dir / extra)
             files[extra] = (out_dir / extra).stat().st_size
-    title = title or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
-    (out_dir / "card.md").write_text(
-        card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()), encoding="utf-8"
-    )
-    files["card.md"] = (out_dir / "card.md").stat().st_size
-    result = ExportResult(out_dir, spec, files)
-    if not passed:
-        raise VerificationError(
-            f"ONNX and SB3 actions differ by {max(diff, diff_single):.3g} > tolerance {tolerance:g} on "
-            f"{count_of(recorded)} recorded observations; {spec_path} is marked failed and will not load"
-        )
-    return result
+    return files
 
 
 def _wrapped(run: Run) -> str:
@@ -494,9 +515,7 @@ def _graph_summary(run: Run, keys: dict[str, int] | None = None) -> str:
 
 def pretrained_folder(name: str) -> Path:
     """Where ``--pretrained NAME`` writes: ``policies/pretrained/NAME`` in the robodojo source tree."""
-    from robodojo.policies import CONTROLLERS, pretrained
-
-    if not pretrained.NAME.match(name) or name in {"random", "scripted"} or any(name in c for c in CONTROLLERS.values()):
+    if not pretrained.NAME.match(name) or name in reserved_names():
         raise ExportError(f"{name!r} cannot name a pretrained policy: use lower-case letters, digits, _ . - and no controller name")
     return pretrained.ROOT / name
 

@@ -2,8 +2,9 @@
 
 Reads a ``robodojo train`` run folder — ``config.yaml``, ``manifest.json``,
 ``card.json``, ``best/`` / ``final/`` — without unpickling anything, and
-builds the ``policy.json`` IO spec and the exported policy's ``card.md``.
-The torch half (model → ONNX, verification) is :mod:`robodojo.training.export`.
+builds the ``policy.json`` IO spec.
+The torch half (model → ONNX, verification) is :mod:`robodojo.training.export`,
+the model card :mod:`robodojo.training.model_card`.
 
 A residual run (``residual: {base, scale}`` in its config) exports the
 network alone. Its spec gets ``"residual": {"base": CONTROLLER, "scale": S}``
@@ -34,9 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from robodojo.envs import resolve_env_id
-from robodojo.policies.onnx_policy import FORMAT, ONNX_FILE, RESIDUAL_KEY, dict_layout
+from robodojo.envs import resolve_env_id, short_name
+from robodojo.evaluation.files import package_version, write_json
+from robodojo.evaluation.files import to_json_safe as jsonable
+from robodojo.evaluation.stats import wilson_interval
+from robodojo.interface import dict_sizes
+from robodojo.policies import resolve_controller
 from robodojo.policies.pretrained import card_summary
+from robodojo.policies.spec import FORMAT, ONNX_FILE, RESIDUAL_KEY, dict_layout
 
 #: config ``algo`` → (module, class)
 ALGORITHMS = {
@@ -135,8 +141,6 @@ def _residual(residual: Any, env_id: str, directory: Path) -> dict[str, Any] | N
     """The run's ``residual`` config with its base resolved to a registered controller name."""
     if residual is None:
         return None
-    from robodojo.policies import resolve_controller
-
     scale = residual.get("scale") if isinstance(residual, dict) else None
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
         raise ExportError(f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, got {residual!r}")
@@ -172,7 +176,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int) -> dict[str, Any]:
     space = model.policy.action_space
-    keys = _dict_keys(model.policy.observation_space)
+    keys = dict_sizes(model.policy.observation_space)
     if keys is not None:
         return _dict_spec(run, model, vecnormalize, interface, robot, opset, keys)
     obs_size = int(model.policy.observation_space.shape[0])
@@ -198,14 +202,6 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
                                "every layout field before base_action) followed by base_action, which the runtime computes")
     observation.update(dtype="float32", layout=layout, normalization=normalization)
     return _spec(run, model, interface, robot, opset, observation)
-
-
-def _dict_keys(space: Any) -> dict[str, int] | None:
-    """Key → flat size of a Dict observation space, in its order (the policy's input order); None otherwise."""
-    spaces = getattr(space, "spaces", None)
-    if not isinstance(spaces, dict):
-        return None
-    return {key: int(np.prod(sub.shape)) for key, sub in spaces.items()}
 
 
 def _dict_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int,
@@ -254,7 +250,7 @@ def _spec(run: Run, model: Any, interface: dict[str, Any], robot: str | None, op
     return {
         "format": FORMAT,
         "env_id": run.env_id,
-        "scenario": _short_name(run.env_id),
+        "scenario": short_name(run.env_id),
         "robot": robot,
         "env_kwargs": jsonable(run.env_kwargs),
         **({"residual": {**run.residual, "formula": RESIDUAL_FORMULA}} if run.residual else {}),
@@ -293,10 +289,10 @@ def _provenance(run: Run, model: Any) -> dict[str, Any]:
         "git_commit": manifest.get("git_commit") or git.get("commit"),
         "git_dirty": git.get("dirty"),
         "trained_with": jsonable(versions) if versions else None,
-        "robodojo_version": _version("robodojo"),
-        "stable_baselines3": _version("stable-baselines3"),
-        "torch": _version("torch"),
-        "onnx": _version("onnx"),
+        "robodojo_version": package_version("robodojo"),
+        "stable_baselines3": package_version("stable-baselines3"),
+        "torch": package_version("torch"),
+        "onnx": package_version("onnx"),
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "card": checkpoint_card(run),
     }
@@ -318,8 +314,6 @@ def checkpoint_card(run: Run) -> dict[str, Any] | None:
         return {**summary, "source": f"run card.json ({evaluated or 'unspecified'} checkpoint)"} if summary else None
     best = card.get("best_periodic_evaluation")
     if run.checkpoint == "best" and isinstance(best, dict) and best.get("success_rate") is not None:
-        from robodojo.training.stats import wilson_interval
-
         episodes = best.get("episodes")
         ci = list(wilson_interval(round(best["success_rate"] * episodes), episodes)) if episodes else None
         return {"success_rate": best["success_rate"], "ci95": ci, "episodes": episodes,
@@ -334,152 +328,5 @@ def default_checkpoint(directory: Path) -> list[str]:
     return list(dict.fromkeys([c for c in (evaluated, "best", "final") if c in ("best", "final")]))
 
 
-def _short_name(env_id: str) -> str | None:
-    from robodojo.envs import SCENARIOS
-
-    return next((short for short, full in SCENARIOS.items() if full == env_id), None)
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def _floats(values: Any) -> list[float]:
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON: NaN/inf → None, numpy → Python, unknown objects → str."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return str(value)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-
-
-def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | None = None, curve: bool = False) -> str:
-    """The model card: what the policy is, how well it did, how to run it, its interface and provenance.
-
-    ``run_card`` (the run's card.json) adds the final evaluation's headline
-    metrics and the training time; ``curve`` links the copied learning curve.
-    """
-    prov, verification = spec["provenance"], spec["verification"]
-    card = prov.get("card") or {}
-    robot = spec.get("robot")
-    lines = [
-        f"# {title}",
-        "",
-        f"{prov['algo'].upper()} policy for `{spec['env_id']}`" + (f", robot `{robot}`" if robot else "")
-        + f", exported by robodojo {prov['robodojo_version']} on {prov['exported_at'][:10]}.",
-        "",
-    ]
-    residual = spec.get("residual")
-    if residual:
-        lines += [f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
-                  f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
-                  "(below) composes it with the controller, built from the robot and control period in policy.json.", ""]
-    if spec.get("env_kwargs"):
-        arguments = ", ".join(f"{name}={value!r}" for name, value in spec["env_kwargs"].items())
-        lines += [f"Trained on the env built with {arguments} (policy.json `env_kwargs`); `robodojo eval` builds "
-                  "it the same way unless told otherwise with `--env-arg`.", ""]
-    lines += [
-        "## Evaluation",
-        "",
-    ]
-    if card.get("success_rate") is not None:
-        ci = card.get("ci95") or [math.nan, math.nan]
-        lines.append(f"Success {card['success_rate']:.1%} (Wilson 95% CI {ci[0]:.1%}-{ci[1]:.1%}) over "
-                     f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}.")
-    else:
-        lines.append("The run had no evaluation card; measure it with the command below.")
-    if run_card:
-        from robodojo.training.catalog import REPORT_METRICS
-
-        metrics = run_card.get("final_evaluation", {}).get("metrics", {})
-        shown = [f"{title} {metrics[name]['mean']:.3g}" for name, title in REPORT_METRICS.get(spec["env_id"], [])
-                 if (metrics.get(name) or {}).get("mean") is not None]
-        if shown:
-            lines.append("Final evaluation, " + "; ".join(shown) + ".")
-        training = run_card.get("training") or {}
-        if training.get("steps"):
-            lines.append(f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min "
-                         f"({training['steps_per_second']:.0f} steps/s).")
-    if curve:
-        lines += ["", "![learning curve](learning_curve.png)"]
-    folder = "<this folder>"
-    lines += [
-        "",
-        "## Use",
-        "",
-        "```bash",
-        f"robodojo eval --policy {folder} --episodes 100 --seed 0   # env and robot come from policy.json",
-        "```",
-        "",
-        "```python",
-        "from robodojo.policies.onnx_policy import OnnxPolicy",
-        f"policy = OnnxPolicy.load('{folder}', env=env)   # checks env id, robot, layout, joints, scaling",
-        ("action = policy(observation)                     # the env's raw Dict observation in, action out"
-         if spec["observation"].get("keys") else
-         "action = policy(observation)                     # raw float32 observation in, action out")
-        + ("\n# residual: policy.network is the bare OnnxPolicy (input [observation, base action], output correction)"
-           if residual else ""),
-        "```",
-        "",
-        "Needs only `pip install 'robodojo[onnx]'` (onnxruntime): no torch, nothing unpickled. Ship `policy.onnx` +",
-        "`policy.json` (+ these cards); the run's `model.zip` / `vecnormalize.pkl` are pickles for resuming training only.",
-        "",
-        "## Interface",
-        "",
-        f"- Control: {spec['control_rate_hz']:g} Hz (one action every {spec['control_dt']:g} s).",
-        f"- Input `observation`: float32 `[batch, {spec['observation']['size']}]`, raw (normalisation is inside the graph):",
-    ]
-    keys = spec["observation"].get("keys")
-    if keys:
-        order = ", ".join(f"{key['name']} ({key['size']})" for key in keys)
-        lines.append(f"  the env's Dict observation with its keys concatenated in this order: {order} (`OnnxPolicy` does it for you)")
-    offset = 0
-    for item in spec["observation"]["layout"]:
-        end = offset + item["size"]
-        where = f"[{item['key']}] " if keys and item.get("key") else ""
-        lines.append(f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
-        offset = end
-    action = spec["action"]
-    kind = f", {action['type']}" if action.get("type") else ""
-    if residual:
-        lines.append(f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; the robot gets "
-                     f"clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}.")
-    else:
-        lines.append(f"- Output `action`: float32 `[batch, {action['size']}]` in "
-                     f"[{min(action['low']):g}, {max(action['high']):g}]{kind}.")
-    if action.get("joints"):
-        lines.append(f"- Joint order: {', '.join(action['joints'])}.")
-    if action.get("mapping"):
-        lines.append(f"- Mapping: {action['mapping']}.")
-    lines += [
-        "",
-        "## Provenance and verification",
-        "",
-        f"- Run `{prov['run']}` ({prov['checkpoint']} checkpoint), {prov['trained_steps']:,} steps"
-        + (f", seed {prov['seed']}" if prov.get("seed") is not None else "")
-        + (f", commit `{prov['git_commit']}`" if prov.get("git_commit") else "") + ".",
-        f"- ONNX vs the SB3 policy on {verification['observations']} recorded observations: max abs diff "
-        f"{verification['max_abs_diff']:.2e} (tolerance {verification['tolerance']:g}).",
-        f"- `policy.onnx` SHA-256 `{spec['onnx']['sha256']}` (checked on every load).",
-        "",
-    ]
-    return "\n".join(lines)

@@ -131,7 +131,7 @@ def load_policy(folder: str | Path, algo: str | None = None, device: str = "cpu"
     ``algo`` defaults to the folder's meta.json (best/, final/) or, for a
     checkpoint, the run's config.yaml two levels up.
     """
-    from robodojo.training.config import algo_class
+    from robodojo.training.config import algo_class  # config imports evaluation, this module need not
 
     folder = Path(folder)
     if algo is None:

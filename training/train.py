@@ -28,10 +28,19 @@ import platform
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from robodojo.envs import make as make_robodojo_env
+from robodojo.envs import resolve_env_id
+from robodojo.envs.curriculum import TerrainCurriculum
+from robodojo.evaluation import catalog
+from robodojo.evaluation.files import package_version, write_json
+from robodojo.evaluation.progress import ProgressBar
+from robodojo.evaluation.report import format_summary
+from robodojo.evaluation.video import MissingExtraError, require_video_extra
+from robodojo.policies import resolve_controller
+from robodojo.policies.residual import ResidualEnv
 from robodojo.training import checkpoints as ckpt
 from robodojo.training.config import (
     OFF_POLICY,
@@ -58,18 +67,13 @@ def make_env(env_id: str, residual: dict[str, Any] | None = None, curriculum: di
     With ``residual`` ({base, scale}) the env is (then) wrapped in :class:`ResidualEnv`: the
     model sees [observation, base action] and outputs the correction.
     """
-    import gymnasium as gym
     import torch
 
     torch.set_num_threads(1)
-    env = gym.make(env_id, **kwargs)
+    env = make_robodojo_env(env_id, **kwargs)
     if curriculum is not None:  # on the raw env: the residual's base controller then acts on the curriculum's terrain
-        from robodojo.envs.curriculum import TerrainCurriculum
-
         env = TerrainCurriculum(env, **curriculum)
     if residual is not None:
-        from robodojo.policies.residual import ResidualEnv
-
         env = ResidualEnv(env, **residual)
     return env
 
@@ -136,7 +140,6 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecNormalize
 
-    from robodojo.envs import resolve_env_id
     from robodojo.training.callbacks import EVALUATIONS, TrainingCallback, TrainingProgress
 
     import gymnasium as gym
@@ -226,12 +229,8 @@ def _best(run_dir: Path, state: dict[str, Any]) -> dict[str, Any] | None:
 
 def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any, callback: Any,
             quiet: bool, stream: TextIO | None) -> None:
-    from robodojo.training import catalog
     from robodojo.training.callbacks import evaluate_model
     from robodojo.training.card import CURVE_PNG, VIDEO, eval_record, plot_learning_curve, write_card
-    from robodojo.training.progress import ProgressBar
-    from robodojo.training.report import format_summary, write_json
-    from robodojo.training.video import MissingExtraError, require_video_extra
 
     out = stream if stream is not None else sys.stderr
     wall = callback.wall_time()
@@ -274,11 +273,8 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
     """What reproducing the run needs: versions, git commit, seeds, physics settings, command line."""
     import gymnasium as gym
 
-    from robodojo.envs import resolve_env_id
-    from robodojo.policies import resolve_controller
-
     env_id = resolve_env_id(config["scenario"])
-    env = gym.make(env_id, robot=config["robot"], **config["env_kwargs"])
+    env = make_robodojo_env(env_id, robot=config["robot"], **config["env_kwargs"])
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         solver_iterations = getattr(getattr(env.unwrapped, "sim", None), "solver_iterations", None)
@@ -289,7 +285,7 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
     return {
         "env_id": env_id,
         "python": platform.python_version(),
-        "packages": {name: _version(name) for name in PACKAGES},
+        "packages": {name: package_version(name) for name in PACKAGES},
         "git": _git(),
         "seeds": {
             "seed": config["seed"], "worker_seeds": _worker_seeds(config, 0),
@@ -317,13 +313,6 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
         "host": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine()},
         "resumes": [],
     }
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _git() -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from robodojo.policies.onnx_policy import SPEC_FILE, PolicySpecError, read_spec
+from robodojo.policies.spec import SPEC_FILE, PolicySpecError, read_spec
 
 ROOT = Path(__file__).resolve().parent
 #: Folder names double as policy names on the command line.

@@ -1,0 +1,5 @@
+import sys
+
+from robodojo.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""The Gymnasium ids, their short names, and one way to make an env with the right time limit.
+
+Importing :mod:`robodojo.envs` registers every id (Gymnasium 1.x convention:
+``import robodojo.envs`` / ``gym.register_envs(robodojo.envs)``, or
+``gym.make("robodojo.envs:robodojo/X-v0")`` with no import at all), each with
+``max_episode_steps``: the episode length at the env's default arguments.
+Arguments that lengthen an episode (``episode_seconds``, ``action="joints"``,
+more parcels) need a longer ``TimeLimit``: :func:`make` passes the exact one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any
+
+import gymnasium as gym
+
+#: Gymnasium id -> "module:Class". One id per scenario; robots and variants are kwargs.
+ENV_IDS: dict[str, str] = {
+    "robodojo/FallRecovery-v0": "robodojo.envs.fall_recovery:FallRecoveryEnv",
+    "robodojo/Weld-v0": "robodojo.envs.weld:WeldEnv",
+    "robodojo/Transport-v0": "robodojo.envs.transport:TransportEnv",
+    "robodojo/Locomotion-v0": "robodojo.envs.locomotion:LocomotionEnv",
+    "robodojo/QuadrupedRescue-v0": "robodojo.envs.rescue:QuadrupedRescueEnv",
+}
+
+#: Short scenario names used by the CLI and training configs.
+SCENARIOS: dict[str, str] = {
+    "fall_recovery": "robodojo/FallRecovery-v0",
+    "weld": "robodojo/Weld-v0",
+    "transport": "robodojo/Transport-v0",
+    "locomotion": "robodojo/Locomotion-v0",
+    "rescue": "robodojo/QuadrupedRescue-v0",
+}
+
+
+def resolve_env_id(name: str) -> str:
+    """Accept a Gymnasium id or a short scenario name; raise listing the valid names otherwise."""
+    if name in ENV_IDS:
+        return name
+    if name in SCENARIOS:
+        return SCENARIOS[name]
+    valid = ", ".join([*ENV_IDS, *SCENARIOS])
+    raise ValueError(f"unknown environment {name!r}; valid names: {valid}")
+
+
+def short_name(env_id: str) -> str:
+    """The short scenario name of an id (``robodojo/FallRecovery-v0`` -> ``fall_recovery``)."""
+    env_id = resolve_env_id(env_id)
+    return next(short for short, full in SCENARIOS.items() if full == env_id)
+
+
+def env_class(env_id: str) -> Any:
+    """The class behind a registered id or short name (imports its module)."""
+    module, _, name = ENV_IDS[resolve_env_id(env_id)].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def register_envs() -> None:
+    """Register every id with Gymnasium, with its default episode's ``max_episode_steps`` (idempotent)."""
+    from gymnasium.envs.registration import register, registry
+
+    for env_id, entry_point in ENV_IDS.items():
+        if env_id not in registry:
+            register(id=env_id, entry_point=entry_point, max_episode_steps=env_class(env_id).max_episode_steps_for())
+
+
+def make(env_id: str, **kwargs: Any) -> gym.Env:
+    """``gymnasium.make`` for a robodojo id or short name, its ``TimeLimit`` fitted to these arguments.
+
+    Bad arguments raise the env constructor's own one-line ``ValueError``.
+    """
+    from robodojo.envs.base import HorizonWarning
+
+    env_id = resolve_env_id(env_id)
+    try:
+        steps: int | None = env_class(env_id).max_episode_steps_for(**kwargs)
+    except (TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError):
+        steps = None  # the constructor below names what is wrong
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HorizonWarning)  # the TimeLimit passed here is the env's own
+        return gym.make(env_id, max_episode_steps=steps, **kwargs)
