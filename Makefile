@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.robodojo-installed
 REPORT_DIR ?= reports/demo
 
-.PHONY: demo test test-slow bench install clean ros-peer-deps
+.PHONY: demo test test-slow lint bench install clean ros-peer-deps
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,17 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(PY) -m robodojo.training.demo --out $(REPORT_DIR)
+	$(PY) -m robodojo.evaluation.demo --out $(REPORT_DIR)
 
-test: $(INSTALLED) ros-peer-deps
+test: $(INSTALLED) ros-peer-deps lint
 	$(PY) -m pytest -m "not slow" -q
+
+# The layers (import-linter: an upward import or a cycle fails), lint and format (ruff), types (mypy).
+lint: $(INSTALLED)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # tests/test_ros_peer.py builds a C peer against Debian's CycloneDDS 0.10 (the C library ROS 2
 # Humble/Jazzy ship). Installed here when missing, if we are root with apt; otherwise that test
@@ -45,4 +52,4 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/bench_legged.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info reports
+	rm -rf $(VENV) build dist *.egg-info reports .import_linter_cache .mypy_cache .ruff_cache

@@ -76,7 +76,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench_bridge_"))
     events = workdir / "deploy_events.jsonl"
     deploy = subprocess.Popen(
-        [sys.executable, "-m", "robodojo.training.cli", "deploy", "--policy", policy, "--enable", "--transport", "dds",
+        [sys.executable, "-m", "robodojo.cli", "deploy", "--policy", policy, "--enable", "--transport", "dds",
          "--controller", CONTROLLER, "--log", str(events), "--log-steps", "--duration", str(args.seconds + args.warmup + 60)],
         stdout=subprocess.DEVNULL, stderr=open(workdir / "deploy.log", "w"), env=os.environ.copy(),  # noqa: SIM115
     )

@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 
 from robodojo.bridge import messages as m
-from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, open_transport
+from robodojo.bridge.connect import open_transport
+from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS
 from robodojo.envs import make as make_env
 from robodojo.envs import resolve_env_id
 from robodojo.robots import get_robot_spec

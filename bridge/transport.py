@@ -3,8 +3,8 @@
 Two implementations: :mod:`robodojo.bridge.dds` (plain DDS through the
 ``cyclonedds`` wheel, wire-compatible with ROS 2 nodes on rmw_cyclonedds) and
 :mod:`robodojo.bridge.rclpy_transport` (a real rclpy node, when ROS 2 is
-installed). :func:`open_transport` picks one; both are imported lazily, so
-importing the bridge needs neither.
+installed). :func:`robodojo.bridge.connect.open_transport` picks one; both
+are imported lazily, so importing the bridge needs neither.
 
 Topic names are ROS names (``/joint_states``); each transport maps them onto
 its wire (``rt/joint_states`` for DDS). Domain ids come from
@@ -87,16 +87,3 @@ def rclpy_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("rclpy") is not None
-
-
-def open_transport(kind: str = "auto", domain: int | None = None, node_name: str = "robodojo") -> Transport:
-    """Open a transport: ``"rclpy"``, ``"dds"``, or ``"auto"`` (rclpy if importable, else DDS)."""
-    if kind not in ("auto", "rclpy", "dds"):
-        raise ValueError(f"transport must be auto, rclpy or dds, got {kind!r}")
-    if kind == "rclpy" or (kind == "auto" and rclpy_available()):
-        from robodojo.bridge.rclpy_transport import RclpyTransport
-
-        return RclpyTransport(domain_id(domain), node_name)
-    from robodojo.bridge.dds import DdsTransport
-
-    return DdsTransport(domain_id(domain), node_name)

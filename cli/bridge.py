@@ -136,7 +136,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         from robodojo.bridge.deploy_policy import build_core, load_policy_for_deploy
         from robodojo.bridge.deploy_node import DeployNode, EventLog
         from robodojo.bridge.safety import DEFAULT_SOFT_START_SECONDS, STALE_PERIODS, SafetyConfig
-        from robodojo.bridge.transport import open_transport
+        from robodojo.bridge.connect import open_transport
 
         loaded = load_policy_for_deploy(args.policy, env=args.env, robot=args.robot)
         tilt: float | None | str = "scenario"

@@ -6,10 +6,10 @@ Use ``import robodojo.envs`` (or ``gym.register_envs(robodojo.envs)``) and
 :func:`make` also fits the ``TimeLimit`` to arguments that lengthen episodes.
 """
 
-from robodojo.envs.base import HorizonWarning, RobotTaskEnv, Task
+from robodojo.envs.base import RobotTaskEnv, Task
 from robodojo.envs.registration import ENV_IDS, SCENARIOS, env_class, make, register_envs, resolve_env_id, short_name
 
 register_envs()
 
-__all__ = ["ENV_IDS", "SCENARIOS", "HorizonWarning", "RobotTaskEnv", "Task", "env_class", "make", "register_envs",
+__all__ = ["ENV_IDS", "SCENARIOS", "RobotTaskEnv", "Task", "env_class", "make", "register_envs",
            "resolve_env_id", "short_name"]

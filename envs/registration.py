@@ -11,7 +11,6 @@ more parcels) need a longer ``TimeLimit``: :func:`make` passes the exact one.
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -69,15 +68,16 @@ def register_envs() -> None:
 def make(env_id: str, **kwargs: Any) -> gym.Env:
     """``gymnasium.make`` for a robodojo id or short name, its ``TimeLimit`` fitted to these arguments.
 
-    Bad arguments raise the env constructor's own one-line ``ValueError``.
+    ``gymnasium.make`` applies the *registered* limit (the default episode's)
+    unless told otherwise: episodes made longer by their arguments need
+    ``max_episode_steps=`` there, which this passes. Bad arguments raise the
+    env constructor's own one-line ``ValueError``.
     """
-    from robodojo.envs.base import HorizonWarning
-
     env_id = resolve_env_id(env_id)
     try:
         steps: int | None = env_class(env_id).max_episode_steps_for(**kwargs)
     except (TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError):
         steps = None  # the constructor below names what is wrong
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", HorizonWarning)  # the TimeLimit passed here is the env's own
-        return gym.make(env_id, max_episode_steps=steps, **kwargs)
+    except AttributeError:  # a class that declares no timing: its registered limit stands
+        steps = None
+    return gym.make(env_id, max_episode_steps=steps, **kwargs)

@@ -19,21 +19,24 @@ import numpy as np
 
 
 @contextmanager
-def _c_stdout_silenced() -> Iterator[None]:
-    """Point file descriptor 1 at /dev/null for a moment: PyBullet's C code prints on import and connect."""
+def _c_output_silenced(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
+    """Point file descriptors ``fds`` at /dev/null for a moment: PyBullet's C code prints on import and connect."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = [os.dup(fd) for fd in fds]
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 1)
+        for fd in fds:
+            os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        for fd, copy in zip(fds, saved):
+            os.dup2(copy, fd)
+            os.close(copy)
         os.close(devnull)
 
 
-with _c_stdout_silenced():  # "pybullet build time: ..." on a terminal (into a pipe, PyBullet's own buffer prints it at exit)
+with _c_output_silenced((1, 2)):  # "pybullet build time: ..." would open every command's stderr (and CI logs)
     import pybullet
 import pybullet_data  # noqa: E402
 from pybullet_utils.bullet_client import BulletClient  # noqa: E402
@@ -71,7 +74,7 @@ class Sim:
         self.timestep = timestep
         self.gravity = gravity
         self.gui = gui
-        with _c_stdout_silenced():
+        with _c_output_silenced():
             self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setTimeStep(timestep)

@@ -70,4 +70,5 @@ def make_controller(name: str, env_id: str, robot: Any, control_dt: float) -> Po
 def controller_for_env(name: str, env: Any, env_id: str | None = None) -> Policy:
     """Scripted controller ``name`` for an env instance (of ``env_id``, default its spec's id): its robot and control period."""
     unwrapped = env.unwrapped
-    return make_controller(name, env_id or env.spec.id, unwrapped.task.spec, unwrapped.control_dt)
+    robot = getattr(getattr(unwrapped, "task", None), "spec", None)  # None for an env without a robot
+    return make_controller(name, env_id or env.spec.id, robot, unwrapped.control_dt)

@@ -23,8 +23,10 @@ the curve; straight runs up to :data:`MAX_STRAIGHT_SEGMENT`), each box
 lengthened just enough to close the wedge gap on the outside of a bend.
 
 PyBullet cannot free the shapes of a removed body, so box shapes are cached
-per :class:`Sim` and reused across builds (box lengths rounded up to 0.1 mm);
-build/remove cycles leak neither bodies nor, beyond that bounded cache, memory.
+per :class:`Sim` and reused across builds (box lengths rounded up to 0.1 mm).
+PyBullet still keeps ~0.85 kB for every link of every removed body (a part
+has ~35), so the env rebuilds its world every few hundred resets
+(:data:`robodojo.envs.base.REBUILD_EVERY_RESETS`), which frees both.
 """
 
 from __future__ import annotations
@@ -195,7 +197,8 @@ def _box_shapes(sim: Sim, half: np.ndarray, colour: tuple) -> tuple[int, int, np
     shapes every episode leaks ~2 kB per box. Instead the box's length is
     rounded up to :data:`LENGTH_QUANTUM` (widths and heights are fixed per
     plate type) and shapes are cached per Sim: the cache is bounded by
-    (plate types) × (max segment length / quantum), a few thousand boxes at most.
+    (plate types) × (max segment length / quantum), a few thousand boxes at
+    most, and goes with the world when the env rebuilds it.
     """
     cache = _SHAPE_CACHE.setdefault(sim, {})
     steps = max(1, math.ceil(2.0 * half[0] / LENGTH_QUANTUM - 1e-6))
@@ -237,6 +240,7 @@ def remove_workpiece(sim: Sim, workpiece: Workpiece) -> None:
 
     Its box shapes stay cached for the next build (PyBullet refuses
     ``removeCollisionShape`` for a shape a removed multibody used and cannot
-    free visual shapes at all), so repeated builds do not grow memory without bound.
+    free visual shapes at all); what PyBullet keeps of the body itself goes
+    when the env rebuilds its world.
     """
     sim.remove_body(workpiece.body)

@@ -7,7 +7,6 @@ without editing the tests.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 import pybullet
 import pytest
 
+import robodojo.envs
 from robodojo.envs import ENV_IDS
 from robodojo.robots import robot_names
 
@@ -27,8 +27,7 @@ MAX_CLIENT_ID = 1024
 
 def env_class(env_id: str) -> type[gymnasium.Env]:
     """The class behind a registered id (from its "module:Class" entry point)."""
-    module, name = ENV_IDS[env_id].split(":")
-    return getattr(importlib.import_module(module), name)
+    return robodojo.envs.env_class(env_id)
 
 
 def robots_for(env_id: str) -> list[str | None]:
@@ -62,11 +61,12 @@ def connected_clients() -> set[int]:
 
 @pytest.fixture
 def make_env() -> Iterator[Callable[..., gymnasium.Env]]:
-    """``make_env(env_id=DEFAULT_ENV_ID, **kwargs)`` → a ``gymnasium.make`` env, closed after the test."""
+    """``make_env(env_id=DEFAULT_ENV_ID, **kwargs)`` → a ``robodojo.envs.make`` env (its TimeLimit fitted to the
+    arguments), closed after the test."""
     made: list[gymnasium.Env] = []
 
     def _make(env_id: str = DEFAULT_ENV_ID, **kwargs: Any) -> gymnasium.Env:
-        env = gymnasium.make(env_id, **kwargs)
+        env = robodojo.envs.make(env_id, **kwargs)
         made.append(env)
         return env
 

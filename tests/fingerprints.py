@@ -85,6 +85,8 @@ CASES: list[Case] = [
           ("transport", TRANSPORT, "scripted", {}),
           ("locomotion_debris", LOCOMOTION, "scripted", {"difficulty": 1.0}),
       )),
+    # More resets than robodojo.envs.base.REBUILD_EVERY_RESETS: episodes across a world rebuild
+    Case("resets_transport_past_a_rebuild", TRANSPORT, "scripted", tuple(range(1000, 1520)), {}, max_steps=1),
 ]
 
 

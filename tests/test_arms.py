@@ -10,7 +10,7 @@ import numpy as np
 import pybullet
 import pytest
 
-from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
 from robodojo.robots import ROBOTS, robot_names
 from robodojo.robots.arm import Arm, ArmSpec, rotation_angle, weld_orientation
 

@@ -71,7 +71,7 @@ def controller_order() -> list[str]:
 
 
 def robodojo(*args: str) -> list[str]:
-    return [sys.executable, "-m", "robodojo.training.cli", *args]
+    return [sys.executable, "-m", "robodojo.cli", *args]
 
 
 class Process:

@@ -1,6 +1,6 @@
 """The ``robodojo`` CLI, the evaluation library behind it, and the demo.
 
-The CLI runs as a subprocess (``python -m robodojo.training.cli``) so the tests
+The CLI runs as a subprocess (``python -m robodojo.cli.main``) so the tests
 see real exit codes and output and do not depend on the console script being
 on PATH. Episodes are cut to 2 s to keep the file fast.
 """
@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from robodojo.training.evaluate import EpisodeResult, EvalResult, evaluate
-from robodojo.training.stats import finite_mean_std, wilson_interval
+from robodojo.evaluation.evaluate import EpisodeResult, EvalResult, evaluate
+from robodojo.evaluation.stats import finite_mean_std, wilson_interval
 
 SHORT = ["--env-arg", "episode_seconds=2"]
 
 
-def robodojo(*args: str) -> subprocess.CompletedProcess[str]:
+def robodojo(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "robodojo.training.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "robodojo.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
     )
 
 
@@ -68,6 +68,19 @@ def test_eval_writes_json_and_passes_a_zero_bar(tmp_path: Path) -> None:
     assert data["summary"]["episodes"] == 3
     assert data["summary"]["metrics"]["time_to_stand"]["mean"] is None  # NaN became null
     assert data["robodojo_version"] and data["wall_time"] > 0
+
+
+@pytest.mark.parametrize("name", ["scripted", "getup", "fall_recovery_a1"])
+def test_names_are_resolved_before_paths(tmp_path: Path, name: str) -> None:
+    """A file or folder in the working directory named like a policy never shadows the name
+    (it used to: `--policy scripted` went to the exported-policy loader and failed)."""
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "policy.json").write_text("{}")  # not a policy: loading it as one would fail
+    run = robodojo("eval", "--env", "fall_recovery", "--policy", name, "--episodes", "1", *SHORT, "-q", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "success rate" in run.stdout
+    as_path = robodojo("eval", "--env", "fall_recovery", "--policy", f"./{name}", "--episodes", "1", "-q", cwd=tmp_path)
+    assert as_path.returncode == 2 and "format" in as_path.stderr  # ./name is the path, and that is no policy
 
 
 def test_eval_below_min_success_exits_1(tmp_path: Path) -> None:
@@ -122,7 +135,7 @@ def test_video_frame_count_matches(tmp_path: Path) -> None:
 
 
 def test_missing_video_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from robodojo.training.video import MissingExtraError, require_video_extra
+    from robodojo.evaluation.video import MissingExtraError, require_video_extra
 
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # makes `import imageio_ffmpeg` fail
     with pytest.raises(MissingExtraError, match=r"pip install 'robodojo\[video\]'"):
@@ -133,7 +146,7 @@ def test_missing_video_extra_names_the_install_command(monkeypatch: pytest.Monke
 
 
 def test_env_arg_values_are_python_literals() -> None:
-    from robodojo.training.cli import parse_env_arg
+    from robodojo.cli.main import parse_env_arg
 
     assert parse_env_arg("episode_seconds=2") == ("episode_seconds", 2)
     assert parse_env_arg("hold_seconds=0.5") == ("hold_seconds", 0.5)
@@ -215,7 +228,7 @@ def test_wilson_interval_rejects_impossible_counts() -> None:
 
 
 def test_demo_writes_report(tmp_path: Path) -> None:
-    from robodojo.training import demo
+    from robodojo.evaluation import demo
 
     status = demo.main(["--out", str(tmp_path), "--episodes", "1"])
     assert status == 0

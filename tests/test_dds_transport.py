@@ -23,7 +23,8 @@ from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer, first_
 
 from robodojo.bridge import messages as m  # noqa: E402
 from robodojo.bridge.dds import DdsTransport, dds_qos, dds_topic_name, ros_topic_name  # noqa: E402
-from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, QoS, open_transport  # noqa: E402
+from robodojo.bridge.connect import open_transport  # noqa
+from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, QoS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +182,7 @@ def test_open_transport_takes_the_domain_from_ros_domain_id(dds_domain: int, mon
 _EXIT_SCRIPT = textwrap.dedent("""
     import sys, time
     from robodojo.bridge import messages as m
-    from robodojo.bridge.transport import open_transport
+    from robodojo.bridge.connect import open_transport
     a, b = open_transport("dds", node_name="exit_a"), open_transport("dds", node_name="exit_b")
     got = []
     a.subscribe("/exit_check", m.Imu, got.append, )

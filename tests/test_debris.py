@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
 from robodojo.sim_assets.debris import MASS, MAX_PIECES, DebrisField
 from robodojo.sim_assets.terrain import Terrain, TerrainBody, generate_terrain
 

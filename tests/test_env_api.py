@@ -26,15 +26,17 @@ def test_check_env_passes_with_warnings_as_errors(make_env, env_id, robot, rende
         check_env(env.unwrapped)
 
 
-def test_ids_register_when_gymnasium_is_imported_without_robodojo(tmp_path):
-    """The installed .pth makes every id available to a plain `import gymnasium` (no entry points in Gymnasium ≥ 1.0)."""
+def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
+    """Gymnasium 1.x's convention: ``gym.make("robodojo.envs:robodojo/X-v0")`` imports the module itself."""
     script = (
         "import sys, gymnasium, numpy as np\n"
+        "assert 'robodojo' not in sys.modules\n"
         "for env_id in sys.argv[1:]:\n"
-        "    env = gymnasium.make(env_id)\n"
+        "    env = gymnasium.make('robodojo.envs:' + env_id)\n"
         "    obs, info = env.reset(seed=0)\n"
         "    obs, *_ = env.step(np.zeros(env.action_space.shape, env.action_space.dtype))\n"
         "    assert obs in env.observation_space, env_id\n"
+        "    assert env.spec.max_episode_steps == gymnasium.spec(env_id).max_episode_steps > 0, env_id\n"
         "    env.close()\n"
         "print('made', len(sys.argv) - 1)\n"
     )
@@ -45,12 +47,37 @@ def test_ids_register_when_gymnasium_is_imported_without_robodojo(tmp_path):
     assert f"made {len(ENV_IDS)}" in result.stdout
 
 
-def test_interpreter_start_hook_stays_light(tmp_path):
-    """The .pth imports robodojo.envs in every interpreter of the venv: it must not pull in gymnasium, pybullet or numpy."""
-    script = "import sys; print(sorted(m for m in ('gymnasium', 'pybullet', 'numpy') if m in sys.modules), 'robodojo.envs' in sys.modules)"
+def test_plain_gymnasium_does_not_import_robodojo(tmp_path):
+    """No import hook: `import gymnasium` (and pip, and every other process of the venv) leaves robodojo alone."""
+    script = "import sys, gymnasium; print('robodojo' in sys.modules, 'robodojo/FallRecovery-v0' in gymnasium.registry)"
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["[]", "True"], result.stdout
+    assert result.stdout.split() == ["False", "False"], result.stdout
+
+
+@pytest.mark.parametrize(("env_id", "robot"), env_robot_params())
+def test_registered_time_limit_is_the_default_episode(env_id, robot):
+    """``max_episode_steps`` is registered, equals the default episode's length, and ``robodojo.envs.make``
+    fits the TimeLimit to arguments that lengthen episodes (and only those)."""
+    import robodojo.envs
+
+    registered = gymnasium.spec(env_id).max_episode_steps
+    env = gymnasium.make(env_id, **robot_kwargs(robot))
+    try:
+        assert registered == env.unwrapped.max_episode_steps == env.spec.max_episode_steps
+    finally:
+        env.close()
+    longer = {**robot_kwargs(robot), "episode_seconds": 2.0 * registered * env.unwrapped.control_dt}
+    env = robodojo.envs.make(env_id, **longer)
+    try:
+        assert env.spec.max_episode_steps == env.unwrapped.max_episode_steps == 2 * registered
+    finally:
+        env.close()
+    env = gymnasium.make(env_id, max_episode_steps=2 * registered, **longer)  # what make() passes, by hand
+    try:
+        assert env.spec.max_episode_steps == env.unwrapped.max_episode_steps
+    finally:
+        env.close()
 
 
 def test_info_contract_on_every_step(make_env):
@@ -118,21 +145,32 @@ def test_spec_round_trip_makes_an_equivalent_env(make_env, env_id, robot):
             clone.close()
 
 
-def test_live_env_refuses_pickling_and_deepcopy(make_env):
-    """A live env owns a PyBullet client: a copy would alias it (and closing the copy would kill the original).
+@pytest.mark.parametrize("env_id", sorted(ENV_IDS))
+def test_pickling_and_deepcopy_make_a_fresh_env_from_the_same_arguments(make_env, env_id):
+    """Gymnasium's EzPickle convention: a live PyBullet world cannot be copied, so a copy is a new env made
+    with the same constructor arguments (its own client), and the original is untouched."""
+    env = make_env(env_id, episode_seconds=3.0)
+    first, _ = env.reset(seed=4)
+    for clone in (pickle.loads(pickle.dumps(env.unwrapped)), copy.deepcopy(env.unwrapped)):
+        try:
+            assert type(clone) is type(env.unwrapped)
+            assert clone.sim.client._client != env.unwrapped.sim.client._client
+            assert clone.max_episode_steps == env.unwrapped.max_episode_steps
+            assert_same_observation(clone.reset(seed=4)[0], first)
+        finally:
+            clone.close()
+    observation, *_ = env.step(np.zeros(env.action_space.shape, np.float32))
+    assert_same_observation(observation, observation)  # still alive and stepping
 
-    Pickling an env is deliberately unsupported; copies come from ``env.spec``.
-    """
+
+def test_closed_env_says_so(make_env):
     env = make_env()
     env.reset(seed=0)
-    for target in (env, env.unwrapped):
-        with pytest.raises(TypeError, match="spec"):
-            pickle.dumps(target)
-        with pytest.raises(TypeError, match="spec"):
-            copy.deepcopy(target)
-    # the failed attempts left the original intact
-    observation, *_ = env.step(np.zeros(env.action_space.shape, np.float32))
-    assert np.all(np.isfinite(observation))
+    env.close()
+    with pytest.raises(gymnasium.error.ClosedEnvironmentError, match="closed"):
+        env.step(np.zeros(env.action_space.shape, np.float32))
+    with pytest.raises(gymnasium.error.ClosedEnvironmentError, match="closed"):
+        env.reset(seed=0)
 
 
 def test_async_vector_env_in_spawned_processes():

@@ -37,7 +37,8 @@ from stable_baselines3 import PPO, SAC  # noqa: E402
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize  # noqa: E402
 
 from robodojo.policies import make_policy, pretrained  # noqa: E402
-from robodojo.policies.onnx_policy import FORMAT, OnnxPolicy, PolicySpecError, read_spec  # noqa: E402
+from robodojo.policies.onnx_policy import OnnxPolicy  # noqa: E402
+from robodojo.policies.spec import FORMAT, PolicySpecError, read_spec  # noqa: E402
 from robodojo.training import export  # noqa: E402
 from robodojo.training.sb3_policy import SB3Policy  # noqa: E402
 
@@ -206,7 +207,7 @@ for name in ("torch", "stable_baselines3", "sb3_contrib", "onnx", "onnxscript", 
 def refuse(*args, **kwargs):
     raise AssertionError("something was unpickled")
 pickle.load = pickle.loads = pickle.Unpickler = refuse
-from robodojo.training.cli import main
+from robodojo.cli.main import main
 status = main(json.loads(sys.argv[1]))
 loaded = sorted(m for m, module in sys.modules.items() if module is not None and m.split(".")[0] in ("torch", "stable_baselines3"))
 assert not loaded, loaded
@@ -252,8 +253,8 @@ def test_missing_onnxruntime_names_the_extra(exported) -> None:
 
 
 def test_loading_code_imports_neither_torch_nor_pickle() -> None:
-    for path in (REPO / "policies" / "onnx_policy.py", REPO / "policies" / "pretrained" / "__init__.py",
-                 REPO / "training" / "export_cli.py", REPO / "training" / "export_spec.py"):
+    for path in (REPO / "policies" / "onnx_policy.py", REPO / "policies" / "spec.py", REPO / "policies" / "pretrained" / "__init__.py",
+                 REPO / "cli" / "export.py", REPO / "training" / "export_spec.py", REPO / "training" / "model_card.py"):
         imported = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
@@ -333,7 +334,7 @@ def test_residual_onnx_composes_like_the_sb3_residual(runs, exported, make_env) 
 
 
 def test_residual_spec_naming_an_unknown_base_is_refused(exported, tmp_path) -> None:
-    from robodojo.training.cli import main
+    from robodojo.cli.main import main
 
     folder = tmp_path / "residual"
     shutil.copytree(exported["residual"].directory, folder)
@@ -425,7 +426,7 @@ def test_failed_verification_is_marked_and_never_loads(runs, tmp_path) -> None:
 
 
 def test_export_cli(runs, tmp_path, capsys) -> None:
-    from robodojo.training.cli import main
+    from robodojo.cli.main import main
 
     out = tmp_path / "cli-export"
     assert main(["export", str(runs["ppo"]), "--out", str(out), "--checkpoint", "best", "--observations", "100"]) == 0
@@ -440,8 +441,8 @@ def test_export_cli(runs, tmp_path, capsys) -> None:
 
 
 def test_pretrained_registry_lists_and_loads(exported, tmp_path, monkeypatch, capsys, make_env) -> None:
-    from robodojo.training.cli import main
-    from robodojo.training.evaluate import evaluate
+    from robodojo.cli.main import main
+    from robodojo.evaluation.evaluate import evaluate
 
     shutil.copytree(exported["sac"].directory, tmp_path / "a1-tiny-sac")
     monkeypatch.setattr(pretrained, "ROOT", tmp_path)

@@ -1,4 +1,4 @@
-"""The wheel: built from the source tree, installed in a clean venv, importable, ids registered by the .pth.
+"""The wheel: built from the source tree, installed in a clean venv, importable, ids registered on import (no .pth).
 
 Builds from a copy of the source tree (so the working tree gets no build/ or
 egg-info churn) and installs into a fresh venv; the machine's pip config
@@ -19,7 +19,8 @@ import pytest
 from robodojo.envs import ENV_IDS
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("envs", "robots", "policies", "training", "sim_assets", "bridge")
+PACKAGES = ("physics", "interface", "robots", "sim_assets", "skills", "envs", "policies", "evaluation", "training",
+            "bridge", "cli")
 PROBE = "zz-packaging-probe"
 PRETRAINED_FILES = ("policy.onnx", "policy.json", "card.md", "card.json")
 SOURCE_IGNORE = shutil.ignore_patterns(
@@ -54,7 +55,8 @@ def test_wheel_ships_only_the_robodojo_namespace(wheel):
     top_level = {name.split("/")[0] for name in names}
     dist_info = [t for t in top_level if t.endswith(".dist-info")]
     assert len(dist_info) == 1, top_level
-    assert top_level == {"robodojo", "robodojo-gymnasium.pth", *dist_info}, f"unexpected top-level entries: {sorted(top_level)}"
+    assert top_level == {"robodojo", *dist_info}, f"unexpected top-level entries: {sorted(top_level)}"
+    assert not any(name.endswith(".pth") for name in names), "no import hook: Gymnasium 1.x registers on import"
     for package in PACKAGES:
         assert f"robodojo/{package}/__init__.py" in names, f"robodojo.{package} is missing from the wheel"
     assert not any(name.startswith("robodojo/tests/") or name.startswith("tests/") for name in names)
@@ -64,10 +66,8 @@ def test_wheel_ships_only_the_robodojo_namespace(wheel):
         assert f"robodojo/policies/pretrained/{PROBE}/{name}" in names, f"{name} of a pretrained policy is not shipped"
     assert not any(name.endswith((".pyc", ".zip", ".pkl")) for name in names)
     assert not any("/benchmarks/" in name or name.startswith("benchmarks/") for name in names)
-    pth = zipfile.ZipFile(wheel).read("robodojo-gymnasium.pth").decode().strip()
-    assert pth == "import robodojo.envs"
     entry_points = zipfile.ZipFile(wheel).read(f"{dist_info[0]}/entry_points.txt").decode()
-    assert "robodojo.training.cli:main" in entry_points
+    assert "robodojo.cli:main" in entry_points
 
 
 def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
@@ -76,19 +76,20 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
     python = env_dir / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "-q", str(wheel)], tmp_path, 600)
 
-    # Nothing imports robodojo here: `import gymnasium` alone must register the ids (the .pth does it).
+    # Nothing imports robodojo here: the module-qualified id imports it (Gymnasium 1.x's convention).
     script = (
         "import sys, gymnasium, numpy as np\n"
         "ids = sys.argv[1:]\n"
         "for env_id in ids:\n"
-        "    env = gymnasium.make(env_id)\n"
+        "    env = gymnasium.make('robodojo.envs:' + env_id)\n"
         "    obs, info = env.reset(seed=0)\n"
         "    for _ in range(5):\n"
         "        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())\n"
         "    assert obs in env.observation_space and np.isfinite(reward), env_id\n"
         "    env.close()\n"
-        "import robodojo.envs, robodojo.robots, robodojo.policies, robodojo.training\n"
+        "import robodojo, robodojo.envs, robodojo.robots, robodojo.policies, robodojo.training, robodojo.cli\n"
         "print(robodojo.envs.__file__)\n"
+        "print('version', robodojo.__version__)\n"
         "print(len(ids), 'ok')\n"
     )
     result = _run([str(python), "-I", "-c", script, *sorted(ENV_IDS)], tmp_path, 300)
@@ -96,6 +97,7 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
     location = Path(next(line for line in lines if line.endswith("__init__.py")))
     assert env_dir in location.parents, f"robodojo was imported from {location}, not the clean venv"
     assert f"{len(ENV_IDS)} ok" in result.stdout
+    assert "version 0.1.0" in result.stdout  # one definition: robodojo.__version__ is the wheel's version
     # nothing generic like `envs` landed in site-packages
     site_packages = location.parents[2]
     assert not any((site_packages / package).exists() for package in PACKAGES)

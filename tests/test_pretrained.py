@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from robodojo.policies.pretrained import discover
-from robodojo.training.evaluate import evaluate
+from robodojo.evaluation.evaluate import evaluate
 
 SHIPPED = discover()
 MARGIN = 0.15

@@ -64,7 +64,7 @@ def test_metadata_advertises_human_only_with_a_display(monkeypatch, make_env):
 
 
 def test_unknown_render_mode_is_rejected():
-    from robodojo.envs import FallRecoveryEnv
+    from robodojo.envs.fall_recovery import FallRecoveryEnv
 
     with pytest.raises(ValueError, match="render_mode"):
         FallRecoveryEnv(render_mode="rgb")

@@ -9,11 +9,16 @@ import numpy as np
 import pytest
 from conftest import assert_same_rollout, random_actions, rollout, run_episodes
 from gymnasium.utils.env_checker import check_env
-from robodojo.envs import rescue_layout as layout
-from robodojo.envs.rescue_site import VICTIM_SIZE, place_victim
+from robodojo.envs.rescue import interface
+from robodojo.envs.rescue.site import VICTIM_SIZE, place_victim
+from robodojo.robots import get_robot_spec
 from robodojo.sim_assets.terrain import A1_STEP_LIMIT, generate_terrain, reachable
 
 ENV_ID = "robodojo/QuadrupedRescue-v0"
+#: the joints level's fields (the velocity level adds the previous command at the end), read by name
+FIELDS = interface.observation_layout(get_robot_spec("a1"), velocity=False)
+VISIBLE, EVER_SEEN, LAST_SEEN_AGE = (FIELDS.index(name) for name in ("victim_visible", "victim_ever_seen", "victim_last_seen_age"))
+DETECTION, LAST_SEEN, SCAN = (FIELDS.slice(name) for name in ("victim_detection", "victim_last_seen", "height_scan"))
 
 
 @pytest.mark.parametrize("robot", ["a1", "aliengo"])
@@ -25,7 +30,7 @@ def test_check_env_both_action_levels_two_robots(make_env, robot: str, action: s
         check_env(env.unwrapped)
     size = 3 if action == "velocity" else 12
     assert env.action_space.shape == (size,)
-    assert env.observation_space.shape == (layout.OBS_SIZE + (3 if action == "velocity" else 0),)
+    assert env.observation_space.shape == (FIELDS.size + (3 if action == "velocity" else 0),)
     assert env.unwrapped.control_dt == pytest.approx(0.1 if action == "velocity" else 0.02)
 
 
@@ -88,8 +93,8 @@ def test_victim_is_out_of_sight_at_the_start(make_env) -> None:
     env = make_env(ENV_ID, difficulty=0.0)
     for seed in range(10):
         observation, _ = env.reset(seed=seed)
-        assert observation[layout.VISIBLE] == 0 and observation[layout.EVER_SEEN] == 0
-        assert observation[layout.LAST_SEEN_AGE] == layout.MAX_AGE
+        assert observation[VISIBLE] == 0 and observation[EVER_SEEN] == 0
+        assert observation[LAST_SEEN_AGE] == interface.MAX_AGE
 
 
 def _face_victim_from(env, distance: float) -> np.ndarray:
@@ -108,32 +113,32 @@ def test_detector_respects_range_field_of_view_and_line_of_sight(make_env) -> No
     env.reset(seed=4)
     task = env.unwrapped.task
     seen = _face_victim_from(env, 2.5)
-    assert seen[layout.VISIBLE] == 1
-    assert seen[layout.DETECTION][0] == pytest.approx(2.5 - 0.25, abs=0.2)  # the sensor sits on the nose
-    assert seen[layout.EVER_SEEN] == 1 and seen[layout.LAST_SEEN_AGE] == 0
+    assert seen[VISIBLE] == 1
+    assert seen[DETECTION][0] == pytest.approx(2.5 - 0.25, abs=0.2)  # the sensor sits on the nose
+    assert seen[EVER_SEEN] == 1 and seen[LAST_SEEN_AGE] == 0
     # the last detection, mapped to the start frame, lands on the victim
     start_frame_victim = task.to_start_frame(np.array([task.victim.x, task.victim.y]))
-    assert np.linalg.norm(seen[layout.LAST_SEEN] - start_frame_victim) < 0.2
-    assert _face_victim_from(env, 4.6)[layout.VISIBLE] == 0  # beyond the 4 m range
+    assert np.linalg.norm(seen[LAST_SEEN] - start_frame_victim) < 0.2
+    assert _face_victim_from(env, 4.6)[VISIBLE] == 0  # beyond the 4 m range
     # a wall between robot and victim blocks the sight lines (terrain and debris do the same)
     client = task.sim.client
     wall = client.createMultiBody(0, client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.05, 1.5, 0.5]), -1,
                                   [task.victim.x - 1.2, task.victim.y, task.victim.z + 0.3])  # fmt: skip
-    assert _face_victim_from(env, 2.5)[layout.VISIBLE] == 0
+    assert _face_victim_from(env, 2.5)[VISIBLE] == 0
     client.removeBody(wall)
-    assert _face_victim_from(env, 2.5)[layout.VISIBLE] == 1
+    assert _face_victim_from(env, 2.5)[VISIBLE] == 1
     # turned away: outside the 120° field of view
     task.robot.move_base(task.base_position, client.getQuaternionFromEuler([0.0, 0.0, math.pi]))
     task._refresh_state()
     task._sense()
-    assert task.observe()[layout.VISIBLE] == 0
+    assert task.observe()[VISIBLE] == 0
 
 
 def test_height_scan_sees_a_step_ahead(make_env) -> None:
     env = make_env(ENV_ID, difficulty=0.0)
     observation, _ = env.reset(seed=0)
     task = env.unwrapped.task
-    scan = observation[layout.SCAN].reshape(layout.SCAN_X.size, layout.SCAN_Y.size)
+    scan = observation[SCAN].reshape(interface.SCAN_X.size, interface.SCAN_Y.size)
     assert np.ptp(scan) < 0.01, "flat ground scans flat"
     client = task.sim.client
     x, y, _ = task.base_position
@@ -141,8 +146,8 @@ def test_height_scan_sees_a_step_ahead(make_env) -> None:
     centre = [x + 0.7 * math.cos(yaw), y + 0.7 * math.sin(yaw), 0.05]
     shape = client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.1, 0.5, 0.05])
     client.createMultiBody(0, shape, -1, centre, client.getQuaternionFromEuler([0.0, 0.0, yaw]))
-    scan = task.observe()[layout.SCAN].reshape(layout.SCAN_X.size, layout.SCAN_Y.size)
-    ahead = layout.SCAN_X > 0.55
+    scan = task.observe()[SCAN].reshape(interface.SCAN_X.size, interface.SCAN_Y.size)
+    ahead = interface.SCAN_X > 0.55
     assert scan[ahead].max() - scan[~ahead].max() == pytest.approx(0.1, abs=0.02)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from robodojo.training.evaluate import evaluate
+from robodojo.evaluation.evaluate import evaluate
 
 ENV_ID = "robodojo/QuadrupedRescue-v0"
 

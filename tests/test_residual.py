@@ -82,10 +82,10 @@ def test_residual_env_rejects_bad_scale_and_nan(make_env) -> None:
 
 def test_make_controller_builds_the_base_without_an_env(make_env) -> None:
     """A deployment builds the base from the robot name and control period alone; it acts like the env's own."""
-    from robodojo.policies import CONTROLLERS, base_controller_names, make_controller
+    from robodojo.policies import base_controller_names, controller_for_env, make_controller
 
     env = make_env(ENV_ID, robot="aliengo")
-    from_env = CONTROLLERS[ENV_ID]["getup"](env)
+    from_env = controller_for_env("getup", env)
     standalone = make_controller("scripted", ENV_ID, "aliengo", env.unwrapped.control_dt)
     assert type(standalone) is type(from_env) and base_controller_names(ENV_ID) == ["scripted", "getup"]
     observation, _ = env.reset(seed=5)

@@ -17,7 +17,7 @@ NAMES = robot_names("quadruped")
 @contextmanager
 def loaded(spec: QuadrupedSpec) -> Iterator[Quadruped]:
     """The robot loaded alone into a fresh Sim, closed afterwards."""
-    from robodojo.envs.sim import Sim
+    from robodojo.physics import Sim
 
     sim = Sim(0.004)
     try:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pytest
-from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
 from robodojo.sim_assets import seams as S
 from robodojo.sim_assets import workpiece as W
 

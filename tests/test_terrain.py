@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from robodojo.envs.sim import Sim
+from robodojo.physics import Sim
 from robodojo.sim_assets.terrain import (
     A1_STEP_LIMIT,
     GAP_DEPTH,

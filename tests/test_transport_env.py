@@ -8,7 +8,9 @@ import gymnasium
 import numpy as np
 import pytest
 from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
-from robodojo.envs.transport_layout import REMAINING, SET_DOWN
+from robodojo.envs.transport.interface import SET_DOWN, observation_layout
+
+REMAINING = observation_layout().index("parcels_remaining")
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Transport-v0"

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from robodojo.envs.weld_path import SeamTracker, TaughtPath
-from robodojo.envs.weld_scoring import (
+from robodojo.envs.weld.path import SeamTracker, TaughtPath
+from robodojo.envs.weld.scoring import (
     IN_TOLERANCE,
     NOT_REACHED,
     OUT_OF_TOLERANCE,

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for d
 
 from dds_support import QOS  # noqa: E402
 
-from robodojo.bridge.transport import open_transport  # noqa: E402
+from robodojo.bridge.connect import open_transport  # noqa: E402
 
 
 def main() -> None:
