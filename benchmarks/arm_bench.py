@@ -52,5 +52,7 @@ def write_results(path: Path, summary: dict, rounds: list[dict]) -> None:
         "numpy": np.__version__, "gymnasium": metadata.version("gymnasium"), "loadavg": os.getloadavg(),
     }  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"summary": summary, "rounds": rounds, "machine": machine}, indent=2) + "\n")
+    path.write_text(
+        json.dumps({"summary": summary, "rounds": rounds, "machine": machine}, indent=2) + "\n"
+    )
     print(f"\nwrote {path}")

@@ -38,7 +38,9 @@ CONTROLLER = "forward_position_controller"
 def pick_policy() -> tuple[str, str]:
     from robodojo.policies.pretrained import discover
 
-    shipped = [p for p in discover().values() if p.env_id == "robodojo/FallRecovery-v0" and p.robot == "a1"]
+    shipped = [
+        p for p in discover().values() if p.env_id == "robodojo/FallRecovery-v0" and p.robot == "a1"
+    ]
     if shipped:
         return str(shipped[0].path), f"pretrained {shipped[0].name} (ONNX)"
     return "scripted", "scripted get-up (no pretrained policy shipped yet)"
@@ -46,14 +48,27 @@ def pick_policy() -> tuple[str, str]:
 
 def percentiles(values_ms: list[float]) -> dict[str, float]:
     a = np.asarray(values_ms, dtype=float)
-    return {"n": int(a.size), "p50": float(np.percentile(a, 50)), "p90": float(np.percentile(a, 90)),
-            "p99": float(np.percentile(a, 99)), "max": float(a.max()), "mean": float(a.mean())}
+    return {
+        "n": int(a.size),
+        "p50": float(np.percentile(a, 50)),
+        "p90": float(np.percentile(a, 90)),
+        "p99": float(np.percentile(a, 99)),
+        "max": float(a.max()),
+        "mean": float(a.mean()),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="measurement length (default 20 s = 1000 states)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds sent before measuring (default 2)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="measurement length (default 20 s = 1000 states)",
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds sent before measuring (default 2)"
+    )
     parser.add_argument("--quick", action="store_true", help="3 s smoke run, results not written")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep deploy's log and event file")
@@ -76,9 +91,27 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench_bridge_"))
     events = workdir / "deploy_events.jsonl"
     deploy = subprocess.Popen(
-        [sys.executable, "-m", "robodojo.cli", "deploy", "--policy", policy, "--enable", "--transport", "dds",
-         "--controller", CONTROLLER, "--log", str(events), "--log-steps", "--duration", str(args.seconds + args.warmup + 60)],
-        stdout=subprocess.DEVNULL, stderr=open(workdir / "deploy.log", "w"), env=os.environ.copy(),  # noqa: SIM115
+        [
+            sys.executable,
+            "-m",
+            "robodojo.cli",
+            "deploy",
+            "--policy",
+            policy,
+            "--enable",
+            "--transport",
+            "dds",
+            "--controller",
+            CONTROLLER,
+            "--log",
+            str(events),
+            "--log-steps",
+            "--duration",
+            str(args.seconds + args.warmup + 60),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "deploy.log", "w"),
+        env=os.environ.copy(),
     )
     load_start = os.getloadavg()
     arrivals: list[float] = []  # command arrival times, in order
@@ -92,8 +125,11 @@ def main() -> int:
         imu_pub = transport.publisher("/imu", m.Imu, SENSOR_QOS)
         joints_pub = transport.publisher("/joint_states", m.JointState, SENSOR_QOS)
         t0 = time.monotonic()
-        while not (imu_pub.matched_subscriptions() and joints_pub.matched_subscriptions()
-                   and transport.wait_for_publishers(f"/{CONTROLLER}/commands", timeout=0.1)):
+        while not (
+            imu_pub.matched_subscriptions()
+            and joints_pub.matched_subscriptions()
+            and transport.wait_for_publishers(f"/{CONTROLLER}/commands", timeout=0.1)
+        ):
             if deploy.poll() is not None or time.monotonic() - t0 > 60:
                 print((workdir / "deploy.log").read_text(), file=sys.stderr)
                 raise SystemExit("deploy did not come up")
@@ -112,8 +148,13 @@ def main() -> int:
             next_tick += period
             stamp = m.Time.from_seconds(wall0 + seq * period)
             imu = m.Imu(header=m.Header(stamp=stamp), orientation=m.Quaternion(0.0, 0.0, 0.0, 1.0))
-            joint_state = m.JointState(header=m.Header(stamp=stamp), name=names, position=home,
-                                       velocity=[0.0] * 12, effort=[0.0] * 12)
+            joint_state = m.JointState(
+                header=m.Header(stamp=stamp),
+                name=names,
+                position=home,
+                velocity=[0.0] * 12,
+                effort=[0.0] * 12,
+            )
             imu_pub.publish(imu)
             sent_at.append(time.perf_counter())
             joints_pub.publish(joint_state)
@@ -128,7 +169,9 @@ def main() -> int:
 
     # Pair each command with its state exactly: deploy logs, in publishing order, the stamp of the JointState
     # each command was computed from; commands arrive in that order (reliable QoS, one writer).
-    rows = [json.loads(line) for line in events.read_text().splitlines()] if events.is_file() else []
+    rows = (
+        [json.loads(line) for line in events.read_text().splitlines()] if events.is_file() else []
+    )
     published = [r for r in rows if r.get("kind") == "command" and r.get("published")]
     summary = next((r for r in rows if r.get("kind") == "summary"), {})
     answered: dict[int, float] = {}
@@ -139,7 +182,9 @@ def main() -> int:
     latencies = [(answered[k] - sent_at[k]) * 1e3 for k in measured if k in answered]
     missed = sum(1 for k in measured if k not in answered)
     if args.keep:
-        print(f"deploy's log and events kept in {workdir}; missed states: {[k for k in measured if k not in answered]}")
+        print(
+            f"deploy's log and events kept in {workdir}; missed states: {[k for k in measured if k not in answered]}"
+        )
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
@@ -170,11 +215,15 @@ def main() -> int:
     print(f"state -> command round trip, 50 Hz, loopback DDS, policy: {policy_label}")
     print("| n | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | missed |")
     print("|---:|---:|---:|---:|---:|---:|")
-    print(f"| {rt.get('n', 0)} | {rt.get('p50', float('nan')):.2f} | {rt.get('p90', float('nan')):.2f} | "
-          f"{rt.get('p99', float('nan')):.2f} | {rt.get('max', float('nan')):.2f} | {missed} |")
+    print(
+        f"| {rt.get('n', 0)} | {rt.get('p50', float('nan')):.2f} | {rt.get('p90', float('nan')):.2f} | "
+        f"{rt.get('p99', float('nan')):.2f} | {rt.get('max', float('nan')):.2f} | {missed} |"
+    )
     if result["deploy_internal_ms"]:
-        print(f"inside deploy (state arrival -> command published): p50 {result['deploy_internal_ms']['p50']:.2f} ms, "
-              f"p99 {result['deploy_internal_ms']['p99']:.2f} ms; load average {result['machine']['load_average_at_start']}")
+        print(
+            f"inside deploy (state arrival -> command published): p50 {result['deploy_internal_ms']['p50']:.2f} ms, "
+            f"p99 {result['deploy_internal_ms']['p99']:.2f} ms; load average {result['machine']['load_average_at_start']}"
+        )
     if not args.quick:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -191,8 +240,13 @@ def _version(dist: str) -> str | None:
 
 def _commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None

@@ -27,7 +27,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-import robodojo.envs  # noqa: F401  (registers the ids)
+import robodojo.envs
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/FallRecovery-v0"
@@ -62,7 +62,9 @@ class Segment:
     the env, bit for bit.
     """
 
-    def __init__(self, seed: int, actions: list[np.ndarray], commands: list[tuple], final_q: tuple) -> None:
+    def __init__(
+        self, seed: int, actions: list[np.ndarray], commands: list[tuple], final_q: tuple
+    ) -> None:
         self.seed = seed
         self.actions = actions
         self.commands = commands
@@ -88,7 +90,9 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
         original_set, original_step = robot._set_motor, robot._step
 
         def recording_set(body, joints, mode, *args, **kwargs):
-            commands.append([mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0])
+            commands.append(
+                [mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0]
+            )
             return original_set(body, joints, mode, *args, **kwargs)
 
         def recording_step():
@@ -96,7 +100,10 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
             return original_step()
 
         observation, _ = env.reset(seed=seed)
-        robot._set_motor, robot._step = recording_set, recording_step  # the episode's, not the reset's
+        robot._set_motor, robot._step = (
+            recording_set,
+            recording_step,
+        )  # the episode's, not the reset's
         try:
             if policy_name == "random":
                 rng = np.random.default_rng(1000 + seed)
@@ -106,7 +113,11 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
                 policy.reset()
             actions = []
             for _ in range(max_steps):
-                action = rng.uniform(-1.0, 1.0, size=env.action_space.shape).astype(np.float32) if policy is None else policy(observation)
+                action = (
+                    rng.uniform(-1.0, 1.0, size=env.action_space.shape).astype(np.float32)
+                    if policy is None
+                    else policy(observation)
+                )
                 actions.append(action)
                 observation, _, terminated, truncated, _ = env.step(action)
                 if terminated or truncated:
@@ -150,7 +161,12 @@ def time_raw(env: gym.Env, segment: Segment) -> tuple[float, float, int, bool]:
             step_simulation()
         in_step += perf() - t0
     total = perf() - start
-    return in_step, total, sum(command[3] for command in segment.commands), _joint_positions(env) == segment.final_q
+    return (
+        in_step,
+        total,
+        sum(command[3] for command in segment.commands),
+        _joint_positions(env) == segment.final_q,
+    )
 
 
 def bench_env_vs_raw(policy_name: str, seeds: range, max_steps: int, rounds: int) -> dict:
@@ -187,7 +203,10 @@ def bench_env_vs_raw(policy_name: str, seeds: range, max_steps: int, rounds: int
                     "raw_command_and_step_per_s": raw_steps / raw_pd_time,
                     "ratio": env_physics / raw_rate,
                     "ratio_vs_command_and_step": env_physics / (raw_steps / raw_pd_time),
-                    "env_overhead_us_per_physics_step": (env_time / (env_steps * substeps) - raw_time / raw_steps) * 1e6,
+                    "env_overhead_us_per_physics_step": (
+                        env_time / (env_steps * substeps) - raw_time / raw_steps
+                    )
+                    * 1e6,
                 }
             )
         summary = {key: median([row[key] for row in per_round]) for key in per_round[0]}
@@ -241,7 +260,9 @@ def bench_reset(seeds: int) -> dict:
             return step_original(*args, **kwargs)
 
         task._settle = settle
-        client.stepSimulation = counting_step  # an instance attribute shadows BulletClient.__getattr__
+        client.stepSimulation = (
+            counting_step  # an instance attribute shadows BulletClient.__getattr__
+        )
         totals, settles, counts = [], [], []
         try:
             for seed in range(seeds):
@@ -269,7 +290,8 @@ def bench_reset(seeds: int) -> dict:
                 "rest_median_ms": median(np.subtract(totals, settles)) * ms,
                 "fall_physics_steps_median": median(counts),
                 "fall_physics_steps_p90": percentile(counts, 90),
-                "fall_us_per_physics_step_median": median(np.divide(settles, np.maximum(counts, 1))) * 1e6,
+                "fall_us_per_physics_step_median": median(np.divide(settles, np.maximum(counts, 1)))
+                * 1e6,
                 "note": "rest = Gymnasium seeding + teleport (pose/joint reset, lowest-point query) + state refresh",
             },
             "start_states": {
@@ -352,7 +374,7 @@ def bench_scaling(seconds: float, rounds: int) -> dict:
                 raise RuntimeError("worker failed to start")
         one, two, share_one, share_two, per_cpu_one, per_cpu_two = [], [], [], [], [], []
         for r in range(rounds):
-            for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
+            for workers in (1, 2) if r % 2 == 0 else (2, 1):
                 for pipe in pipes[:workers]:
                     pipe.send(("run", seconds))
                 results = [pipe.recv() for pipe in pipes[:workers]]
@@ -428,8 +450,20 @@ def code_version() -> str | None:
     """The checked-out commit (read-only), "+dirty" when the work tree differs from it."""
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if commit.returncode != 0:
@@ -476,7 +510,9 @@ def markdown(results: dict) -> str:
     ]
     for label, key, fmt in rows:
         lines.append(f"| {label} | {fmt.format(rnd[key])} | {fmt.format(scr[key])} |")
-    lines.append(f"| replay visits the env's states exactly | {rnd['replay_matches_env']} | {scr['replay_matches_env']} |")
+    lines.append(
+        f"| replay visits the env's states exactly | {rnd['replay_matches_env']} | {scr['replay_matches_env']} |"
+    )
     bd = reset["breakdown"]
     starts = reset["start_states"]
     lines += [
@@ -504,7 +540,9 @@ def markdown(results: dict) -> str:
     idle = scaling.get("wait_for_idle")
     if idle:
         state = "idle" if idle["idle"] else "still busy"
-        lines.append(f"| others' CPU load before the runs (waited {idle['waited_s']:.0f} s; {state}) | {idle.get('other_cpu_cores', float('nan')):.2f} cores |")
+        lines.append(
+            f"| others' CPU load before the runs (waited {idle['waited_s']:.0f} s; {state}) | {idle.get('other_cpu_cores', float('nan')):.2f} cores |"
+        )
     lines += [
         "",
         "| target | value | |",
@@ -518,21 +556,37 @@ def markdown(results: dict) -> str:
     ]
     load = machine.get("load_average_at_start")
     if load:
-        lines += ["", f"Load average at start {load}, at end {results['load_average_at_end']} (the machine is shared)."]
+        lines += [
+            "",
+            f"Load average at start {load}, at end {results['load_average_at_end']} (the machine is shared).",
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved env/raw rounds (medians are reported)")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="interleaved env/raw rounds (medians are reported)"
+    )
     parser.add_argument("--reset-seeds", type=int, default=200)
-    parser.add_argument("--scaling-seconds", type=float, default=3.0, help="wall time of one throughput run")
+    parser.add_argument(
+        "--scaling-seconds", type=float, default=3.0, help="wall time of one throughput run"
+    )
     parser.add_argument("--scaling-rounds", type=int, default=3)
-    parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
-                        help="before the scaling runs, wait up to this long for other processes to leave the CPUs idle")
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer rounds and seeds)")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before the scaling runs, wait up to this long for other processes to leave the CPUs idle",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a fast smoke run (fewer rounds and seeds)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output path")
-    parser.add_argument("--label", default=None, help="a note stored in the JSON (e.g. which code was measured)")
+    parser.add_argument(
+        "--label", default=None, help="a note stored in the JSON (e.g. which code was measured)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.reset_seeds, args.scaling_seconds, args.scaling_rounds = 2, 40, 1.0, 1
@@ -556,7 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     results["scaling"] = bench_scaling(args.scaling_seconds, args.scaling_rounds)
     results["scaling"]["wait_for_idle"] = idle
     results["seconds"] = perf() - started
-    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    results["load_average_at_end"] = (
+        [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    )
 
     print(markdown(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -34,9 +34,15 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import robodojo.envs  # noqa: F401  (registers the ids)
 from arm_bench import median, perf, write_results
-from bench_fall_recovery import _joint_positions, code_version, time_env, time_raw  # the same timing as fall recovery's
+from bench_fall_recovery import (
+    _joint_positions,
+    code_version,
+    time_env,
+    time_raw,
+)  # the same timing as fall recovery's
+
+import robodojo.envs  # noqa: F401  (registers the ids)
 from robodojo.policies import make_policy
 from robodojo.sim_assets.terrain import generate_terrain
 
@@ -47,7 +53,10 @@ ROBOT = "a1"
 DIFFICULTIES = (0.0, 0.25, 0.5, 0.75)
 RESULTS = Path(__file__).resolve().parent / "results" / "legged.json"
 #: Forward commands only, so the trot crosses the rubble instead of backing onto the flat start pad or standing.
-WALK_COMMANDS = {"command_ranges": ((0.3, 0.5), (-0.1, 0.1), (-0.2, 0.2)), "standing_probability": 0.0}
+WALK_COMMANDS = {
+    "command_ranges": ((0.3, 0.5), (-0.1, 0.1), (-0.2, 0.2)),
+    "standing_probability": 0.0,
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -82,7 +91,9 @@ def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segm
     original_set, original_step = robot._set_motor, robot._step
 
     def recording_set(body: int, joints: list[int], mode: int, *args: Any, **kwargs: Any) -> Any:
-        commands.append([mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0])
+        commands.append(
+            [mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0]
+        )
         return original_set(body, joints, mode, *args, **kwargs)
 
     def recording_step() -> Any:
@@ -93,7 +104,10 @@ def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segm
     policy = make_policy("scripted", env, env_id)
     policy.reset()
     start_x = float(task.base_position[0])
-    robot._set_motor, robot._step = recording_set, recording_step  # the episode's commands, not the reset's
+    robot._set_motor, robot._step = (
+        recording_set,
+        recording_step,
+    )  # the episode's commands, not the reset's
     actions, fell = [], False
     try:
         for _ in range(max_steps):
@@ -105,7 +119,9 @@ def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segm
                 break
     finally:
         robot._set_motor, robot._step = original_set, original_step
-    return Segment(seed, actions, commands, _joint_positions(env), float(task.base_position[0]) - start_x, fell)
+    return Segment(
+        seed, actions, commands, _joint_positions(env), float(task.base_position[0]) - start_x, fell
+    )
 
 
 @dataclass
@@ -171,7 +187,11 @@ class Ant:
             import pybullet_envs_gymnasium  # noqa: F401  (registers the ids)
 
             self.env = gym.make(ANT)
-        except (ImportError, AttributeError, gym.error.Error) as exc:  # not installed, or broken with this Gymnasium: report it
+        except (
+            ImportError,
+            AttributeError,
+            gym.error.Error,
+        ) as exc:  # not installed, or broken with this Gymnasium: report it
             self.error = f"{type(exc).__name__}: {exc}"
             return
         self.env.reset(seed=0)
@@ -231,7 +251,10 @@ class Ant:
 # --------------------------------------------------------------------------------------
 def bench_terrain(cases: dict[str, Case], repeats: int) -> dict[str, dict[str, float]]:
     """Medians per difficulty of generate_terrain, TerrainBody.update and env.reset (difficulties interleaved)."""
-    samples: dict[float, dict[str, list[float]]] = {d: {"generate": [], "update": [], "reset_locomotion": [], "reset_rescue": []} for d in DIFFICULTIES}
+    samples: dict[float, dict[str, list[float]]] = {
+        d: {"generate": [], "update": [], "reset_locomotion": [], "reset_rescue": []}
+        for d in DIFFICULTIES
+    }
     for i in range(repeats):
         for d in DIFFICULTIES:
             seed = 20_000 + i
@@ -250,7 +273,10 @@ def bench_terrain(cases: dict[str, Case], repeats: int) -> dict[str, dict[str, f
             t0 = perf()
             rescue.reset(seed=seed)
             samples[d]["reset_rescue"].append(perf() - t0)
-    return {str(d): {f"{key}_ms": median(values) * 1e3 for key, values in s.items()} for d, s in samples.items()}
+    return {
+        str(d): {f"{key}_ms": median(values) * 1e3 for key, values in s.items()}
+        for d, s in samples.items()
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -267,7 +293,9 @@ def markdown(summary: dict[str, Any]) -> str:
     ]
     for row in summary["cases"]:
         vs_env = "—" if row["vs_ant_env_steps"] is None else f"{row['vs_ant_env_steps']:.2f}"
-        vs_physics = "—" if row["vs_ant_physics_steps"] is None else f"{row['vs_ant_physics_steps']:.2f}"
+        vs_physics = (
+            "—" if row["vs_ant_physics_steps"] is None else f"{row['vs_ant_physics_steps']:.2f}"
+        )
         lines.append(
             f"| {row['env_id'].split('/')[1]}{' (velocity)' if row['env_id'] == RESCUE else ''} | {row['difficulty']:.2f} "
             f"| {1 / row['control_dt']:.0f} × {row['substeps']} | {row['env_steps_per_s']:,.0f} | {row['physics_steps_per_s']:,.0f} "
@@ -299,10 +327,14 @@ def markdown(summary: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one short round (smoke run; writes nothing)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one short round (smoke run; writes nothing)"
+    )
     args = parser.parse_args(argv)
     # rounds, seeds per case, Locomotion steps per seed (5 s), Rescue steps per seed (5 s), Ant steps, terrain repeats
-    rounds, seeds, walk_steps, rescue_steps, ant_steps, terrain_repeats = (1, [0], 50, 10, 200, 3) if args.quick else (5, [0, 1, 2], 250, 50, 1000, 20)
+    rounds, seeds, walk_steps, rescue_steps, ant_steps, terrain_repeats = (
+        (1, [0], 50, 10, 200, 3) if args.quick else (5, [0, 1, 2], 250, 50, 1000, 20)
+    )
 
     started = perf()
     cases: dict[str, Case] = {}
@@ -330,7 +362,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['locomotion-0.75']['env_steps_per_s']:.0f}, rescue d=0.25 {row['rescue-0.25']['env_steps_per_s']:.0f}, "
               f"Ant {ant_rate:.0f}", file=sys.stderr)  # fmt: skip
 
-    summary: dict[str, Any] = {"robot": ROBOT, "code": code_version(), "rounds": rounds, "seeds": seeds, "cases": []}
+    summary: dict[str, Any] = {
+        "robot": ROBOT,
+        "code": code_version(),
+        "rounds": rounds,
+        "seeds": seeds,
+        "cases": [],
+    }
     for name, case in cases.items():
         rows = [r[name] for r in per_round]
         entry: dict[str, Any] = {
@@ -353,14 +391,25 @@ def main(argv: list[str] | None = None) -> int:
         entry["real_time_factor"] = entry["env_steps_per_s"] * case.control_dt
         with_ant = [(r[name], r["ant"]) for r in per_round if r["ant"]]
         # ratios per round (both sides saw the same load), then the median
-        entry["vs_ant_env_steps"] = median([o["env_steps_per_s"] / a["env_steps_per_s"] for o, a in with_ant]) if with_ant else None
-        entry["vs_ant_physics_steps"] = median([o["physics_steps_per_s"] / a["physics_steps_per_s"] for o, a in with_ant]) if with_ant else None
+        entry["vs_ant_env_steps"] = (
+            median([o["env_steps_per_s"] / a["env_steps_per_s"] for o, a in with_ant])
+            if with_ant
+            else None
+        )
+        entry["vs_ant_physics_steps"] = (
+            median([o["physics_steps_per_s"] / a["physics_steps_per_s"] for o, a in with_ant])
+            if with_ant
+            else None
+        )
         summary["cases"].append(entry)
     if ant.env is None:
         summary["ant"] = {"error": ant.error}
     else:
         rows = [r["ant"] for r in per_round]
-        summary["ant"] = {key: median([r[key] for r in rows]) for key in ("env_steps_per_s", "physics_steps_per_s", "raw_steps_per_s", "env_vs_raw")}
+        summary["ant"] = {
+            key: median([r[key] for r in rows])
+            for key in ("env_steps_per_s", "physics_steps_per_s", "raw_steps_per_s", "env_vs_raw")
+        }
         summary["ant"].update(
             package_version=_version("pybullet-envs-gymnasium"), steps_per_round=ant_steps, substeps=ant.substeps,
             physics_dt=ant.physics_dt, control_dt=ant.control_dt, solver_iterations=ant.solver_iterations,

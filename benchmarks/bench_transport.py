@@ -18,8 +18,9 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-import robodojo.envs  # noqa: F401  (registers the ids)
 from arm_bench import median, panda_gym_steps_per_s, perf, write_results
+
+import robodojo.envs  # noqa: F401  (registers the ids)
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Transport-v0"
@@ -27,7 +28,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "transport.json"
 TARGET_VS_PANDA = 2.0
 
 
-def time_env(env: gym.Env, policy_name: str, seeds: list[int], steps: int) -> tuple[int, float, list[np.ndarray]]:
+def time_env(
+    env: gym.Env, policy_name: str, seeds: list[int], steps: int
+) -> tuple[int, float, list[np.ndarray]]:
     """(steps run, env seconds, arm joint trajectory) over ``steps`` steps per seed; resets and the policy are not timed."""
     policy = make_policy(policy_name, env, ENV_ID, seed=0)
     env_time, count, trajectory = 0.0, 0, []
@@ -55,7 +58,11 @@ def time_raw(env: gym.Env, seed: int, trajectory: list[np.ndarray]) -> float:
     """
     env.reset(seed=seed)
     unwrapped = env.unwrapped
-    arm, step, substeps = unwrapped.task.arm, unwrapped.sim.client.stepSimulation, unwrapped.substeps
+    arm, step, substeps = (
+        unwrapped.task.arm,
+        unwrapped.sim.client.stepSimulation,
+        unwrapped.substeps,
+    )
     t0 = perf()
     for q in trajectory:
         arm.command_joints(q, arm.hand.max_opening)
@@ -79,9 +86,14 @@ def main() -> None:
             count, env_s, trajectory = time_env(env, name, seeds, steps)
             row[name] = {"steps": count, "env_steps_per_s": count / env_s}
             if name == "random":
-                raw = sum(time_raw(env, seed, trajectory[i * steps : (i + 1) * steps]) for i, seed in enumerate(seeds))
+                raw = sum(
+                    time_raw(env, seed, trajectory[i * steps : (i + 1) * steps])
+                    for i, seed in enumerate(seeds)
+                )
                 row["raw_steps_per_s"] = count / raw
-        row["panda_pick_and_place_steps_per_s"] = panda_gym_steps_per_s("PandaPickAndPlace-v3", len(seeds) * steps)
+        row["panda_pick_and_place_steps_per_s"] = panda_gym_steps_per_s(
+            "PandaPickAndPlace-v3", len(seeds) * steps
+        )
         per_round.append(row)
         print(f"round {index + 1}/{rounds}: transport {row['random']['env_steps_per_s']:.0f} steps/s, raw "
               f"{row['raw_steps_per_s']:.0f}, panda-gym {row['panda_pick_and_place_steps_per_s'] or float('nan'):.0f}",
@@ -91,14 +103,29 @@ def main() -> None:
     ours = median([r["random"]["env_steps_per_s"] for r in per_round])
     scripted = median([r["pick_and_place"]["env_steps_per_s"] for r in per_round])
     raw = median([r["raw_steps_per_s"] for r in per_round])
-    panda_rounds = [r["panda_pick_and_place_steps_per_s"] for r in per_round if r["panda_pick_and_place_steps_per_s"]]
-    vs_panda = median([r["random"]["env_steps_per_s"] / r["panda_pick_and_place_steps_per_s"] for r in per_round]) if panda_rounds else None
+    panda_rounds = [
+        r["panda_pick_and_place_steps_per_s"]
+        for r in per_round
+        if r["panda_pick_and_place_steps_per_s"]
+    ]
+    vs_panda = (
+        median(
+            [
+                r["random"]["env_steps_per_s"] / r["panda_pick_and_place_steps_per_s"]
+                for r in per_round
+            ]
+        )
+        if panda_rounds
+        else None
+    )
     summary = {
         "robot": args.robot,
         "transport_steps_per_s": ours,
         "transport_steps_per_s_scripted": scripted,
         "raw_steps_per_s": raw,
-        "env_vs_raw": median([r["random"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
+        "env_vs_raw": median(
+            [r["random"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]
+        ),
         "panda_pick_and_place_steps_per_s": median(panda_rounds) if panda_rounds else None,
         "transport_vs_panda_pick_and_place": vs_panda,
         "control_hz": {"transport": 25, "panda_pick_and_place": 25},
@@ -107,13 +134,19 @@ def main() -> None:
     }
     print("\n| measure | value |\n|---|---|")
     print(f"| Transport-v0 ({args.robot}) env steps/s, random actions | {ours:,.0f} |")
-    print(f"| Transport-v0 env steps/s under the scripted pick-and-place (env time only) | {scripted:,.0f} |")
-    print(f"| raw PyBullet physics of the same scene (servo command + 10 substeps), steps/s | {raw:,.0f} |")
+    print(
+        f"| Transport-v0 env steps/s under the scripted pick-and-place (env time only) | {scripted:,.0f} |"
+    )
+    print(
+        f"| raw PyBullet physics of the same scene (servo command + 10 substeps), steps/s | {raw:,.0f} |"
+    )
     print(f"| env / raw | {summary['env_vs_raw']:.2f} |")
     if vs_panda is None:
         print("| panda-gym PandaPickAndPlace-v3 | not installed (pip install 'robodojo[bench]') |")
     else:
-        print(f"| panda-gym PandaPickAndPlace-v3 steps/s, random actions, same run | {summary['panda_pick_and_place_steps_per_s']:,.0f} |")
+        print(
+            f"| panda-gym PandaPickAndPlace-v3 steps/s, random actions, same run | {summary['panda_pick_and_place_steps_per_s']:,.0f} |"
+        )
         print(f"| Transport-v0 / PandaPickAndPlace-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} "
               f"({'met' if summary['target_met'] else 'missed'}) |")  # fmt: skip
     if not args.quick:

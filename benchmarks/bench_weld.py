@@ -17,8 +17,9 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-import robodojo.envs  # noqa: F401  (registers the ids)
 from arm_bench import median, panda_gym_steps_per_s, perf, write_results
+
+import robodojo.envs  # noqa: F401  (registers the ids)
 from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Weld-v0"
@@ -26,7 +27,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "weld.json"
 TARGET_VS_PANDA = 2.0
 
 
-def time_env(env: gym.Env, policy_name: str, seeds: list[int], steps: int) -> tuple[float, float, list[np.ndarray]]:
+def time_env(
+    env: gym.Env, policy_name: str, seeds: list[int], steps: int
+) -> tuple[float, float, list[np.ndarray]]:
     """(env seconds, policy seconds, joint trajectory) for ``steps`` steps per seed; resets are not timed."""
     env_time = policy_time = 0.0
     trajectory: list[np.ndarray] = []
@@ -57,7 +60,11 @@ def time_raw(env: gym.Env, seed: int, trajectory: list[np.ndarray]) -> float:
     """
     env.reset(seed=seed)
     arm, client = env.unwrapped.task.arm, env.unwrapped.sim.client
-    reset_joint, link_state, reset_base = client.resetJointState, client.getLinkState, client.resetBasePositionAndOrientation
+    reset_joint, link_state, reset_base = (
+        client.resetJointState,
+        client.getLinkState,
+        client.resetBasePositionAndOrientation,
+    )
     body, torch, joints, flange = arm.body_id, arm.tool_body_id, arm.joint_ids, arm.flange_index
     t0 = perf()
     for q in trajectory:
@@ -82,9 +89,16 @@ def main() -> None:
         row: dict = {}
         for name in ("teach_and_repeat", "seam_tracking"):
             env_s, policy_s, trajectory = time_env(env, name, seeds, steps)
-            row[name] = {"steps": len(trajectory), "env_steps_per_s": len(trajectory) / env_s, "policy_us": 1e6 * policy_s / len(trajectory)}
+            row[name] = {
+                "steps": len(trajectory),
+                "env_steps_per_s": len(trajectory) / env_s,
+                "policy_us": 1e6 * policy_s / len(trajectory),
+            }
             if name == "teach_and_repeat":
-                raw = sum(time_raw(env, seed, trajectory[i * steps : (i + 1) * steps]) for i, seed in enumerate(seeds))
+                raw = sum(
+                    time_raw(env, seed, trajectory[i * steps : (i + 1) * steps])
+                    for i, seed in enumerate(seeds)
+                )
                 row["raw_steps_per_s"] = len(trajectory) / raw
         row["panda_reach_steps_per_s"] = panda_gym_steps_per_s("PandaReach-v3", len(seeds) * steps)
         per_round.append(row)
@@ -96,14 +110,25 @@ def main() -> None:
     tracking = median([r["seam_tracking"]["env_steps_per_s"] for r in per_round])
     raw = median([r["raw_steps_per_s"] for r in per_round])
     panda_rounds = [r["panda_reach_steps_per_s"] for r in per_round if r["panda_reach_steps_per_s"]]
-    vs_panda = median([r["teach_and_repeat"]["env_steps_per_s"] / r["panda_reach_steps_per_s"] for r in per_round]) if panda_rounds else None
+    vs_panda = (
+        median(
+            [
+                r["teach_and_repeat"]["env_steps_per_s"] / r["panda_reach_steps_per_s"]
+                for r in per_round
+            ]
+        )
+        if panda_rounds
+        else None
+    )
     summary = {
         "robot": args.robot,
         "weld_steps_per_s": weld,
         "weld_steps_per_s_seam_tracking_env_only": tracking,
         "seam_tracking_policy_us": median([r["seam_tracking"]["policy_us"] for r in per_round]),
         "raw_steps_per_s": raw,
-        "env_vs_raw": median([r["teach_and_repeat"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]),
+        "env_vs_raw": median(
+            [r["teach_and_repeat"]["env_steps_per_s"] / r["raw_steps_per_s"] for r in per_round]
+        ),
         "panda_reach_steps_per_s": median(panda_rounds) if panda_rounds else None,
         "weld_vs_panda_reach": vs_panda,
         "target_vs_panda": TARGET_VS_PANDA,
@@ -118,8 +143,12 @@ def main() -> None:
     if vs_panda is None:
         print("| panda-gym PandaReach-v3 | not installed (pip install 'robodojo[bench]') |")
     else:
-        print(f"| panda-gym PandaReach-v3 steps/s, same run | {summary['panda_reach_steps_per_s']:,.0f} |")
-        print(f"| Weld-v0 / PandaReach-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} ({'met' if summary['target_met'] else 'missed'}) |")
+        print(
+            f"| panda-gym PandaReach-v3 steps/s, same run | {summary['panda_reach_steps_per_s']:,.0f} |"
+        )
+        print(
+            f"| Weld-v0 / PandaReach-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} ({'met' if summary['target_met'] else 'missed'}) |"
+        )
     if not args.quick:
         write_results(RESULTS, summary, per_round)
 

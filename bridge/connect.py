@@ -9,7 +9,9 @@ from __future__ import annotations
 from robodojo.bridge.transport import Transport, domain_id, rclpy_available
 
 
-def open_transport(kind: str = "auto", domain: int | None = None, node_name: str = "robodojo") -> Transport:
+def open_transport(
+    kind: str = "auto", domain: int | None = None, node_name: str = "robodojo"
+) -> Transport:
     """Open a transport: ``"rclpy"``, ``"dds"``, or ``"auto"`` (rclpy if importable, else DDS)."""
     if kind not in ("auto", "rclpy", "dds"):
         raise ValueError(f"transport must be auto, rclpy or dds, got {kind!r}")

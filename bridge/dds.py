@@ -33,8 +33,17 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from cyclonedds.core import (DDSException, GuardCondition, InstanceState, Policy, Qos, ReadCondition, SampleState,
-                             ViewState, WaitSet)
+from cyclonedds.core import (
+    DDSException,
+    GuardCondition,
+    InstanceState,
+    Policy,
+    Qos,
+    ReadCondition,
+    SampleState,
+    ViewState,
+    WaitSet,
+)
 from cyclonedds.domain import DomainParticipant
 from cyclonedds.pub import DataWriter, Publisher
 from cyclonedds.sub import DataReader, Subscriber
@@ -74,7 +83,8 @@ def dds_qos(qos: QoS) -> Qos:
     """CycloneDDS QoS for a ROS QoS profile (XCDR1 only, as ROS 2 sends)."""
     return Qos(
         Policy.Reliability.Reliable(max_blocking_time=duration(milliseconds=100))
-        if qos.reliable else Policy.Reliability.BestEffort,
+        if qos.reliable
+        else Policy.Reliability.BestEffort,
         Policy.Durability.TransientLocal if qos.transient_local else Policy.Durability.Volatile,
         Policy.History.KeepLast(qos.depth),
         Policy.DataRepresentation(use_cdrv0_representation=True),
@@ -84,7 +94,9 @@ def dds_qos(qos: QoS) -> Qos:
 class DdsPublisher:
     """Publishes one message type on one topic (from any thread)."""
 
-    def __init__(self, transport: DdsTransport, writer: DataWriter, message_type: type, topic: str) -> None:
+    def __init__(
+        self, transport: DdsTransport, writer: DataWriter, message_type: type, topic: str
+    ) -> None:
         self._transport = transport
         self._writer = writer
         self.message_type = message_type
@@ -93,9 +105,13 @@ class DdsPublisher:
     def publish(self, message: Any) -> None:
         """Send ``message`` (of this publisher's type); ``RuntimeError`` once the transport is closed."""
         if type(message) is not self.message_type:
-            raise TypeError(f"{self.topic} carries {self.message_type.__name__}, got {type(message).__name__}")
+            raise TypeError(
+                f"{self.topic} carries {self.message_type.__name__}, got {type(message).__name__}"
+            )
         sample = to_idl(message)
-        with self._transport._lock:  # never races close(): a closed transport says so, not a DDS error
+        with (
+            self._transport._lock
+        ):  # never races close(): a closed transport says so, not a DDS error
             self._transport._check_open()
             self._writer.write(sample)
 
@@ -109,7 +125,13 @@ class DdsPublisher:
 
 
 class _Subscription:
-    def __init__(self, reader: DataReader, condition: ReadCondition, callback: Callable[[Any], None], topic: str):
+    def __init__(
+        self,
+        reader: DataReader,
+        condition: ReadCondition,
+        callback: Callable[[Any], None],
+        topic: str,
+    ):
         self.reader = reader
         self.condition = condition
         self.callback = callback
@@ -148,13 +170,23 @@ class DdsTransport:
             self._writers.append(writer)
         return DdsPublisher(self, writer, message_type, ros_topic_name(topic, self.node_name))
 
-    def subscribe(self, topic: str, message_type: type, callback: Callable[[Any], None], qos: QoS = DEFAULT_QOS) -> None:
+    def subscribe(
+        self,
+        topic: str,
+        message_type: type,
+        callback: Callable[[Any], None],
+        qos: QoS = DEFAULT_QOS,
+    ) -> None:
         """Call ``callback(message)`` for every message on ``topic``, from this transport's reader thread."""
         with self._lock:
             self._check_open()
-            reader = DataReader(self._subscriber, self._topic(topic, message_type), qos=dds_qos(qos))
+            reader = DataReader(
+                self._subscriber, self._topic(topic, message_type), qos=dds_qos(qos)
+            )
             condition = ReadCondition(reader, SampleState.Any | ViewState.Any | InstanceState.Any)
-            self._subscriptions.append(_Subscription(reader, condition, callback, ros_topic_name(topic, self.node_name)))
+            self._subscriptions.append(
+                _Subscription(reader, condition, callback, ros_topic_name(topic, self.node_name))
+            )
             self._waitset.attach(condition)
         self._wake.set(True)
 
@@ -196,7 +228,11 @@ class DdsTransport:
         if not readers:
             raise ValueError(f"no subscription on {name}")
         return wait_until(
-            lambda: min(r.get_subscription_matched_status().current_count for r in readers) >= count, timeout)
+            lambda: (
+                min(r.get_subscription_matched_status().current_count for r in readers) >= count
+            ),
+            timeout,
+        )
 
     # -- internals -------------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -209,8 +245,10 @@ class DdsTransport:
         existing = self._topics.get(name)
         if existing is not None:
             if existing.data_type is not data_type:
-                raise ValueError(f"{ros_topic_name(topic, self.node_name)} already carries "
-                                 f"{existing.data_type.__name__.rstrip('_')} here, not {message_type.__name__}")
+                raise ValueError(
+                    f"{ros_topic_name(topic, self.node_name)} already carries "
+                    f"{existing.data_type.__name__.rstrip('_')} here, not {message_type.__name__}"
+                )
             return existing
         self._topics[name] = Topic(self._participant, name, data_type)
         return self._topics[name]

@@ -125,10 +125,17 @@ class Bool_(IdlStruct, typename="std_msgs.msg.dds_.Bool_"):
 
 #: dataclass -> IDL struct, for every message of :mod:`robodojo.bridge.messages`.
 IDL_TYPES: dict[type, type] = {
-    m.Time: Time_, m.Header: Header_, m.JointState: JointState_, m.Vector3: Vector3_,
-    m.Quaternion: Quaternion_, m.Imu: Imu_, m.MultiArrayDimension: MultiArrayDimension_,
-    m.MultiArrayLayout: MultiArrayLayout_, m.Float64MultiArray: Float64MultiArray_,
-    m.Twist: Twist_, m.Bool: Bool_,
+    m.Time: Time_,
+    m.Header: Header_,
+    m.JointState: JointState_,
+    m.Vector3: Vector3_,
+    m.Quaternion: Quaternion_,
+    m.Imu: Imu_,
+    m.MultiArrayDimension: MultiArrayDimension_,
+    m.MultiArrayLayout: MultiArrayLayout_,
+    m.Float64MultiArray: Float64MultiArray_,
+    m.Twist: Twist_,
+    m.Bool: Bool_,
 }
 _DATACLASSES: dict[type, type] = {idl: dc for dc, idl in IDL_TYPES.items()}
 
@@ -138,7 +145,9 @@ def idl_type(message_type: type) -> type:
     try:
         return IDL_TYPES[message_type]
     except KeyError:
-        raise TypeError(f"{message_type!r} is not a bridge message type (robodojo.bridge.messages)") from None
+        raise TypeError(
+            f"{message_type!r} is not a bridge message type (robodojo.bridge.messages)"
+        ) from None
 
 
 def _convert_out(value: Any) -> Any:
@@ -156,7 +165,9 @@ def _convert_out(value: Any) -> Any:
 def to_idl(message: Any) -> IdlStruct:
     """A :mod:`~robodojo.bridge.messages` dataclass instance as its IDL struct (nested ones too)."""
     cls = idl_type(type(message))
-    return cls(**{f.name: _convert_out(getattr(message, f.name)) for f in dataclasses.fields(message)})
+    return cls(
+        **{f.name: _convert_out(getattr(message, f.name)) for f in dataclasses.fields(message)}
+    )
 
 
 def _convert_in(value: Any) -> Any:

@@ -33,8 +33,22 @@ from typing import Any
 
 import numpy as np
 
-from robodojo.bridge.observation import ImuReading, JointReading, ObservationBuilder, RejectedMessage
-from robodojo.bridge.safety import DAMP, HOLD, CommandFilter, SafetyConfig, Watchdog, damp_targets, is_finite, tilt_exceeded
+from robodojo.bridge.observation import (
+    ImuReading,
+    JointReading,
+    ObservationBuilder,
+    RejectedMessage,
+)
+from robodojo.bridge.safety import (
+    DAMP,
+    HOLD,
+    CommandFilter,
+    SafetyConfig,
+    Watchdog,
+    damp_targets,
+    is_finite,
+    tilt_exceeded,
+)
 
 # Modes
 WAITING_FOR_ENABLE = "waiting_for_enable"
@@ -160,7 +174,9 @@ class DeployCore:
             return self._reject("JointState", str(error), now)
         if reading.stamp <= 0.0:
             reading = JointReading(reading.position, reading.velocity, now)
-        if self.joints is not None and reading.stamp > self.joints.stamp:  # the driver's period, smoothed
+        if (
+            self.joints is not None and reading.stamp > self.joints.stamp
+        ):  # the driver's period, smoothed
             delta = reading.stamp - self.joints.stamp
             self._period = delta if self._period is None else 0.8 * self._period + 0.2 * delta
         self.joints = reading
@@ -192,11 +208,17 @@ class DeployCore:
             self._enable_released = True
             return
         if self.estop:
-            self._say_once(now, "enable ignored: the e-stop is engaged (publish false on /robodojo/estop first)")
+            self._say_once(
+                now,
+                "enable ignored: the e-stop is engaged (publish false on /robodojo/estop first)",
+            )
             return
         latched = self.mode == SAFE and self.latched
         if latched and not self._enable_released:
-            self._say_once(now, "enable true ignored: a latched stop clears on a new enable (publish false, then true)")
+            self._say_once(
+                now,
+                "enable true ignored: a latched stop clears on a new enable (publish false, then true)",
+            )
             return
         if self.enabled and not latched:
             return  # a repeated true: not an edge
@@ -213,30 +235,43 @@ class DeployCore:
             self._enter_safe(now, "e-stop engaged (/robodojo/estop true)", DAMP, latched=True)
         elif not value and self.estop:
             self.estop = False
-            self._event("info", "e-stop released; damping until the operator re-enables (enable false, then true)", now)
+            self._event(
+                "info",
+                "e-stop released; damping until the operator re-enables (enable false, then true)",
+                now,
+            )
 
     # -- the clock ------------------------------------------------------------------------------
     def poll(self, now: float) -> Command | None:
         """Advance to ``now``: returns the command to publish now, if any (at most one)."""
         if self.mode == WAITING_FOR_ENABLE:
-            self._say_waiting(now, "waiting for enable: publish true on /robodojo/enable (or pass --enable); nothing is sent until then")
+            self._say_waiting(
+                now,
+                "waiting for enable: publish true on /robodojo/enable (or pass --enable); nothing is sent until then",
+            )
             return None
         if self.mode == WAITING_FOR_STATE:
             if self.joints is None or self.imu is None or self._stale(now):
                 self._say_waiting(now, "waiting for fresh /joint_states and /imu")
                 return None
             if not self.ready():
-                self._say_waiting(now, "waiting for the controller to subscribe to the command topic")
+                self._say_waiting(
+                    now, "waiting for the controller to subscribe to the command topic"
+                )
                 return None
             self._rearm(now, "state received")
         if self.mode == RUNNING:
             age = self._stale(now)
             if age is not None:
-                self._enter_safe(now, f"watchdog: no fresh {age[0]} for {age[1] * 1e3:.1f} ms "
-                                      f"(limit {self.config.stale_timeout * 1e3:.0f} ms, "
-                                      f"{age[1] / self.dt:.2f} control periods)",
-                                 self.config.watchdog_action, latched=self.config.latch_watchdog,
-                                 data={"stale": age[0], "age": age[1], "watchdog": True})
+                self._enter_safe(
+                    now,
+                    f"watchdog: no fresh {age[0]} for {age[1] * 1e3:.1f} ms "
+                    f"(limit {self.config.stale_timeout * 1e3:.0f} ms, "
+                    f"{age[1] / self.dt:.2f} control periods)",
+                    self.config.watchdog_action,
+                    latched=self.config.latch_watchdog,
+                    data={"stale": age[0], "age": age[1], "watchdog": True},
+                )
             else:
                 return self._maybe_step(now)
         if self.mode == SAFE:
@@ -247,7 +282,11 @@ class DeployCore:
         """When :meth:`poll` must run next even if no message arrives (the watchdog deadline, a safe publish)."""
         times = [now + 0.25]
         if self.mode == RUNNING:
-            deadlines = [d for d in (self.joint_watchdog.deadline(), self.imu_watchdog.deadline()) if d is not None]
+            deadlines = [
+                d
+                for d in (self.joint_watchdog.deadline(), self.imu_watchdog.deadline())
+                if d is not None
+            ]
             if deadlines:
                 times.append(min(deadlines) + 1e-4)
         elif self.mode == SAFE and self._measured() is not None:
@@ -267,36 +306,54 @@ class DeployCore:
     def _rearm(self, now: float, why: str) -> None:
         if self.joints is None or self.imu is None or self._stale(now):
             self.mode = WAITING_FOR_STATE
-            self._event("info", f"armed ({why}); waiting for fresh state before the first step", now)
+            self._event(
+                "info", f"armed ({why}); waiting for fresh state before the first step", now
+            )
             return
         self.filter.arm(self.joints.position)
         self.reset_policy()
         self._previous_action[:] = 0.0
         self._slot = None
-        self._used_joint_seq, self._used_imu_seq = self._joint_seq - 1, self._imu_seq - 1  # the latest pair counts as new
+        self._used_joint_seq, self._used_imu_seq = (
+            self._joint_seq - 1,
+            self._imu_seq - 1,
+        )  # the latest pair counts as new
         self.mode, self.safe_reason, self.safe_action, self.latched = RUNNING, None, None, False
-        self._event("resume", f"running ({why}): soft start over {self.config.soft_start_seconds:g} s "
-                              f"from the measured pose", now)
+        self._event(
+            "resume",
+            f"running ({why}): soft start over {self.config.soft_start_seconds:g} s "
+            f"from the measured pose",
+            now,
+        )
 
     def _maybe_step(self, now: float) -> Command | None:
         if self._joint_seq == self._used_joint_seq or self._imu_seq == self._used_imu_seq:
             return None
         stamp, dt = self.joints.stamp, self.dt
         if self._last_stamp is not None and stamp < self._last_stamp - dt:
-            self._event("info", f"state stamps went back {self._last_stamp - stamp:.3f} s (driver restarted?); re-syncing", now)
+            self._event(
+                "info",
+                f"state stamps went back {self._last_stamp - stamp:.3f} s (driver restarted?); re-syncing",
+                now,
+            )
             self._last_stamp = self._slot = None
         period = self._period or dt
         if period >= FAST_DRIVER * dt:  # a driver at the control rate: every new state is a step
             if self._last_stamp is not None and stamp <= self._last_stamp:
                 return None
             if period > SLOW_DRIVER * dt:
-                self._say_once(now, f"/joint_states arrives every {period * 1e3:.0f} ms, slower than the policy's "
-                                    f"{dt * 1e3:.0f} ms: the policy runs at the driver's rate")
+                self._say_once(
+                    now,
+                    f"/joint_states arrives every {period * 1e3:.0f} ms, slower than the policy's "
+                    f"{dt * 1e3:.0f} ms: the policy runs at the driver's rate",
+                )
         else:  # a faster driver: one step per control period of its clock, on the state nearest each slot
             tolerance = 0.5 * period
             if self._slot is None:
                 self._slot = stamp if self._last_stamp is None else self._last_stamp + dt
-            if stamp >= self._slot + dt - tolerance:  # fell behind by a period (lost messages): re-anchor
+            if (
+                stamp >= self._slot + dt - tolerance
+            ):  # fell behind by a period (lost messages): re-anchor
                 self._slot = stamp
             if stamp < self._slot - tolerance:
                 return None
@@ -309,14 +366,21 @@ class DeployCore:
         imu, joints = self.imu, self.joints
         tilt = tilt_exceeded(imu.gravity, self.config.tilt_limit)
         if tilt is not None:
-            self._enter_safe(now, f"attitude e-stop: tilted {math.degrees(tilt):.0f} deg "
-                                  f"(limit {math.degrees(self.config.tilt_limit):.0f} deg)", DAMP, latched=True)
+            self._enter_safe(
+                now,
+                f"attitude e-stop: tilted {math.degrees(tilt):.0f} deg "
+                f"(limit {math.degrees(self.config.tilt_limit):.0f} deg)",
+                DAMP,
+                latched=True,
+            )
             return self._safe_command(now)
         observation = self.builder.build(imu, joints, self._previous_action)
         self.last_observation = observation
         raw = np.asarray(self.policy(observation), dtype=np.float64).reshape(-1)
         if raw.shape != self._previous_action.shape or not is_finite(raw):
-            self._enter_safe(now, f"NaN guard: the policy returned {raw.tolist()}", DAMP, latched=True)
+            self._enter_safe(
+                now, f"NaN guard: the policy returned {raw.tolist()}", DAMP, latched=True
+            )
             return self._safe_command(now)
         action = np.clip(raw, self.action_low, self.action_high).astype(np.float32)
         try:
@@ -330,7 +394,14 @@ class DeployCore:
         self.last_step_latency = now - max(self._joint_time, self._imu_time)
         return Command(command[self.order], RUNNING, action="policy", stamp=joints.stamp)
 
-    def _enter_safe(self, now: float, reason: str, action: str, latched: bool, data: dict[str, Any] | None = None) -> None:
+    def _enter_safe(
+        self,
+        now: float,
+        reason: str,
+        action: str,
+        latched: bool,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         if action == HOLD and self._last_command is None:
             action = DAMP  # nothing was commanded yet: holding would mean nothing
         self.mode, self.safe_reason, self.safe_action = SAFE, reason, action
@@ -341,10 +412,22 @@ class DeployCore:
         self._fresh_since_trip = 0
         self._seen_joint_seq = self._joint_seq
         self._next_safe_publish = now
-        what = "keeps the last command" if action == HOLD else "targets = measured positions, PD only damps"
-        tail = "; re-enable to resume (enable false -> true)" if latched else "; resumes by itself when fresh state returns"
-        self._event("safe", f"SAFE STATE {action.upper()} ({what}): {reason}{tail}", now,
-                    {"reason": reason, "action": action, "latched": latched, **(data or {})})
+        what = (
+            "keeps the last command"
+            if action == HOLD
+            else "targets = measured positions, PD only damps"
+        )
+        tail = (
+            "; re-enable to resume (enable false -> true)"
+            if latched
+            else "; resumes by itself when fresh state returns"
+        )
+        self._event(
+            "safe",
+            f"SAFE STATE {action.upper()} ({what}): {reason}{tail}",
+            now,
+            {"reason": reason, "action": action, "latched": latched, **(data or {})},
+        )
 
     def _safe_command(self, now: float) -> Command | None:
         if not self.latched and self.enabled and self._stale(now) is None:
@@ -352,7 +435,10 @@ class DeployCore:
                 self._fresh_since_trip += self._joint_seq - self._seen_joint_seq
                 self._seen_joint_seq = self._joint_seq
             if self._fresh_since_trip >= self.config.resume_periods:
-                self._rearm(now, f"fresh state for {self.config.resume_periods} periods after: {self.safe_reason}")
+                self._rearm(
+                    now,
+                    f"fresh state for {self.config.resume_periods} periods after: {self.safe_reason}",
+                )
                 return self._maybe_step(now) if self.mode == RUNNING else None
         measured = self._measured()
         if measured is None or now < self._next_safe_publish:
@@ -369,10 +455,20 @@ class DeployCore:
         message = f"rejected {kind}: {reason}"
         first = self.rejections[message] == 0
         self.rejections[message] += 1
-        if first or self.rejections[message] in (10, 100, 1000) or self.rejections[message] % 10000 == 0:
+        if (
+            first
+            or self.rejections[message] in (10, 100, 1000)
+            or self.rejections[message] % 10000 == 0
+        ):
             count = self.rejections[message]
-            self._event("reject", message + ("" if first else f" ({count} times so far)") + "; no command sent for it",
-                        now, {"type": kind, "reason": reason, "count": count})
+            self._event(
+                "reject",
+                message
+                + ("" if first else f" ({count} times so far)")
+                + "; no command sent for it",
+                now,
+                {"type": kind, "reason": reason, "count": count},
+            )
         return reason
 
     def _say_once(self, now: float, message: str) -> None:
@@ -385,7 +481,9 @@ class DeployCore:
             self._last_waiting_log = now
             self._event("waiting", message, now)
 
-    def _event(self, kind: str, message: str, now: float, data: dict[str, Any] | None = None) -> None:
+    def _event(
+        self, kind: str, message: str, now: float, data: dict[str, Any] | None = None
+    ) -> None:
         self.events.append(Event(kind, message, now, dict(data or {})))
 
     def drain_events(self) -> list[Event]:

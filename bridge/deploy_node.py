@@ -30,14 +30,23 @@ from robodojo.bridge.safety import damp_targets
 class EventLog:
     """Human lines on a stream (stderr) and, optionally, JSON lines in a file (every event, and steps)."""
 
-    def __init__(self, stream: TextIO | None = sys.stderr, path: str | None = None, start: float | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = sys.stderr,
+        path: str | None = None,
+        start: float | None = None,
+    ) -> None:
         self.stream = stream
         self.file = open(path, "a", encoding="utf-8", buffering=1) if path else None  # noqa: SIM115 - closed in close()
         self.start = time.monotonic() if start is None else start
 
     def event(self, event: Event) -> None:
         if self.stream is not None:
-            print(f"deploy [{event.time - self.start:8.3f} s] {event.message}", file=self.stream, flush=True)
+            print(
+                f"deploy [{event.time - self.start:8.3f} s] {event.message}",
+                file=self.stream,
+                flush=True,
+            )
         self.record({"kind": event.kind, "message": event.message, **event.data}, event.time)
 
     def record(self, data: dict[str, Any], now: float) -> None:
@@ -63,9 +72,17 @@ def _jsonable(value: Any) -> Any:
 class DeployNode:
     """A :class:`DeployCore` on a transport. ``run(duration)`` blocks; ``stop()`` from any thread ends it."""
 
-    def __init__(self, core: DeployCore, transport: Any, controller: str = "forward_position_controller",
-                 dry_run: bool = False, log: EventLog | None = None, log_steps: bool = False,
-                 joint_states_topic: str = "/joint_states", imu_topic: str = "/imu") -> None:
+    def __init__(
+        self,
+        core: DeployCore,
+        transport: Any,
+        controller: str = "forward_position_controller",
+        dry_run: bool = False,
+        log: EventLog | None = None,
+        log_steps: bool = False,
+        joint_states_topic: str = "/joint_states",
+        imu_topic: str = "/imu",
+    ) -> None:
         from robodojo.bridge import messages as m
         from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS
 
@@ -81,16 +98,32 @@ class DeployNode:
         self.published = 0
         self.compute_times: list[float] = []
         self._last_print = -math.inf
-        self.publisher = None if dry_run else transport.publisher(self.command_topic, m.Float64MultiArray, DEFAULT_QOS)
+        self.publisher = (
+            None
+            if dry_run
+            else transport.publisher(self.command_topic, m.Float64MultiArray, DEFAULT_QOS)
+        )
         # Arm only once the controller listens (DDS: a matched reader; rclpy: a subscription count), so the
         # soft start is not spent on a command topic nobody reads. (Both transports' publishers count matches.)
         matched = getattr(self.publisher, "matched_subscriptions", None)
         if matched is not None:
             core.ready = lambda: matched() > 0
-        transport.subscribe(joint_states_topic, m.JointState, self._on(core.on_joint_state), SENSOR_QOS)
+        transport.subscribe(
+            joint_states_topic, m.JointState, self._on(core.on_joint_state), SENSOR_QOS
+        )
         transport.subscribe(imu_topic, m.Imu, self._on(core.on_imu), SENSOR_QOS)
-        transport.subscribe("/robodojo/enable", m.Bool, self._on(lambda msg, now: core.on_enable(msg.data, now)), DEFAULT_QOS)
-        transport.subscribe("/robodojo/estop", m.Bool, self._on(lambda msg, now: core.on_estop(msg.data, now)), DEFAULT_QOS)
+        transport.subscribe(
+            "/robodojo/enable",
+            m.Bool,
+            self._on(lambda msg, now: core.on_enable(msg.data, now)),
+            DEFAULT_QOS,
+        )
+        transport.subscribe(
+            "/robodojo/estop",
+            m.Bool,
+            self._on(lambda msg, now: core.on_estop(msg.data, now)),
+            DEFAULT_QOS,
+        )
 
     def _on(self, handler: Callable[[Any, float], Any]) -> Callable[[Any], None]:
         def callback(msg: Any) -> None:
@@ -136,27 +169,59 @@ class DeployNode:
         if command.mode == RUNNING and self.core.last_step_latency is not None:
             self.compute_times.append(done - now + self.core.last_step_latency)
         if self.log_steps:
-            self.log.record({"kind": "command", "mode": command.mode, "action": command.action,
-                             "published": self.publisher is not None, "state_stamp": command.stamp,
-                             "joints": self.core.command_joints, "targets": command.targets}, now)
+            self.log.record(
+                {
+                    "kind": "command",
+                    "mode": command.mode,
+                    "action": command.action,
+                    "published": self.publisher is not None,
+                    "state_stamp": command.stamp,
+                    "joints": self.core.command_joints,
+                    "targets": command.targets,
+                },
+                now,
+            )
         if self.dry_run and now - self._last_print >= 1.0:
             self._last_print = now
-            shown = ", ".join(f"{j}={v:+.3f}" for j, v in zip(self.core.command_joints, command.targets))
-            print(f"deploy [{now - self.log.start:8.3f} s] dry run, not published: {command.mode} {shown}", file=sys.stderr, flush=True)
+            shown = ", ".join(
+                f"{j}={v:+.3f}" for j, v in zip(self.core.command_joints, command.targets)
+            )
+            print(
+                f"deploy [{now - self.log.start:8.3f} s] dry run, not published: {command.mode} {shown}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _shutdown(self) -> None:
         core = self.core
         now = time.monotonic()
         measured = core._measured()
         if self.publisher is not None and core.mode in (RUNNING, SAFE) and measured is not None:
-            targets = np.clip(damp_targets(measured), core.config.lower, core.config.upper)[core.order]
+            targets = np.clip(damp_targets(measured), core.config.lower, core.config.upper)[
+                core.order
+            ]
             self.publisher.publish(self._m.Float64MultiArray(data=[float(v) for v in targets]))
-            self.log.event(Event("safe", "shutting down: sent one damp command (targets = measured positions)", now))
+            self.log.event(
+                Event(
+                    "safe",
+                    "shutting down: sent one damp command (targets = measured positions)",
+                    now,
+                )
+            )
         summary = {
-            "steps": core.steps, "published": self.published, "safe_commands": core.safe_commands,
-            "mode": core.mode, "safe_reason": core.safe_reason, "rejected": dict(core.rejections),
+            "steps": core.steps,
+            "published": self.published,
+            "safe_commands": core.safe_commands,
+            "mode": core.mode,
+            "safe_reason": core.safe_reason,
+            "rejected": dict(core.rejections),
         }
         if self.compute_times:
             times = np.array(self.compute_times) * 1e3
-            summary["state_to_command_ms"] = {"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99))}
-        self.log.event(Event("summary", "summary: " + json.dumps(summary, default=_jsonable), now, summary))
+            summary["state_to_command_ms"] = {
+                "p50": float(np.percentile(times, 50)),
+                "p99": float(np.percentile(times, 99)),
+            }
+        self.log.event(
+            Event("summary", "summary: " + json.dumps(summary, default=_jsonable), now, summary)
+        )

@@ -23,12 +23,16 @@ class LoadedPolicy:
     description: str
 
 
-def load_policy_for_deploy(policy: str, env: str | None = None, robot: str | None = None) -> LoadedPolicy:
+def load_policy_for_deploy(
+    policy: str, env: str | None = None, robot: str | None = None
+) -> LoadedPolicy:
     """An exported policy (path or pretrained name) with its spec, or a scripted controller with an env's interface.
 
     Raises ValueError (PolicySpecError) with a one-line reason.
     """
-    path = policy_path(policy)  # a pretrained name or an exported policy's path (controller names come first)
+    path = policy_path(
+        policy
+    )  # a pretrained name or an exported policy's path (controller names come first)
     if path is not None:
         loaded = load_policy(path)
         spec = loaded.spec
@@ -37,11 +41,15 @@ def load_policy_for_deploy(policy: str, env: str | None = None, robot: str | Non
         return LoadedPolicy(spec, loaded, f"{path} ({spec['env_id']}, robot {spec.get('robot')})")
     env_id = resolve_env_id(env or "fall_recovery")
     if policy != "scripted" and policy not in controller_names(env_id):
-        raise ValueError(f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder), "
-                         "a pretrained name, or 'scripted'")
+        raise ValueError(
+            f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder), "
+            "a pretrained name, or 'scripted'"
+        )
     spec = interface_spec(env_id, robot or "a1")
     controller = make_controller(policy, env_id, spec["robot"], spec["control_dt"])
-    return LoadedPolicy(spec, controller, f"scripted controller {policy!r} ({env_id}, robot {spec['robot']})")
+    return LoadedPolicy(
+        spec, controller, f"scripted controller {policy!r} ({env_id}, robot {spec['robot']})"
+    )
 
 
 def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
@@ -57,7 +65,12 @@ def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
         "env_id": env_id,
         "robot": robot,
         "observation": {"size": sum(int(f["size"]) for f in layout), "layout": layout},
-        "action": {"size": int(space.shape[0]), "low": space.low.tolist(), "high": space.high.tolist(), **interface["action"]},
+        "action": {
+            "size": int(space.shape[0]),
+            "low": space.low.tolist(),
+            "high": space.high.tolist(),
+            **interface["action"],
+        },
         "control_dt": interface["control_dt"],
     }
 
@@ -66,7 +79,9 @@ def action_mapping(spec: dict[str, Any]) -> Callable[[np.ndarray], np.ndarray]:
     """The spec's action → joint targets (``QuadrupedSpec.action_to_targets``, from the spec's numbers)."""
     action = spec["action"]
     if action.get("type") != "joint_position_targets":
-        raise ValueError(f"deploy drives joint_position_targets policies; this one's action type is {action.get('type')!r}")
+        raise ValueError(
+            f"deploy drives joint_position_targets policies; this one's action type is {action.get('type')!r}"
+        )
     home = np.asarray(action["home"], dtype=np.float64)
     lower = np.asarray(action["lower"], dtype=np.float64)
     upper = np.asarray(action["upper"], dtype=np.float64)
@@ -78,11 +93,23 @@ def action_mapping(spec: dict[str, Any]) -> Callable[[np.ndarray], np.ndarray]:
     return to_targets
 
 
-def build_core(loaded: LoadedPolicy, config: SafetyConfig, command_joints: Sequence[str] | None = None,
-               enabled: bool = False, allow_extra_joints: bool = False) -> DeployCore:
+def build_core(
+    loaded: LoadedPolicy,
+    config: SafetyConfig,
+    command_joints: Sequence[str] | None = None,
+    enabled: bool = False,
+    allow_extra_joints: bool = False,
+) -> DeployCore:
     spec = loaded.spec
     builder = ObservationBuilder.from_spec(spec, allow_extra_joints=allow_extra_joints)
     return DeployCore(
-        builder, loaded.policy, action_mapping(spec), spec["action"]["low"], spec["action"]["high"], config,
-        command_joints=command_joints, enabled=enabled, reset_policy=getattr(loaded.policy, "reset", None),
+        builder,
+        loaded.policy,
+        action_mapping(spec),
+        spec["action"]["low"],
+        spec["action"]["high"],
+        config,
+        command_joints=command_joints,
+        enabled=enabled,
+        reset_policy=getattr(loaded.policy, "reset", None),
     )

@@ -23,12 +23,12 @@ MAX_PARTICIPANT_INDEX = 32
 def loopback_config(max_participant_index: int = MAX_PARTICIPANT_INDEX) -> str:
     """CycloneDDS XML (valid for 0.10.x and 11.x) that uses only the loopback interface, without multicast."""
     return (
-        "<CycloneDDS><Domain Id=\"any\">"
-        "<General><Interfaces><NetworkInterface address=\"127.0.0.1\"/></Interfaces>"
+        '<CycloneDDS><Domain Id="any">'
+        '<General><Interfaces><NetworkInterface address="127.0.0.1"/></Interfaces>'
         "<AllowMulticast>false</AllowMulticast></General>"
         "<Discovery><ParticipantIndex>auto</ParticipantIndex>"
         f"<MaxAutoParticipantIndex>{max_participant_index}</MaxAutoParticipantIndex>"
-        "<Peers><Peer Address=\"127.0.0.1\"/></Peers></Discovery>"
+        '<Peers><Peer Address="127.0.0.1"/></Peers></Discovery>'
         "</Domain></CycloneDDS>"
     )
 

@@ -139,6 +139,15 @@ class Bool:
 
 #: Every message class the bridge sends or receives (nested types included).
 MESSAGE_TYPES: tuple[type, ...] = (
-    Time, Header, JointState, Vector3, Quaternion, Imu,
-    MultiArrayDimension, MultiArrayLayout, Float64MultiArray, Twist, Bool,
+    Time,
+    Header,
+    JointState,
+    Vector3,
+    Quaternion,
+    Imu,
+    MultiArrayDimension,
+    MultiArrayLayout,
+    Float64MultiArray,
+    Twist,
+    Bool,
 )

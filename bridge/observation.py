@@ -38,7 +38,13 @@ from robodojo.robots.quadruped import proprioception_fields
 #: A quaternion whose norm is farther than this from 1 is rejected (normalised otherwise).
 QUATERNION_NORM_TOLERANCE = 0.05
 #: The observation fields this module knows how to fill from JointState and Imu messages.
-KNOWN_FIELDS = ("gyro", "projected_gravity", "joint_position_minus_home", "joint_velocity", "previous_action")
+KNOWN_FIELDS = (
+    "gyro",
+    "projected_gravity",
+    "joint_position_minus_home",
+    "joint_velocity",
+    "previous_action",
+)
 
 
 class RejectedMessage(ValueError):
@@ -97,26 +103,50 @@ class ObservationBuilder:
         self.fields = [(f["name"], int(f["size"])) for f in layout]
         unknown = [name for name, _ in self.fields if name not in KNOWN_FIELDS]
         if unknown:
-            raise ValueError(f"the bridge cannot build observation fields {unknown} (it knows {', '.join(KNOWN_FIELDS)})")
+            raise ValueError(
+                f"the bridge cannot build observation fields {unknown} (it knows {', '.join(KNOWN_FIELDS)})"
+            )
         for f in layout:
             if f.get("joints") is not None and list(f["joints"]) != self.joints:
-                raise ValueError(f"observation field {f['name']!r} lists joints {f['joints']}, not the action's {self.joints}")
-        declared = {item.name: item for item in proprioception_fields(self.joints, self.home, self.lower, self.upper)}
-        wrong = [(name, size, declared[name].size) for name, size in self.fields if declared[name].size != size]
+                raise ValueError(
+                    f"observation field {f['name']!r} lists joints {f['joints']}, not the action's {self.joints}"
+                )
+        declared = {
+            item.name: item
+            for item in proprioception_fields(self.joints, self.home, self.lower, self.upper)
+        }
+        wrong = [
+            (name, size, declared[name].size)
+            for name, size in self.fields
+            if declared[name].size != size
+        ]
         if wrong:
-            raise ValueError(f"observation field sizes {wrong} (name, spec, expected) do not fit {n} joints")
+            raise ValueError(
+                f"observation field sizes {wrong} (name, spec, expected) do not fit {n} joints"
+            )
         #: the policy's fields, as the env declares them (so the same bounds clip the same values)
         self.layout = Layout(declared[name] for name, _ in self.fields)
         self.size, self.low, self.high = self.layout.size, self.layout.low, self.layout.high
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any], allow_extra_joints: bool = False) -> ObservationBuilder:
+    def from_spec(
+        cls, spec: dict[str, Any], allow_extra_joints: bool = False
+    ) -> ObservationBuilder:
         """From a ``policy.json`` dict (residual policies: the env's fields, the runtime adds base_action)."""
         action = spec["action"]
         for key in ("joints", "home", "lower", "upper"):
             if key not in action:
-                raise ValueError(f"policy.json has no action.{key}; the bridge needs joint names, home pose and limits")
-        return cls(action["joints"], action["home"], action["lower"], action["upper"], env_layout(spec), allow_extra_joints)
+                raise ValueError(
+                    f"policy.json has no action.{key}; the bridge needs joint names, home pose and limits"
+                )
+        return cls(
+            action["joints"],
+            action["home"],
+            action["lower"],
+            action["upper"],
+            env_layout(spec),
+            allow_extra_joints,
+        )
 
     # -- reading messages --------------------------------------------------------------
     def read_joint_state(self, msg: Any) -> JointReading:
@@ -128,15 +158,21 @@ class ObservationBuilder:
         if len(msg.position) != n:
             raise RejectedMessage(f"JointState has {n} names but {len(msg.position)} positions")
         if len(msg.velocity) != n:
-            raise RejectedMessage(f"JointState has {n} names but {len(msg.velocity)} velocities (the policy needs velocities)")
+            raise RejectedMessage(
+                f"JointState has {n} names but {len(msg.velocity)} velocities (the policy needs velocities)"
+            )
         if len(msg.effort) not in (0, n):
             raise RejectedMessage(f"JointState has {n} names but {len(msg.effort)} efforts")
         if len(set(names)) != n:
             duplicates = sorted({name for name in names if names.count(name) > 1})
-            raise RejectedMessage(f"JointState names joints more than once: {', '.join(duplicates)}")
+            raise RejectedMessage(
+                f"JointState names joints more than once: {', '.join(duplicates)}"
+            )
         unknown = [name for name in names if name not in self.index]
         if unknown and not self.allow_extra_joints:
-            raise RejectedMessage(f"JointState names unknown joints {', '.join(unknown)} (the policy drives {', '.join(self.joints)})")
+            raise RejectedMessage(
+                f"JointState names unknown joints {', '.join(unknown)} (the policy drives {', '.join(self.joints)})"
+            )
         missing = [name for name in self.joints if name not in names]
         if missing:
             raise RejectedMessage(f"JointState lacks joints {', '.join(missing)}")
@@ -146,14 +182,18 @@ class ObservationBuilder:
         for label, values in (("position", position), ("velocity", velocity)):
             bad = ~np.isfinite(values)
             if bad.any():
-                raise RejectedMessage(f"JointState {label} is NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(bad))}")
+                raise RejectedMessage(
+                    f"JointState {label} is NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(bad))}"
+                )
         return JointReading(position, velocity, _stamp(msg))
 
     def read_imu(self, msg: Any) -> ImuReading:
         """Gyro and projected gravity from an Imu; raises :class:`RejectedMessage`."""
         cov = list(msg.orientation_covariance)
         if cov and cov[0] == -1.0:
-            raise RejectedMessage("Imu marks its orientation as absent (orientation_covariance[0] = -1); the policy needs it")
+            raise RejectedMessage(
+                "Imu marks its orientation as absent (orientation_covariance[0] = -1); the policy needs it"
+            )
         o, w = msg.orientation, msg.angular_velocity
         quaternion = np.array([o.x, o.y, o.z, o.w], dtype=np.float64)
         gyro = np.array([w.x, w.y, w.z], dtype=np.float64)
@@ -168,7 +208,9 @@ class ObservationBuilder:
         return ImuReading(gyro, -rotation[2, :], _stamp(msg))
 
     # -- assembling ---------------------------------------------------------------------
-    def build(self, imu: ImuReading, joints: JointReading, previous_action: np.ndarray) -> np.ndarray:
+    def build(
+        self, imu: ImuReading, joints: JointReading, previous_action: np.ndarray
+    ) -> np.ndarray:
         """The env observation, float32, clipped to the sensor ranges as the env clips it."""
         values = {
             "gyro": imu.gyro,

@@ -34,14 +34,17 @@ def ros_class(message_type: type) -> type:
 
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
-    "double": float, "float": float, "boolean": bool, "string": str,
-    **{t: int for t in ("octet", "byte", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")},
+    "double": float,
+    "float": float,
+    "boolean": bool,
+    "string": str,
+    **dict.fromkeys(("octet", "byte", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"), int),
 }
 
 
 def _coerce(value: Any, ros_field_type: str) -> Any:
     """``value`` as rosidl wants it for a field declared ``ros_field_type`` (e.g. ``sequence<double>``, ``double[9]``)."""
-    base = ros_field_type.split("<")[-1].split("[")[0].rstrip(">")
+    base = ros_field_type.rsplit("<", maxsplit=1)[-1].split("[", maxsplit=1)[0].rstrip(">")
     convert = _CONVERT.get(base)
     if "sequence<" in ros_field_type or "[" in ros_field_type:
         return [v if convert is None else convert(v) for v in value]
@@ -77,7 +80,9 @@ def from_ros(message: Any) -> Any:
             return [convert(v) for v in value]
         return value
 
-    return dataclass_type(**{f.name: convert(getattr(message, f.name)) for f in dataclasses.fields(dataclass_type)})
+    return dataclass_type(
+        **{f.name: convert(getattr(message, f.name)) for f in dataclasses.fields(dataclass_type)}
+    )
 
 
 class RclpyPublisher:
@@ -87,8 +92,10 @@ class RclpyPublisher:
 
     def publish(self, message: Any) -> None:
         if type(message) is not self.message_type:
-            raise TypeError(f"{self._publisher.topic_name} carries {self.message_type.__name__}, "
-                            f"got {type(message).__name__}")
+            raise TypeError(
+                f"{self._publisher.topic_name} carries {self.message_type.__name__}, "
+                f"got {type(message).__name__}"
+            )
         self._publisher.publish(to_ros(message))
 
     def matched_subscriptions(self) -> int:
@@ -122,16 +129,32 @@ class RclpyTransport:
         from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
         return QoSProfile(
-            history=HistoryPolicy.KEEP_LAST, depth=qos.depth,
-            reliability=ReliabilityPolicy.RELIABLE if qos.reliable else ReliabilityPolicy.BEST_EFFORT,
-            durability=DurabilityPolicy.TRANSIENT_LOCAL if qos.transient_local else DurabilityPolicy.VOLATILE,
+            history=HistoryPolicy.KEEP_LAST,
+            depth=qos.depth,
+            reliability=ReliabilityPolicy.RELIABLE
+            if qos.reliable
+            else ReliabilityPolicy.BEST_EFFORT,
+            durability=DurabilityPolicy.TRANSIENT_LOCAL
+            if qos.transient_local
+            else DurabilityPolicy.VOLATILE,
         )
 
     def publisher(self, topic: str, message_type: type, qos: QoS = DEFAULT_QOS) -> RclpyPublisher:
-        return RclpyPublisher(self._node.create_publisher(ros_class(message_type), topic, self._qos(qos)), message_type)
+        return RclpyPublisher(
+            self._node.create_publisher(ros_class(message_type), topic, self._qos(qos)),
+            message_type,
+        )
 
-    def subscribe(self, topic: str, message_type: type, callback: Callable[[Any], None], qos: QoS = DEFAULT_QOS) -> None:
-        self._node.create_subscription(ros_class(message_type), topic, lambda msg: callback(from_ros(msg)), self._qos(qos))
+    def subscribe(
+        self,
+        topic: str,
+        message_type: type,
+        callback: Callable[[Any], None],
+        qos: QoS = DEFAULT_QOS,
+    ) -> None:
+        self._node.create_subscription(
+            ros_class(message_type), topic, lambda msg: callback(from_ros(msg)), self._qos(qos)
+        )
 
     def wait_for_publishers(self, topic: str, count: int = 1, timeout: float = 10.0) -> bool:
         """Wait until ``topic`` has at least ``count`` publishers on the graph; False on timeout."""

@@ -86,7 +86,9 @@ def is_finite(values: Any) -> bool:
     return bool(np.all(np.isfinite(np.asarray(values, dtype=np.float64))))
 
 
-def soft_start(targets: np.ndarray, start_pose: np.ndarray, step_index: int, ramp_steps: int) -> np.ndarray:
+def soft_start(
+    targets: np.ndarray, start_pose: np.ndarray, step_index: int, ramp_steps: int
+) -> np.ndarray:
     """Blend from ``start_pose`` to ``targets``: weight (k + 1) / N on step k (0-based), full from step N − 1 on."""
     if ramp_steps <= 0 or step_index + 1 >= ramp_steps:
         return np.asarray(targets, dtype=np.float64)
@@ -94,7 +96,9 @@ def soft_start(targets: np.ndarray, start_pose: np.ndarray, step_index: int, ram
     return start_pose + weight * (np.asarray(targets, dtype=np.float64) - start_pose)
 
 
-def limit_step(targets: np.ndarray, previous: np.ndarray, max_step: np.ndarray | float) -> np.ndarray:
+def limit_step(
+    targets: np.ndarray, previous: np.ndarray, max_step: np.ndarray | float
+) -> np.ndarray:
     """Move from ``previous`` towards ``targets`` by at most ``max_step`` per joint (as the env's rate limit)."""
     return previous + np.clip(np.asarray(targets, dtype=np.float64) - previous, -max_step, max_step)
 
@@ -162,7 +166,9 @@ class SafetyConfig:
 
     def __post_init__(self) -> None:
         if self.watchdog_action not in SAFE_ACTIONS:
-            raise ValueError(f"watchdog action must be one of {SAFE_ACTIONS}, got {self.watchdog_action!r}")
+            raise ValueError(
+                f"watchdog action must be one of {SAFE_ACTIONS}, got {self.watchdog_action!r}"
+            )
         if self.soft_start_seconds < 0:
             raise ValueError("soft start must be >= 0 s")
         if np.any(self.lower > self.upper):
@@ -185,7 +191,7 @@ class SafetyConfig:
         stale_periods: float = STALE_PERIODS,
         watchdog_action: str = DAMP,
         latch_watchdog: bool = False,
-        tilt_limit_deg: float | None | str = "scenario",
+        tilt_limit_deg: float | str | None = "scenario",
         require_enable: bool = True,
     ) -> SafetyConfig:
         """Defaults from ``policy.json``: limits, the env's max target speed, the scenario's attitude limit.
@@ -202,7 +208,9 @@ class SafetyConfig:
                 raise ValueError("max joint speed must be > 0 rad/s")
             speed = min(speed, max_joint_speed)
         if not math.isfinite(speed):
-            raise ValueError("the policy's spec has no action.max_target_speed; pass a max joint speed")
+            raise ValueError(
+                "the policy's spec has no action.max_target_speed; pass a max joint speed"
+            )
         if tilt_limit_deg == "scenario":
             tilt_limit_deg = default_tilt_limit_deg(spec["env_id"])
         return cls(
@@ -239,7 +247,9 @@ class CommandFilter:
 
     def arm(self, measured: np.ndarray) -> None:
         """Start from ``measured``: the soft start blends from it and the rate limit counts from it."""
-        self.start_pose = np.clip(np.asarray(measured, dtype=np.float64), self.config.lower, self.config.upper)
+        self.start_pose = np.clip(
+            np.asarray(measured, dtype=np.float64), self.config.lower, self.config.upper
+        )
         self.previous = self.start_pose.copy()
         self.steps = 0
 

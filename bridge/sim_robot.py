@@ -86,7 +86,9 @@ class SimRobot:
         names = list(self.spec.joint_names)
         self.joints = list(joints) if joints else names
         if sorted(self.joints) != sorted(names):
-            raise ValueError(f"--joints must list each of {robot}'s joints once: {', '.join(names)}")
+            raise ValueError(
+                f"--joints must list each of {robot}'s joints once: {', '.join(names)}"
+            )
         #: spec index of each joint in this driver's order
         self.order = np.array([names.index(j) for j in self.joints])
         self.status_path = status_path
@@ -122,11 +124,15 @@ class SimRobot:
     def _on_command(self, msg: Any) -> None:
         data = list(msg.data)
         if len(data) != len(self.joints):
-            self._reject(f"command has {len(data)} values for {len(self.joints)} joints ({', '.join(self.joints)})")
+            self._reject(
+                f"command has {len(data)} values for {len(self.joints)} joints ({', '.join(self.joints)})"
+            )
             return
         values = np.asarray(data, dtype=np.float64)
         if not np.isfinite(values).all():
-            self._reject(f"command has NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(~np.isfinite(values)))}")
+            self._reject(
+                f"command has NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(~np.isfinite(values)))}"
+            )
             return
         targets = np.empty(len(values))
         targets[self.order] = values  # this driver's order -> the robot's
@@ -146,13 +152,17 @@ class SimRobot:
         self._stop.set()
 
     # -- the loop -------------------------------------------------------------------------------
-    def run(self, duration: float | None = None, exit_after_stand: float | None = None) -> dict[str, Any]:
+    def run(
+        self, duration: float | None = None, exit_after_stand: float | None = None
+    ) -> dict[str, Any]:
         dt = self.dt
         start = time.perf_counter()
         self.started_wall = time.time()
-        self.log(f"{self.robot_name} on {self.env_id} (seed {self.seed}) lies "
-                 f"{self._describe_pose()}; publishing {self.topics[0]} and {self.topics[1]} at {1 / dt:g} Hz, "
-                 f"listening on {self.command_topic} for {', '.join(self.joints)}")
+        self.log(
+            f"{self.robot_name} on {self.env_id} (seed {self.seed}) lies "
+            f"{self._describe_pose()}; publishing {self.topics[0]} and {self.topics[1]} at {1 / dt:g} Hz, "
+            f"listening on {self.command_topic} for {', '.join(self.joints)}"
+        )
         self._publish()
         self._write_status(force=True)
         next_tick = start + dt
@@ -176,8 +186,11 @@ class SimRobot:
                 elapsed = self.ticks * dt
                 if duration is not None and elapsed >= duration:
                     break
-                if exit_after_stand is not None and self.stood_tick is not None and \
-                        (self.ticks - self.stood_tick) * dt >= exit_after_stand:
+                if (
+                    exit_after_stand is not None
+                    and self.stood_tick is not None
+                    and (self.ticks - self.stood_tick) * dt >= exit_after_stand
+                ):
                     break
         finally:
             status = self._write_status(force=True)
@@ -208,8 +221,10 @@ class SimRobot:
             self.held += 1
             if self.held >= task.hold_samples and self.stood_tick is None:
                 self.stood_tick = self.ticks
-                self.log(f"STOOD: upright and at height for {task.hold_samples - 1} periods; "
-                         f"time to stand {self.stand_start * self.dt:.2f} s after the first command")
+                self.log(
+                    f"STOOD: upright and at height for {task.hold_samples - 1} periods; "
+                    f"time to stand {self.stand_start * self.dt:.2f} s after the first command"
+                )
         else:
             self.held = 0
 
@@ -249,7 +264,8 @@ class SimRobot:
             "height": round(height, 4),
             "height_fraction": round(height / self.spec.standing_height, 4),
             "standing_now": bool(task.standing_now),
-            "seconds_since_first_command": None if self.first_command_tick is None
+            "seconds_since_first_command": None
+            if self.first_command_tick is None
             else round((self.ticks - self.first_command_tick) * dt, 3),
             "commands_received": commands,
             "commands_rejected": rejected,
@@ -297,7 +313,9 @@ def imu_message(task: Any, stamp: float, acceleration: np.ndarray | None = None)
     )
 
 
-def joint_state_message(task: Any, stamp: float, joints: Sequence[str] | None = None, order: np.ndarray | None = None) -> Any:
+def joint_state_message(
+    task: Any, stamp: float, joints: Sequence[str] | None = None, order: np.ndarray | None = None
+) -> Any:
     """``sensor_msgs/JointState`` for a quadruped task's robot: ``joints`` (names) with spec indices ``order``."""
     robot = task.robot
     if joints is None:
@@ -315,20 +333,35 @@ def run_sim_robot(args: Any) -> int:
     """The ``sim-robot`` command (see :mod:`robodojo.cli.bridge`)."""
     resolve_env_id(args.scenario)
     joints = [j.strip() for j in args.joints.split(",")] if args.joints else None
-    names = list(get_robot_spec(args.robot).joint_names)  # check the arguments before joining the network
+    names = list(
+        get_robot_spec(args.robot).joint_names
+    )  # check the arguments before joining the network
     if joints is not None and sorted(joints) != sorted(names):
-        raise ValueError(f"--joints must list each of {args.robot}'s joints once: {', '.join(names)}")
+        raise ValueError(
+            f"--joints must list each of {args.robot}'s joints once: {', '.join(names)}"
+        )
     transport = open_transport(args.transport, args.domain, node_name="robodojo_sim_robot")
     try:
-        sim = SimRobot(transport, robot=args.robot, scenario=args.scenario, seed=args.seed,
-                       controller=args.controller, joints=joints, status_path=args.status,
-                       joint_states_topic=args.joint_states_topic, imu_topic=args.imu_topic)
+        sim = SimRobot(
+            transport,
+            robot=args.robot,
+            scenario=args.scenario,
+            seed=args.seed,
+            controller=args.controller,
+            joints=joints,
+            status_path=args.status,
+            joint_states_topic=args.joint_states_topic,
+            imu_topic=args.imu_topic,
+        )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: sim.stop())
         status = sim.run(duration=args.duration, exit_after_stand=args.exit_after_stand)
     finally:
         transport.close()
     if not status.get("realtime", True):
-        print(f"sim-robot: warning: fell behind real time {status['slips']} times "
-              f"(worst lateness {status['max_lateness_ms']:.1f} ms)", file=sys.stderr)
+        print(
+            f"sim-robot: warning: fell behind real time {status['slips']} times "
+            f"(worst lateness {status['max_lateness_ms']:.1f} ms)",
+            file=sys.stderr,
+        )
     return 0

@@ -47,7 +47,13 @@ class Transport(Protocol):
         """A publisher of ``message_type`` on ROS topic ``topic``."""
         ...
 
-    def subscribe(self, topic: str, message_type: type, callback: Callable[[Any], None], qos: QoS = DEFAULT_QOS) -> None:
+    def subscribe(
+        self,
+        topic: str,
+        message_type: type,
+        callback: Callable[[Any], None],
+        qos: QoS = DEFAULT_QOS,
+    ) -> None:
         """Call ``callback(message)`` for every message on ``topic`` (from a transport thread)."""
         ...
 

@@ -24,17 +24,39 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "from env rollouts. Needs the train extra; running the result needs only robodojo[onnx]."
         ),
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a `robodojo train` run folder (or one of its checkpoint folders)")
-    parser.add_argument("--checkpoint", choices=("best", "final"),
-                        help="which checkpoint (default: the one the run's card evaluated, else best, else final)")
+    parser.add_argument(
+        "run_dir",
+        metavar="RUN_DIR",
+        help="a `robodojo train` run folder (or one of its checkpoint folders)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        choices=("best", "final"),
+        help="which checkpoint (default: the one the run's card evaluated, else best, else final)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--out", metavar="DIR", help="output folder (default: RUN_DIR/export)")
-    where.add_argument("--pretrained", metavar="NAME",
-                       help="write into robodojo's policies/pretrained/NAME (to ship it; listed by `robodojo list`)")
-    parser.add_argument("--observations", type=int, default=1000, metavar="N",
-                        help="recorded observations to verify on (default: 1000)")
-    parser.add_argument("--tolerance", type=float, default=1e-5, help="max abs action difference allowed (default: 1e-5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the verification rollouts (default: 0)")
+    where.add_argument(
+        "--pretrained",
+        metavar="NAME",
+        help="write into robodojo's policies/pretrained/NAME (to ship it; listed by `robodojo list`)",
+    )
+    parser.add_argument(
+        "--observations",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="recorded observations to verify on (default: 1000)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-5,
+        help="max abs action difference allowed (default: 1e-5)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the verification rollouts (default: 0)"
+    )
     parser.add_argument("--opset", type=int, default=18, help="ONNX opset (default: 18)")
     parser.add_argument("--env", help="env id or short name, if the run has no config.yaml")
     parser.add_argument("--robot", help="robot, if the run has no config.yaml")
@@ -46,8 +68,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         from robodojo.training import export
     except ImportError as error:
-        print(f"robodojo export: error: export needs the train extra ({error.name} is missing): "
-              "pip install 'robodojo[train]'", file=sys.stderr)
+        print(
+            f"robodojo export: error: export needs the train extra ({error.name} is missing): "
+            "pip install 'robodojo[train]'",
+            file=sys.stderr,
+        )
         return USAGE_ERROR
     if args.observations < 1:
         print("robodojo export: error: --observations must be >= 1", file=sys.stderr)
@@ -55,9 +80,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         out = export.pretrained_folder(args.pretrained) if args.pretrained else args.out
         result = export.export_run(
-            args.run_dir, out=out, checkpoint=args.checkpoint, observations=args.observations,
-            tolerance=args.tolerance, seed=args.seed, opset=args.opset, title=args.pretrained,
-            env_id=args.env, robot=args.robot, algo=args.algo,
+            args.run_dir,
+            out=out,
+            checkpoint=args.checkpoint,
+            observations=args.observations,
+            tolerance=args.tolerance,
+            seed=args.seed,
+            opset=args.opset,
+            title=args.pretrained,
+            env_id=args.env,
+            robot=args.robot,
+            algo=args.algo,
         )
     except export.VerificationError as error:
         print(f"robodojo export: FAILED: {error}", file=sys.stderr)
@@ -66,15 +99,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"robodojo export: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except ImportError as error:
-        print(f"robodojo export: error: {error.name or error} is missing: pip install 'robodojo[train]'", file=sys.stderr)
+        print(
+            f"robodojo export: error: {error.name or error} is missing: pip install 'robodojo[train]'",
+            file=sys.stderr,
+        )
         return USAGE_ERROR
     spec, verification = result.spec, result.spec["verification"]
-    print(f"exported {spec['provenance']['algo']} policy for {spec['env_id']} ({spec['robot']}) to {result.directory}")
+    print(
+        f"exported {spec['provenance']['algo']} policy for {spec['env_id']} ({spec['robot']}) to {result.directory}"
+    )
     for name, size in result.files.items():
         print(f"  {name:12s} {size / 1024:8.1f} KiB")
-    print(f"  verified: max abs diff {verification['max_abs_diff']:.2e} on {verification['observations']} recorded "
-          f"observations (tolerance {verification['tolerance']:g}); {verification['random_max_abs_diff']:.2e} on "
-          f"{verification['random_observations']} random ones")
+    print(
+        f"  verified: max abs diff {verification['max_abs_diff']:.2e} on {verification['observations']} recorded "
+        f"observations (tolerance {verification['tolerance']:g}); {verification['random_max_abs_diff']:.2e} on "
+        f"{verification['random_observations']} random ones"
+    )
     print(f"  sha256 {spec['onnx']['sha256']}")
-    print(f"evaluate it (torch not needed): robodojo eval --policy {result.directory} --episodes 100")
+    print(
+        f"evaluate it (torch not needed): robodojo eval --policy {result.directory} --episodes 100"
+    )
     return 0

@@ -61,31 +61,60 @@ def positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="robodojo", description="robodojo: robot scenarios on PyBullet.")
+    parser = argparse.ArgumentParser(
+        prog="robodojo", description="robodojo: robot scenarios on PyBullet."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("list", help="list environments, robots and policies").set_defaults(run=lambda args: cmd_list())
+    commands.add_parser("list", help="list environments, robots and policies").set_defaults(
+        run=lambda args: cmd_list()
+    )
 
     ev = commands.add_parser(
         "eval",
         help="evaluate a policy headlessly",
         description="Run N episodes (seeds S..S+N-1) and print success rate (Wilson 95% CI), return and episode metrics.",
     )
-    ev.add_argument("--env", help="environment id or short name (see `robodojo list`); "
-                    "optional for an exported policy, whose spec names its env")
-    ev.add_argument("--robot", help="robot name (default: the exported policy's robot, else the env's default robot)")
-    ev.add_argument("--env-arg", action="append", default=[], type=parse_env_arg, metavar="KEY=VALUE",
-                    help="env constructor argument, value parsed as a Python literal if possible (repeatable)")
-    ev.add_argument("--policy", default="scripted",
-                    help="random, scripted, a controller or pretrained policy name, or an exported policy "
-                         "(.onnx, its .json, or their folder; runs with onnxruntime only) (default: scripted)")
-    ev.add_argument("--episodes", type=positive_int, default=10, help="number of episodes (default: 10)")
+    ev.add_argument(
+        "--env",
+        help="environment id or short name (see `robodojo list`); "
+        "optional for an exported policy, whose spec names its env",
+    )
+    ev.add_argument(
+        "--robot",
+        help="robot name (default: the exported policy's robot, else the env's default robot)",
+    )
+    ev.add_argument(
+        "--env-arg",
+        action="append",
+        default=[],
+        type=parse_env_arg,
+        metavar="KEY=VALUE",
+        help="env constructor argument, value parsed as a Python literal if possible (repeatable)",
+    )
+    ev.add_argument(
+        "--policy",
+        default="scripted",
+        help="random, scripted, a controller or pretrained policy name, or an exported policy "
+        "(.onnx, its .json, or their folder; runs with onnxruntime only) (default: scripted)",
+    )
+    ev.add_argument(
+        "--episodes", type=positive_int, default=10, help="number of episodes (default: 10)"
+    )
     ev.add_argument("--seed", type=int, default=0, help="episode i uses seed SEED+i (default: 0)")
-    ev.add_argument("--video", metavar="FILE", help="write an MP4 of the first episodes (needs robodojo[video])")
-    ev.add_argument("--video-episodes", type=int, default=3, metavar="K", help="episodes to film (default: 3)")
+    ev.add_argument(
+        "--video", metavar="FILE", help="write an MP4 of the first episodes (needs robodojo[video])"
+    )
+    ev.add_argument(
+        "--video-episodes", type=int, default=3, metavar="K", help="episodes to film (default: 3)"
+    )
     ev.add_argument("--json", metavar="FILE", help="write the full results as JSON")
-    ev.add_argument("--min-success", type=fraction, metavar="X",
-                    help="exit with status 1 if the success rate is below X")
+    ev.add_argument(
+        "--min-success",
+        type=fraction,
+        metavar="X",
+        help="exit with status 1 if the success rate is below X",
+    )
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(run=cmd_eval)
     for module in COMMAND_MODULES:
@@ -99,7 +128,10 @@ def cmd_list() -> int:
     catalogue = describe_everything()
     print("Environments:")
     for env in catalogue["environments"]:
-        robots = ", ".join(f"{r} (default)" if r == env["default_robot"] else r for r in env["robots"]) or "-"
+        robots = (
+            ", ".join(f"{r} (default)" if r == env["default_robot"] else r for r in env["robots"])
+            or "-"
+        )
         print(f"  {env['id']}  [{env['short_name']}]")
         print(f"      {env['description']}")
         print(f"      robots:   {robots}")
@@ -117,7 +149,16 @@ def cmd_list() -> int:
             print(f"        {entry['name']}  ({entry['description']})")
     print("\nRobots:")
     rows = [("name", "kind", "mass (kg)", "joints", "")]
-    rows += [(r["name"], r["kind"], f"{r['mass']:.2f}" if r["mass"] else "-", str(r["joints"]), r["detail"]) for r in catalogue["robots"]]
+    rows += [
+        (
+            r["name"],
+            r["kind"],
+            f"{r['mass']:.2f}" if r["mass"] else "-",
+            str(r["joints"]),
+            r["detail"],
+        )
+        for r in catalogue["robots"]
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -133,11 +174,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from robodojo.evaluation.video import MissingExtraError
 
     env_kwargs = dict(args.env_arg)
-    bar = ProgressBar(args.episodes, label=f"{args.env or ''} {args.policy}".strip(), enabled=not args.quiet)
+    bar = ProgressBar(
+        args.episodes, label=f"{args.env or ''} {args.policy}".strip(), enabled=not args.quiet
+    )
     try:
         result = evaluate(
-            args.env, args.policy, args.episodes, args.seed, robot=args.robot, env_kwargs=env_kwargs,
-            video_path=args.video, video_episodes=args.video_episodes, on_episode=lambda r: bar.update(r.success),
+            args.env,
+            args.policy,
+            args.episodes,
+            args.seed,
+            robot=args.robot,
+            env_kwargs=env_kwargs,
+            video_path=args.video,
+            video_episodes=args.video_episodes,
+            on_episode=lambda r: bar.update(r.success),
         )
     except (EvalConfigError, MissingExtraError) as error:
         bar.close()
@@ -149,7 +199,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         write_json(args.json, {**result.to_dict(), "min_success": args.min_success})
         print(f"results written to {args.json}")
     if args.min_success is not None and result.success_rate < args.min_success:
-        print(f"FAIL: success rate {result.success_rate:.1%} is below --min-success {args.min_success:.1%}", file=sys.stderr)
+        print(
+            f"FAIL: success rate {result.success_rate:.1%} is below --min-success {args.min_success:.1%}",
+            file=sys.stderr,
+        )
         return BELOW_BAR
     return 0
 

@@ -16,8 +16,14 @@ USAGE_ERROR = 2
 INTERRUPTED = 130
 INSTALL_HINT = "pip install 'robodojo[train]'"
 #: Import name -> distribution, for the missing-extra message.
-TRAIN_MODULES = {"stable_baselines3": "stable-baselines3", "torch": "torch", "yaml": "pyyaml", "tqdm": "tqdm",
-                 "tensorboard": "tensorboard", "matplotlib": "matplotlib"}
+TRAIN_MODULES = {
+    "stable_baselines3": "stable-baselines3",
+    "torch": "torch",
+    "yaml": "pyyaml",
+    "tqdm": "tqdm",
+    "tensorboard": "tensorboard",
+    "matplotlib": "matplotlib",
+}
 
 
 def _positive(text: str) -> int:
@@ -49,17 +55,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "from its latest checkpoint, e.g. after the process was killed."
         ),
     )
-    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario name or id, e.g. fall_recovery")
+    parser.add_argument(
+        "scenario", nargs="?", metavar="SCENARIO", help="scenario name or id, e.g. fall_recovery"
+    )
     parser.add_argument("--robot", help="robot name (default: the config's)")
-    parser.add_argument("--algo", choices=("ppo", "sac", "tqc"), help="algorithm (default: the config's)")
-    parser.add_argument("--steps", type=_positive, metavar="N", help="total training steps (with --resume: a new total)")
-    parser.add_argument("--n-envs", type=_positive, metavar="K", help="worker processes (worker i gets seed S+i)")
+    parser.add_argument(
+        "--algo", choices=("ppo", "sac", "tqc"), help="algorithm (default: the config's)"
+    )
+    parser.add_argument(
+        "--steps",
+        type=_positive,
+        metavar="N",
+        help="total training steps (with --resume: a new total)",
+    )
+    parser.add_argument(
+        "--n-envs", type=_positive, metavar="K", help="worker processes (worker i gets seed S+i)"
+    )
     parser.add_argument("--seed", type=_non_negative, metavar="S", help="training seed")
-    parser.add_argument("--config", metavar="FILE", help="YAML file merged over the scenario's defaults")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config value, e.g. --set algo_kwargs.ppo.n_steps=512 (repeatable)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue this run folder from its last checkpoint")
-    parser.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs/)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="YAML file merged over the scenario's defaults"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config value, e.g. --set algo_kwargs.ppo.n_steps=512 (repeatable)",
+    )
+    parser.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue this run folder from its last checkpoint"
+    )
+    parser.add_argument(
+        "--out", default="runs", metavar="DIR", help="where run folders go (default: runs/)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(run=run)
     return parser
@@ -87,28 +115,55 @@ def run(args: argparse.Namespace) -> int:
     missing = missing_extra()
     if missing:
         return _error(f"training needs {', '.join(missing)} (not installed): {INSTALL_HINT}")
-    from robodojo.training.config import ConfigError, build_config  # torch-free, but imports the physics
+    from robodojo.training.config import (
+        ConfigError,
+        build_config,
+    )  # torch-free, but imports the physics
     from robodojo.training.train import resume, train
 
     command = [sys.argv[0], *sys.argv[1:]]
     try:
         if args.resume:
-            given = [name for name, value in (
-                ("SCENARIO", args.scenario), ("--robot", args.robot), ("--algo", args.algo), ("--n-envs", args.n_envs),
-                ("--seed", args.seed), ("--config", args.config), ("--set", args.set or None),
-            ) if value is not None]
+            given = [
+                name
+                for name, value in (
+                    ("SCENARIO", args.scenario),
+                    ("--robot", args.robot),
+                    ("--algo", args.algo),
+                    ("--n-envs", args.n_envs),
+                    ("--seed", args.seed),
+                    ("--config", args.config),
+                    ("--set", args.set or None),
+                )
+                if value is not None
+            ]
             if given:
-                return _error(f"--resume continues the run's own config.yaml; only --steps may change it, not {', '.join(given)}")
+                return _error(
+                    f"--resume continues the run's own config.yaml; only --steps may change it, not {', '.join(given)}"
+                )
             resume(args.resume, args.steps, command=command, quiet=args.quiet)
         else:
             if not args.scenario:
-                return _error("give a SCENARIO (e.g. fall_recovery; see `robodojo list`) or --resume RUN_DIR")
-            config = build_config(args.scenario, args.config, args.set, robot=args.robot, algo=args.algo,
-                                  total_steps=args.steps, n_envs=args.n_envs, seed=args.seed)
+                return _error(
+                    "give a SCENARIO (e.g. fall_recovery; see `robodojo list`) or --resume RUN_DIR"
+                )
+            config = build_config(
+                args.scenario,
+                args.config,
+                args.set,
+                robot=args.robot,
+                algo=args.algo,
+                total_steps=args.steps,
+                n_envs=args.n_envs,
+                seed=args.seed,
+            )
             train(config, args.out, command=command, quiet=args.quiet)
     except ConfigError as error:
         return _error(str(error))
     except KeyboardInterrupt:
-        print("\nrobodojo train: interrupted; continue with `robodojo train --resume RUN_DIR`", file=sys.stderr)
+        print(
+            "\nrobodojo train: interrupted; continue with `robodojo train --resume RUN_DIR`",
+            file=sys.stderr,
+        )
         return INTERRUPTED
     return 0

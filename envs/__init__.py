@@ -7,9 +7,26 @@ Use ``import robodojo.envs`` (or ``gym.register_envs(robodojo.envs)``) and
 """
 
 from robodojo.envs.base import RobotTaskEnv, Task
-from robodojo.envs.registration import ENV_IDS, SCENARIOS, env_class, make, register_envs, resolve_env_id, short_name
+from robodojo.envs.registration import (
+    ENV_IDS,
+    SCENARIOS,
+    env_class,
+    make,
+    register_envs,
+    resolve_env_id,
+    short_name,
+)
 
 register_envs()
 
-__all__ = ["ENV_IDS", "SCENARIOS", "RobotTaskEnv", "Task", "env_class", "make", "register_envs",
-           "resolve_env_id", "short_name"]
+__all__ = [
+    "ENV_IDS",
+    "SCENARIOS",
+    "RobotTaskEnv",
+    "Task",
+    "env_class",
+    "make",
+    "register_envs",
+    "resolve_env_id",
+    "short_name",
+]

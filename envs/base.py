@@ -151,7 +151,9 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         solver_iterations: int | None = None,
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
+            )
         if substeps < 1 or physics_dt <= 0 or episode_seconds <= 0:
             raise ValueError("substeps must be >= 1, physics_dt and episode_seconds > 0")
         self.task = task
@@ -164,8 +166,14 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         self.render_mode = render_mode
         self.render_size = render_size
         # Advertise "human" only where a window can open, so headless checkers skip it.
-        modes = [m for m in type(self).metadata["render_modes"] if m != "human" or display_available()]
-        self.metadata = {**type(self).metadata, "render_modes": modes, "render_fps": int(round(1.0 / self.control_dt))}
+        modes = [
+            m for m in type(self).metadata["render_modes"] if m != "human" or display_available()
+        ]
+        self.metadata = {
+            **type(self).metadata,
+            "render_modes": modes,
+            "render_fps": int(round(1.0 / self.control_dt)),
+        }
         self._solver_iterations = solver_iterations
         self.sim = self._build_sim()
         self._steps = 0
@@ -176,7 +184,11 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     def record_arguments(self, constructor_locals: Mapping[str, Any]) -> None:
         """Keep a subclass's constructor arguments (its ``locals()``, taken first thing in ``__init__``):
         pickling and ``copy.deepcopy`` make a fresh env from them (Gymnasium's ``EzPickle``)."""
-        arguments = {name: value for name, value in constructor_locals.items() if name not in ("self", "__class__")}
+        arguments = {
+            name: value
+            for name, value in constructor_locals.items()
+            if name not in ("self", "__class__")
+        }
         gym.utils.EzPickle.__init__(self, **arguments)
 
     # -- declared metadata -------------------------------------------------------------------
@@ -219,7 +231,11 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
 
     # -- the world ----------------------------------------------------------------------------
     def _build_sim(self) -> Sim:
-        sim = Sim(self.physics_dt, gui=self.render_mode == "human", solver_iterations=self._solver_iterations)
+        sim = Sim(
+            self.physics_dt,
+            gui=self.render_mode == "human",
+            solver_iterations=self._solver_iterations,
+        )
         self.task.build(sim)
         return sim
 
@@ -235,10 +251,14 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
 
     def _check_open(self) -> None:
         if self.sim.closed:
-            raise gym.error.ClosedEnvironmentError(f"{type(self).__name__} is closed; make a new one (gymnasium.make(env.spec))")
+            raise gym.error.ClosedEnvironmentError(
+                f"{type(self).__name__} is closed; make a new one (gymnasium.make(env.spec))"
+            )
 
     # -- the episode ----------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         self._check_open()
         super().reset(seed=seed)
         # A blown-up solver may keep poisoned caches, and a world that made and removed many bodies holds
@@ -249,7 +269,9 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         options = dict(options or {})
         unknown = set(options) - set(self.RESET_OPTIONS)
         if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.RESET_OPTIONS)}")
+            raise ValueError(
+                f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.RESET_OPTIONS)}"
+            )
         self.task.reset(self.np_random, **options)
         self._steps = 0
         self._needs_reset = False
@@ -262,8 +284,12 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         if array.shape != space.shape:
             raise ValueError(f"action has shape {array.shape}, expected {space.shape}")
         if not np.isfinite(array).all():
-            raise ValueError(f"action contains NaN or inf at indices {np.flatnonzero(~np.isfinite(array)).tolist()}")
-        return np.minimum(np.maximum(array, space.low), space.high)  # np.clip's dispatch costs µs per step
+            raise ValueError(
+                f"action contains NaN or inf at indices {np.flatnonzero(~np.isfinite(array)).tolist()}"
+            )
+        return np.minimum(
+            np.maximum(array, space.low), space.high
+        )  # np.clip's dispatch costs µs per step
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         self._check_open()
@@ -279,14 +305,21 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         if error is not None:
             self._needs_rebuild = True
             self._needs_reset = True
-            info: dict[str, Any] = {"physics_error": error, "is_success": False, "reward_terms": {}, "episode_metrics": task.episode_metrics()}
+            info: dict[str, Any] = {
+                "physics_error": error,
+                "is_success": False,
+                "reward_terms": {},
+                "episode_metrics": task.episode_metrics(),
+            }
             return _zero_non_finite(task.observe()), 0.0, False, True, info
 
         terms = task.reward_terms()
         weights = task.reward_weights
         reward = float(sum([weights[name] * value for name, value in terms.items()]))
         terminated = task.is_terminated()
-        truncated = not terminated and (self._steps >= self.max_episode_steps or task.is_truncated())
+        truncated = not terminated and (
+            self._steps >= self.max_episode_steps or task.is_truncated()
+        )
         info = {"is_success": task.is_success(), "reward_terms": terms}
         if terminated or truncated:
             info["episode_metrics"] = task.episode_metrics()
@@ -310,5 +343,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
 def _zero_non_finite(observation: Any) -> Any:
     """The observation of a blown-up world, NaN and inf replaced by 0 (a Dict key by key)."""
     if isinstance(observation, dict):
-        return {key: np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0) for key, value in observation.items()}
+        return {
+            key: np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0)
+            for key, value in observation.items()
+        }
     return np.nan_to_num(observation, nan=0.0, posinf=0.0, neginf=0.0)

@@ -53,10 +53,16 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
         top_level_random: send an env that passes the top level to a random level.
     """
 
-    def __init__(self, env: gym.Env, levels: int | Sequence[float] = 11, start_level: int = 0,
-                 top_level_random: bool = True) -> None:
-        gym.utils.RecordConstructorArgs.__init__(self, levels=levels, start_level=start_level,
-                                                 top_level_random=top_level_random)
+    def __init__(
+        self,
+        env: gym.Env,
+        levels: int | Sequence[float] = 11,
+        start_level: int = 0,
+        top_level_random: bool = True,
+    ) -> None:
+        gym.utils.RecordConstructorArgs.__init__(
+            self, levels=levels, start_level=start_level, top_level_random=top_level_random
+        )
         super().__init__(env)
         if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
             if levels < 1:
@@ -64,9 +70,13 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
             levels = np.linspace(0.0, 1.0, int(levels)) if levels > 1 else np.zeros(1)
         self.levels = np.asarray(levels, dtype=np.float64)
         if self.levels.ndim != 1 or self.levels.size == 0:
-            raise ValueError(f"levels must be a count or a non-empty sequence of difficulties, got {levels!r}")
+            raise ValueError(
+                f"levels must be a count or a non-empty sequence of difficulties, got {levels!r}"
+            )
         if not 0 <= start_level < self.levels.size:
-            raise ValueError(f"start_level must be in [0, {self.levels.size - 1}], got {start_level}")
+            raise ValueError(
+                f"start_level must be in [0, {self.levels.size - 1}], got {start_level}"
+            )
         self.top_level_random = bool(top_level_random)
         #: the current episode's level, and the difficulty it is played at
         self.level = int(start_level)
@@ -76,13 +86,17 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
         # Its own generator (seeded by reset(seed=...)): the env's np_random must not see extra draws.
         self._rng = np.random.default_rng(0)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self.level = self._next_level
         options = dict(options or {})
         self._counts = "difficulty" not in options
-        self.difficulty = float(self.levels[self.level]) if self._counts else float(options["difficulty"])
+        self.difficulty = (
+            float(self.levels[self.level]) if self._counts else float(options["difficulty"])
+        )
         options.setdefault("difficulty", self.difficulty)
         observation, info = self.env.reset(seed=seed, options=options)
         return observation, self._tag(info)

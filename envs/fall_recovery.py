@@ -43,7 +43,9 @@ class FallRecoveryTask(QuadrupedTask):
         control_dt: float,
         physics_dt: float,
     ) -> None:
-        super().__init__(get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt)
+        super().__init__(
+            get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt
+        )
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.upright_threshold = upright_threshold
         self.min_height = height_fraction * self.spec.standing_height

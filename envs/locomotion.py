@@ -38,7 +38,14 @@ def observation_layout(spec: QuadrupedSpec, command_ranges: Any = DEFAULT_COMMAN
     """
     ranges = np.asarray(command_ranges, dtype=np.float64)
     span = np.maximum(np.maximum(np.abs(ranges[:, 0]), np.abs(ranges[:, 1])), 1.0)
-    command = Field("velocity_command", 3, "m/s, m/s, rad/s", "geometry_msgs/Twist linear.x, linear.y, angular.z", -span, span)
+    command = Field(
+        "velocity_command",
+        3,
+        "m/s, m/s, rad/s",
+        "geometry_msgs/Twist linear.x, linear.y, angular.z",
+        -span,
+        span,
+    )
     return Layout([*spec.proprioception(), BODY_VELOCITY, command])
 
 
@@ -63,8 +70,14 @@ class LocomotionTask(TerrainQuadrupedTask):
             ranges = np.asarray(command_ranges, dtype=np.float64)
         except (TypeError, ValueError):
             ranges = np.empty(0)
-        if ranges.shape != (3, 2) or not np.isfinite(ranges).all() or (ranges[:, 0] > ranges[:, 1]).any():
-            raise ValueError(f"command_ranges must be three finite (low, high) pairs, got {command_ranges!r}")
+        if (
+            ranges.shape != (3, 2)
+            or not np.isfinite(ranges).all()
+            or (ranges[:, 0] > ranges[:, 1]).any()
+        ):
+            raise ValueError(
+                f"command_ranges must be three finite (low, high) pairs, got {command_ranges!r}"
+            )
         if command_seconds <= 0 or not 0.0 <= standing_probability <= 1.0:
             raise ValueError("command_seconds must be > 0 and standing_probability in [0, 1]")
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
@@ -100,7 +113,15 @@ class LocomotionTask(TerrainQuadrupedTask):
         self.steps += 1
         self.path_length += float(np.linalg.norm(self.base_position[:2] - previous[:2]))
         c, s = np.cos(self.yaw), np.sin(self.yaw)  # the command is in the heading frame
-        self.commanded_displacement += np.array([c * self.command[0] - s * self.command[1], s * self.command[0] + c * self.command[1]]) * self.control_dt
+        self.commanded_displacement += (
+            np.array(
+                [
+                    c * self.command[0] - s * self.command[1],
+                    s * self.command[0] + c * self.command[1],
+                ]
+            )
+            * self.control_dt
+        )
         self.linear_error = float(np.linalg.norm(self.heading_velocity[:2] - self.command[:2]))
         self.yaw_error = abs(self.yaw_rate - self.command[2])
         self.linear_errors.append(self.linear_error)
@@ -110,12 +131,14 @@ class LocomotionTask(TerrainQuadrupedTask):
             self._resample_command()
 
     def observe(self) -> np.ndarray:
-        return self.layout.assemble([*self.proprioception_parts(), self.heading_velocity, self.command])
+        return self.layout.assemble(
+            [*self.proprioception_parts(), self.heading_velocity, self.command]
+        )
 
     def reward_terms(self) -> dict[str, float]:
         return {
-            "tracking_linear": float(np.exp(-self.linear_error**2 / TRACKING_SIGMA2)),
-            "tracking_yaw": float(np.exp(-self.yaw_error**2 / TRACKING_SIGMA2)),
+            "tracking_linear": float(np.exp(-(self.linear_error**2) / TRACKING_SIGMA2)),
+            "tracking_yaw": float(np.exp(-(self.yaw_error**2) / TRACKING_SIGMA2)),
             "vertical_velocity": float(self.heading_velocity[2] ** 2),
             "tilt_rate": float(self.gyro[0] ** 2 + self.gyro[1] ** 2),
             "action_rate": float(np.sum((self.action - self.previous_action) ** 2)),

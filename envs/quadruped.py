@@ -43,7 +43,9 @@ class QuadrupedTask(Task):
     scenarios on top extend :attr:`layout`.
     """
 
-    def __init__(self, spec: QuadrupedSpec, max_target_speed: float, control_dt: float, physics_dt: float) -> None:
+    def __init__(
+        self, spec: QuadrupedSpec, max_target_speed: float, control_dt: float, physics_dt: float
+    ) -> None:
         if max_target_speed <= 0:
             raise ValueError(f"max_target_speed must be > 0, got {max_target_speed}")
         self.spec = spec
@@ -64,17 +66,21 @@ class QuadrupedTask(Task):
     def joint_actions(self) -> ActionInterface:
         """Joint position targets (what a real quadruped's low-level controller takes), with their gains and limits."""
         spec = self.spec
-        return ActionInterface("joint_position_targets", spec.num_joints, {
-            "joints": list(spec.joint_names),
-            "mapping": "target = home + a * (upper - home) for a >= 0, home + a * (home - lower) for a < 0",
-            "home": spec.home.tolist(),
-            "lower": spec.lower.tolist(),
-            "upper": spec.upper.tolist(),
-            "max_target_speed": self.max_target_step / self.control_dt,
-            "kp": spec.kp.tolist(),
-            "kd": spec.kd.tolist(),
-            "torque_limit": spec.torque_limit.tolist(),
-        })
+        return ActionInterface(
+            "joint_position_targets",
+            spec.num_joints,
+            {
+                "joints": list(spec.joint_names),
+                "mapping": "target = home + a * (upper - home) for a >= 0, home + a * (home - lower) for a < 0",
+                "home": spec.home.tolist(),
+                "lower": spec.lower.tolist(),
+                "upper": spec.upper.tolist(),
+                "max_target_speed": self.max_target_step / self.control_dt,
+                "kp": spec.kp.tolist(),
+                "kd": spec.kd.tolist(),
+                "torque_limit": spec.torque_limit.tolist(),
+            },
+        )
 
     # -- scene ---------------------------------------------------------------
     def build(self, sim: Sim) -> None:
@@ -118,7 +124,9 @@ class QuadrupedTask(Task):
         get_velocity = self.sim.client.getBaseVelocity
         linear_limit = STILL_LINEAR_SPEED**2
         angular_limit = STILL_ANGULAR_SPEED**2
-        first_check = int(np.ceil(MIN_SETTLE_SECONDS / SETTLE_DT - 1e-9))  # steps simulated before checking
+        first_check = int(
+            np.ceil(MIN_SETTLE_SECONDS / SETTLE_DT - 1e-9)
+        )  # steps simulated before checking
         steps = 0
         with self.sim.coarse_steps(SETTLE_DT, SETTLE_SOLVER_ITERATIONS) as step:
             robot.hold_with_motors(joints)
@@ -126,7 +134,11 @@ class QuadrupedTask(Task):
             for steps in range(1, int(round(max_seconds / SETTLE_DT)) + 1):
                 step()
                 (vx, vy, vz), (wx, wy, wz) = get_velocity(body)
-                if steps >= first_check and vx * vx + vy * vy + vz * vz < linear_limit and wx * wx + wy * wy + wz * wz < angular_limit:
+                if (
+                    steps >= first_check
+                    and vx * vx + vy * vy + vz * vz < linear_limit
+                    and wx * wx + wy * wy + wz * wz < angular_limit
+                ):
                     still_steps += 1
                     if still_steps >= STILL_STEPS:
                         break
@@ -152,7 +164,9 @@ class QuadrupedTask(Task):
         self.action = action
         current = self.robot.targets
         wanted = self.spec.action_to_targets(action)
-        self.robot.set_targets(current + np.clip(wanted - current, -self.max_target_step, self.max_target_step))
+        self.robot.set_targets(
+            current + np.clip(wanted - current, -self.max_target_step, self.max_target_step)
+        )
 
     def advance(self, substeps: int) -> None:
         """Run the control step's physics steps, accounting energy (Σ |τ·q̇| dt) and peak torque."""
@@ -194,11 +208,15 @@ class QuadrupedTask(Task):
     def joint_limit_violation(self) -> float:
         """Radians by which joints stand outside the soft (95 %) range, summed."""
         q = self.robot.q
-        return float((np.maximum(self.soft_lower - q, 0.0) + np.maximum(q - self.soft_upper, 0.0)).sum())
+        return float(
+            (np.maximum(self.soft_lower - q, 0.0) + np.maximum(q - self.soft_upper, 0.0)).sum()
+        )
 
     def physics_error(self) -> str | None:
         robot = self.robot
-        state = np.concatenate([self.base_position, self.base_linear_velocity, self.gyro, robot.q, robot.qd])
+        state = np.concatenate(
+            [self.base_position, self.base_linear_velocity, self.gyro, robot.q, robot.qd]
+        )
         if not np.isfinite(state).all():
             return "non-finite robot state"
         speed = float(np.linalg.norm(self.base_linear_velocity))

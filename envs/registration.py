@@ -62,7 +62,11 @@ def register_envs() -> None:
 
     for env_id, entry_point in ENV_IDS.items():
         if env_id not in registry:
-            register(id=env_id, entry_point=entry_point, max_episode_steps=env_class(env_id).max_episode_steps_for())
+            register(
+                id=env_id,
+                entry_point=entry_point,
+                max_episode_steps=env_class(env_id).max_episode_steps_for(),
+            )
 
 
 def make(env_id: str, **kwargs: Any) -> gym.Env:

@@ -20,8 +20,14 @@ def merge_weights(defaults: Mapping[str, float], overrides: Any) -> dict[str, fl
         raise ValueError(f"reward_weights must be a mapping of term -> weight, got {overrides!r}")
     unknown = set(overrides) - set(defaults)
     if unknown:
-        raise ValueError(f"unknown reward terms {sorted(map(str, unknown))}; valid terms: {sorted(defaults)}")
+        raise ValueError(
+            f"unknown reward terms {sorted(map(str, unknown))}; valid terms: {sorted(defaults)}"
+        )
     for name, weight in overrides.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, (int, float))
+            or not math.isfinite(weight)
+        ):
             raise ValueError(f"reward_weights[{name!r}] must be a finite number, got {weight!r}")
     return {**defaults, **overrides}

@@ -33,8 +33,15 @@ VELOCITY_RANGE = 5.0  # m/s
 
 
 #: The body velocity both rubble scenarios observe, in the heading frame (x forward, level).
-BODY_VELOCITY = Field("base_linear_velocity", 3, "m/s", "state estimator (e.g. unitree_legged_msgs HighState velocity)",
-                      -VELOCITY_RANGE, VELOCITY_RANGE, frame="heading (yaw-only)")
+BODY_VELOCITY = Field(
+    "base_linear_velocity",
+    3,
+    "m/s",
+    "state estimator (e.g. unitree_legged_msgs HighState velocity)",
+    -VELOCITY_RANGE,
+    VELOCITY_RANGE,
+    frame="heading (yaw-only)",
+)
 
 
 def check_difficulty(difficulty: float) -> float:
@@ -49,8 +56,17 @@ def check_difficulty(difficulty: float) -> float:
 class TerrainQuadrupedTask(QuadrupedTask):
     """A quadruped standing on a fresh rubble field of ``difficulty`` at every reset (``reset(difficulty=d)`` overrides it)."""
 
-    def __init__(self, robot: str, difficulty: float, max_target_speed: float, control_dt: float, physics_dt: float) -> None:
-        super().__init__(get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt)
+    def __init__(
+        self,
+        robot: str,
+        difficulty: float,
+        max_target_speed: float,
+        control_dt: float,
+        physics_dt: float,
+    ) -> None:
+        super().__init__(
+            get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt
+        )
         self.difficulty = check_difficulty(difficulty)
         self.terrain: Terrain = generate_terrain(np.random.default_rng(0), 0.0)
 
@@ -69,7 +85,9 @@ class TerrainQuadrupedTask(QuadrupedTask):
         self.terrain = generate_terrain(rng, self.difficulty)
         self.terrain_body.update(self.terrain)
 
-    def scatter_debris(self, rng: np.random.Generator, keep_clear: list[tuple[float, float, float]]) -> None:
+    def scatter_debris(
+        self, rng: np.random.Generator, keep_clear: list[tuple[float, float, float]]
+    ) -> None:
         self.debris.scatter(rng, self.terrain, keep_clear)
 
     def stand_at(self, x: float, y: float, yaw: float) -> None:
@@ -106,7 +124,9 @@ class TerrainQuadrupedTask(QuadrupedTask):
         vx, vy, vz = self.base_linear_velocity
         #: body velocity in the heading frame (x forward, level): what a state estimator reports
         self.heading_velocity = np.array([c * vx + s * vy, -s * vx + c * vy, vz])
-        self.yaw_rate = float(self.gyro @ self.rotation.T[:, 2])  # world z rate from the body-frame gyro
+        self.yaw_rate = float(
+            self.gyro @ self.rotation.T[:, 2]
+        )  # world z rate from the body-frame gyro
 
     def fallen(self) -> bool:
         up = self.rotation[2, 2]
@@ -118,7 +138,9 @@ class TerrainQuadrupedTask(QuadrupedTask):
         """Whether the base has left the terrain (beyond it there is nothing to stand on)."""
         x, y, _ = self.base_position
         t = self.terrain
-        return bool(not SITE_MARGIN < x < t.length - SITE_MARGIN or abs(y) > t.width / 2 - SITE_MARGIN)
+        return bool(
+            not SITE_MARGIN < x < t.length - SITE_MARGIN or abs(y) > t.width / 2 - SITE_MARGIN
+        )
 
     def is_truncated(self) -> bool:
         return self.off_site()

@@ -12,8 +12,7 @@ import inspect
 from typing import Any
 
 from robodojo.envs import ENV_IDS, env_class, short_name
-from robodojo.policies import controller_names, policy_names, pretrained_names
-from robodojo.policies import pretrained
+from robodojo.policies import controller_names, policy_names, pretrained, pretrained_names
 from robodojo.robots import ROBOTS, robot_names
 
 
@@ -116,7 +115,10 @@ def scripted_default(env_id: str) -> str | None:
 #: Headline episode metrics per env, (metric, title), most important first: the demo's report
 #: columns and the learning curve's third panel. Success is always shown anyway.
 REPORT_METRICS: dict[str, list[tuple[str, str]]] = {
-    "robodojo/FallRecovery-v0": [("time_to_stand", "mean time to stand (s)"), ("energy", "mean energy (J)")],
+    "robodojo/FallRecovery-v0": [
+        ("time_to_stand", "mean time to stand (s)"),
+        ("energy", "mean energy (J)"),
+    ],
     "robodojo/Weld-v0": [
         ("weld_fraction", "weld fraction"),
         ("lateral_error_mean_mm", "mean lateral error (mm)"),

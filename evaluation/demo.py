@@ -57,9 +57,11 @@ PRETRAINED_FILMED = 3
 
 def full_plan() -> list[tuple[str, str, str, int]]:
     """:data:`PLAN` plus one filmed row per shipped pretrained policy."""
-    shipped = [(p.env_id, p.robot or EVERY_ROBOT, name, PRETRAINED_FILMED) for name, p in discover().items()]
+    shipped = [
+        (p.env_id, p.robot or EVERY_ROBOT, name, PRETRAINED_FILMED)
+        for name, p in discover().items()
+    ]
     return PLAN + shipped
-
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,16 @@ def expand_plan(plan: Sequence[tuple[str, str, str, int]]) -> list[Job]:
     """
     jobs: dict[tuple[str, str, str], int] = {}
     for env_id, robot, policy, film in plan:
-        for name in (catalog.env_robots(env_id) if robot == EVERY_ROBOT else [robot]):
+        for name in catalog.env_robots(env_id) if robot == EVERY_ROBOT else [robot]:
             key = (env_id, name, policy)
             jobs[key] = max(jobs.get(key, 0), film)
-    rank = [{v: i for i, v in enumerate(dict.fromkeys(key[part] for key in jobs))} for part in range(3)]
+    rank = [
+        {v: i for i, v in enumerate(dict.fromkeys(key[part] for key in jobs))} for part in range(3)
+    ]
     ordered = sorted(jobs, key=lambda key: tuple(rank[part][key[part]] for part in range(3)))
-    return [Job(env_id, robot, policy, jobs[env_id, robot, policy]) for env_id, robot, policy in ordered]
+    return [
+        Job(env_id, robot, policy, jobs[env_id, robot, policy]) for env_id, robot, policy in ordered
+    ]
 
 
 def run_jobs(jobs: list[Job], out: Path, episodes: int, seed: int, video: bool) -> list[dict]:
@@ -98,12 +104,19 @@ def run_jobs(jobs: list[Job], out: Path, episodes: int, seed: int, video: bool) 
         record: dict = {"job": asdict(job), "result": None, "error": None}
         try:
             result = evaluate(
-                job.env_id, job.policy, episodes, seed, robot=job.robot,
-                video_path=str(video_path) if video_path else None, video_episodes=job.film,
+                job.env_id,
+                job.policy,
+                episodes,
+                seed,
+                robot=job.robot,
+                video_path=str(video_path) if video_path else None,
+                video_episodes=job.film,
                 on_episode=lambda r: bar.update(r.success),
             )
             record["result"] = result
-        except Exception as error:  # one broken robot or controller must not hide the others' results
+        except (
+            Exception
+        ) as error:  # one broken robot or controller must not hide the others' results
             bar.close()
             traceback.print_exc()
             record["error"] = f"{type(error).__name__}: {error}"
@@ -120,7 +133,9 @@ def _mean_cell(result: EvalResult, metric: str) -> str:
     return f"{entry['mean']:.2f}" if abs(entry["mean"]) < 100 else f"{entry['mean']:.0f}"
 
 
-def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wall_time: float, version: str) -> str:
+def markdown_report(
+    records: list[dict], out: Path, episodes: int, seed: int, wall_time: float, version: str
+) -> str:
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# robodojo demo report",
@@ -130,8 +145,20 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
     ]
     for env_id in dict.fromkeys(r["job"]["env_id"] for r in records):
         metrics = catalog.REPORT_METRICS.get(env_id, [])
-        header = ["robot", "policy", "success (95% CI)", *(title for _, title in metrics), "physics errors"]
-        lines += ["", f"## {env_id}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        header = [
+            "robot",
+            "policy",
+            "success (95% CI)",
+            *(title for _, title in metrics),
+            "physics errors",
+        ]
+        lines += [
+            "",
+            f"## {env_id}",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
         videos = []
         for record in (r for r in records if r["job"]["env_id"] == env_id):
             job, result = record["job"], record["result"]
@@ -142,9 +169,15 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
                 cells = [f"failed: {record['error']}", *("–" for _ in metrics), "–"]
             else:
                 summary = result.summary()
-                cells = [success_cell(summary), *(_mean_cell(result, m) for m, _ in metrics), str(summary["physics_errors"])]
+                cells = [
+                    success_cell(summary),
+                    *(_mean_cell(result, m) for m, _ in metrics),
+                    str(summary["physics_errors"]),
+                ]
                 if result.video_path:
-                    videos.append(f"[{job['robot']} {job['policy']}]({Path(result.video_path).relative_to(out)})")
+                    videos.append(
+                        f"[{job['robot']} {job['policy']}]({Path(result.video_path).relative_to(out)})"
+                    )
             lines.append("| " + " | ".join([job["robot"], policy, *cells]) + " |")
         if videos:
             lines += ["", "Videos: " + ", ".join(videos)]
@@ -164,8 +197,15 @@ def markdown_report(records: list[dict], out: Path, episodes: int, seed: int, wa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m robodojo.evaluation.demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("reports/demo"), help="output folder (default: reports/demo)")
+    parser = argparse.ArgumentParser(
+        prog="python -m robodojo.evaluation.demo", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/demo"),
+        help="output folder (default: reports/demo)",
+    )
     parser.add_argument("--episodes", type=int, default=20, help="episodes per job (default: 20)")
     parser.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
     args = parser.parse_args(argv)
@@ -184,7 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     version = robodojo_version()
     report = args.out / "report.md"
-    report.write_text(markdown_report(records, args.out, args.episodes, args.seed, wall_time, version))
+    report.write_text(
+        markdown_report(records, args.out, args.episodes, args.seed, wall_time, version)
+    )
     write_json(
         args.out / "report.json",
         {
@@ -192,7 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "episodes": args.episodes,
             "seed": args.seed,
             "wall_time": wall_time,
-            "jobs": [{**r, "result": r["result"].to_dict() if r["result"] else None} for r in records],
+            "jobs": [
+                {**r, "result": r["result"].to_dict() if r["result"] else None} for r in records
+            ],
         },
     )
     print(report.read_text())

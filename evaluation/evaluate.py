@@ -86,7 +86,9 @@ class EvalResult:
         returns = finite_mean_std(e.episode_return for e in self.episodes)
         successful = {e.index for e in self.episodes if e.success}
         metrics: dict[str, dict[str, Any]] = {}
-        for name in dict.fromkeys(key for e in self.episodes for key in e.metrics):  # first-seen order
+        for name in dict.fromkeys(
+            key for e in self.episodes for key in e.metrics
+        ):  # first-seen order
             values = [e.metrics.get(name, math.nan) for e in self.episodes]
             mean, std, count = finite_mean_std(values)
             defined = {e.index for e, v in zip(self.episodes, values) if math.isfinite(v)}
@@ -133,9 +135,13 @@ def check_config(
     settable = sorted(name for name in params if name != "render_mode")
     unknown = sorted(set(env_kwargs) - set(settable))
     if unknown:
-        raise EvalConfigError(f"{env_id} has no argument(s) {', '.join(unknown)}; valid: {', '.join(settable)}")
+        raise EvalConfigError(
+            f"{env_id} has no argument(s) {', '.join(unknown)}; valid: {', '.join(settable)}"
+        )
     if robot is not None and "robot" in env_kwargs:
-        raise EvalConfigError("give the robot either as --robot or as --env-arg robot=..., not both")
+        raise EvalConfigError(
+            "give the robot either as --robot or as --env-arg robot=..., not both"
+        )
     robot = robot if robot is not None else env_kwargs.get("robot")
     if robot is not None:
         if "robot" not in params:
@@ -168,23 +174,37 @@ class _Plan:
     spec: dict[str, Any] | None  #: an exported policy's policy.json
 
 
-def _plan(env_id: str | None, policy_name: str, robot: str | None, env_kwargs: dict[str, Any],
-          custom_policy: bool) -> _Plan:
+def _plan(
+    env_id: str | None,
+    policy_name: str,
+    robot: str | None,
+    env_kwargs: dict[str, Any],
+    custom_policy: bool,
+) -> _Plan:
     """Resolve the env and policy. An exported policy supplies the env and robot when they are not given,
     and the env arguments it was trained with as defaults under the caller's."""
-    choice, spec = (None, None) if custom_policy else choose_policy(policy_name, None if env_id is None else _env_id(env_id))
+    choice, spec = (
+        (None, None)
+        if custom_policy
+        else choose_policy(policy_name, None if env_id is None else _env_id(env_id))
+    )
     if spec is not None:
         env_id = env_id if env_id is not None else spec["env_id"]
         if robot is None and "robot" not in env_kwargs and spec.get("robot"):
             robot = spec["robot"]
     if env_id is None:
-        raise EvalConfigError("--env is required unless --policy is an exported or pretrained policy")
+        raise EvalConfigError(
+            "--env is required unless --policy is an exported or pretrained policy"
+        )
     env_id = check_config(env_id, None if custom_policy else policy_name, robot, env_kwargs)
     if choice is not None and choice.kind != "exported":  # controllers resolve against the env
         choice, spec = choose_policy(policy_name, env_id)
     if spec is not None and spec["env_id"] == env_id:
         # The env the policy was trained in (e.g. Rescue's walker under its commands); the caller's arguments win.
-        env_kwargs = {**{k: v for k, v in spec.get("env_kwargs", {}).items() if k != "robot"}, **env_kwargs}
+        env_kwargs = {
+            **{k: v for k, v in spec.get("env_kwargs", {}).items() if k != "robot"},
+            **env_kwargs,
+        }
     if robot is not None:
         env_kwargs["robot"] = robot
     return _Plan(env_id, env_kwargs, choice, spec)
@@ -201,11 +221,16 @@ def _make_env(plan: _Plan, filmed: int) -> gym.Env:
     try:
         return make_env(plan.env_id, render_mode="rgb_array" if filmed else None, **plan.env_kwargs)
     except ValueError as error:  # constructors reject bad values (e.g. episode_seconds=-1)
-        raise EvalConfigError(f"cannot create {plan.env_id} with {plan.env_kwargs}: {error}") from None
+        raise EvalConfigError(
+            f"cannot create {plan.env_id} with {plan.env_kwargs}: {error}"
+        ) from None
 
 
-def _policy_factory(plan: _Plan, env: gym.Env, given: Callable[[gym.Env, int], Policy] | None,
-                    ) -> tuple[Callable[[gym.Env, int], Policy], dict[str, Any] | None]:
+def _policy_factory(
+    plan: _Plan,
+    env: gym.Env,
+    given: Callable[[gym.Env, int], Policy] | None,
+) -> tuple[Callable[[gym.Env, int], Policy], dict[str, Any] | None]:
     """How each episode gets its policy (rebuilt per seed; an exported one is loaded once) and, for an
     exported policy, what file ran."""
     if given is not None:
@@ -274,7 +299,9 @@ def evaluate(
             if writer is not None and index < filmed:
                 caption = f"{robot_name or plan.env_id} | {policy_name} | episode {index + 1}/{filmed} | seed {seed + index}"
                 camera = _Camera(writer, stride, caption)
-            results.append(run_episode(env, factory(env, seed + index), index, seed + index, camera))
+            results.append(
+                run_episode(env, factory(env, seed + index), index, seed + index, camera)
+            )
             if on_episode is not None:
                 on_episode(results[-1])
     finally:
@@ -310,7 +337,9 @@ def policy_source(location: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_episode(env: gym.Env, policy: Policy, index: int, seed: int, camera: _Camera | None = None) -> EpisodeResult:
+def run_episode(
+    env: gym.Env, policy: Policy, index: int, seed: int, camera: _Camera | None = None
+) -> EpisodeResult:
     """One episode from ``env.reset(seed=seed)`` to termination or truncation."""
     control_dt = env.unwrapped.control_dt
     observation, info = env.reset(seed=seed)
@@ -356,9 +385,17 @@ class _Camera:
         badge = ("SUCCESS", GREEN) if success else None
         self.writer.add(env.render(), f"{self.caption} | t={step * control_dt:4.2f}s", badge)
 
-    def finish(self, env: gym.Env, step: int, control_dt: float, success: bool, error: str | None) -> None:
+    def finish(
+        self, env: gym.Env, step: int, control_dt: float, success: bool, error: str | None
+    ) -> None:
         # Success ends an episode at once, so without this hold the badge would flash by unseen.
-        badge = ("SUCCESS", GREEN) if success else ("PHYSICS ERROR", AMBER) if error else ("FAILED", RED)
+        badge = (
+            ("SUCCESS", GREEN)
+            if success
+            else ("PHYSICS ERROR", AMBER)
+            if error
+            else ("FAILED", RED)
+        )
         frame = env.render()
         caption = f"{self.caption} | t={step * control_dt:4.2f}s"
         for _ in range(max(1, int(round(HOLD_SECONDS * self.writer.fps)))):

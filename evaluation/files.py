@@ -40,7 +40,9 @@ def write_json(path: str | Path, data: Any, *, fsync: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_json_safe(data), indent=2, allow_nan=False) + "\n"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # the umask decides, as for any file
+    fd = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666
+    )  # the umask decides, as for any file
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

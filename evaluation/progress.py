@@ -35,7 +35,9 @@ class ProgressBar:
     REDRAW_SECONDS = 0.1  # terminals: at most 10 redraws per second
     LOG_SECONDS = 30.0  # logs: at least one line this often
 
-    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool = True) -> None:
+    def __init__(
+        self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool = True
+    ) -> None:
         self.total = max(0, total)
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
@@ -72,11 +74,16 @@ class ProgressBar:
         now = time.perf_counter()
         if self.interactive:
             if force or now - self._last_draw >= self.REDRAW_SECONDS:
-                self.stream.write("\r\x1b[2K" + self.line())  # \x1b[2K clears what a longer line left
+                self.stream.write(
+                    "\r\x1b[2K" + self.line()
+                )  # \x1b[2K clears what a longer line left
                 self.stream.flush()
                 self._last_draw = now
             return
-        due = self.done - self._last_logged_done >= self._log_every or now - self._last_draw >= self.LOG_SECONDS
+        due = (
+            self.done - self._last_logged_done >= self._log_every
+            or now - self._last_draw >= self.LOG_SECONDS
+        )
         if force or due:
             self.stream.write(self.line() + "\n")
             self.stream.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 from robodojo.evaluation.evaluate import EvalResult
@@ -44,12 +43,19 @@ def format_summary(result: EvalResult) -> str:
     rows: list[tuple[str, str]] = [
         ("success rate", success_cell(s) + "  Wilson 95% CI"),
         ("return", mean_std(s["return_mean"], s["return_std"])),
-        ("episode length", f"{_number(s['length_mean'], 1)} steps ({_number(s['duration_mean'], 2)} s)"),
+        (
+            "episode length",
+            f"{_number(s['length_mean'], 1)} steps ({_number(s['duration_mean'], 2)} s)",
+        ),
     ]
     for name, metric in s["metrics"].items():
         value = mean_std(metric["mean"], metric["std"])
         if metric["n"] == 0:
-            none = "no successful episodes" if metric["over"] == "successful episodes" else "undefined in every episode"
+            none = (
+                "no successful episodes"
+                if metric["over"] == "successful episodes"
+                else "undefined in every episode"
+            )
             value, note = "n/a", f"   ({none})"
         elif metric["over"] == "all episodes":
             note = ""

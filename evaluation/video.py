@@ -28,7 +28,9 @@ def require_video_extra() -> ModuleType:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise MissingExtraError(f"--video needs imageio-ffmpeg, which is not installed: {INSTALL_HINT}") from None
+        raise MissingExtraError(
+            f"--video needs imageio-ffmpeg, which is not installed: {INSTALL_HINT}"
+        ) from None
     return imageio_ffmpeg
 
 
@@ -52,7 +54,12 @@ class VideoWriter:
         self._writer: Any = None
         self._draw = _caption_drawer()
 
-    def add(self, frame: np.ndarray, caption: str = "", badge: tuple[str, tuple[int, int, int]] | None = None) -> None:
+    def add(
+        self,
+        frame: np.ndarray,
+        caption: str = "",
+        badge: tuple[str, tuple[int, int, int]] | None = None,
+    ) -> None:
         """Append one frame, with ``caption`` top-left and an optional coloured ``badge`` top-right."""
         frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)  # drop alpha if present
         height, width = frame.shape[0] // 2 * 2, frame.shape[1] // 2 * 2
@@ -82,7 +89,12 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -97,11 +109,20 @@ def _caption_drawer():
     except TypeError:
         font = ImageFont.load_default()
 
-    def draw(frame: np.ndarray, caption: str, badge: tuple[str, tuple[int, int, int]] | None) -> np.ndarray:
+    def draw(
+        frame: np.ndarray, caption: str, badge: tuple[str, tuple[int, int, int]] | None
+    ) -> np.ndarray:
         image = Image.fromarray(frame)
         pen = ImageDraw.Draw(image)
         if caption:
-            pen.text((8, 6), caption, fill=(255, 255, 255), font=font, stroke_width=2, stroke_fill=(0, 0, 0))
+            pen.text(
+                (8, 6),
+                caption,
+                fill=(255, 255, 255),
+                font=font,
+                stroke_width=2,
+                stroke_fill=(0, 0, 0),
+            )
         if badge:
             text, colour = badge
             left, top, right, bottom = pen.textbbox((0, 0), text, font=font)

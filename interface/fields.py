@@ -44,15 +44,19 @@ class Field:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.size, int) and self.size >= 1):
-            raise ValueError(f"field {self.name!r}: size must be a positive integer, got {self.size!r}")
+            raise ValueError(
+                f"field {self.name!r}: size must be a positive integer, got {self.size!r}"
+            )
         low, high = self.bounds()
         if np.any(low > high):
             raise ValueError(f"field {self.name!r}: low exceeds high")
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(low, high), float64 arrays of ``size`` values."""
-        return (np.broadcast_to(np.asarray(self.low, dtype=np.float64), (self.size,)),
-                np.broadcast_to(np.asarray(self.high, dtype=np.float64), (self.size,)))
+        return (
+            np.broadcast_to(np.asarray(self.low, dtype=np.float64), (self.size,)),
+            np.broadcast_to(np.asarray(self.high, dtype=np.float64), (self.size,)),
+        )
 
     def describe(self) -> dict[str, Any]:
         """What an exported policy's ``observation.layout`` lists for this field."""
@@ -96,7 +100,9 @@ class Layout:
         try:
             return self.slices[name]
         except KeyError:
-            raise KeyError(f"no observation field {name!r}; the layout has {', '.join(self.slices)}") from None
+            raise KeyError(
+                f"no observation field {name!r}; the layout has {', '.join(self.slices)}"
+            ) from None
 
     def span(self, first: str, last: str) -> slice:
         """The consecutive fields from ``first`` to ``last`` (both included), e.g. a robot's proprioception block."""
@@ -123,7 +129,9 @@ class Layout:
         """
         raw = np.concatenate(parts).astype(np.float32)
         if raw.shape != (self.size,):
-            raise ValueError(f"the observation parts hold {raw.size} values, the layout {self.size}")
+            raise ValueError(
+                f"the observation parts hold {raw.size} values, the layout {self.size}"
+            )
         return np.clip(raw, self.low, self.high)
 
     def __repr__(self) -> str:

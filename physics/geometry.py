@@ -81,7 +81,13 @@ def rotation_about(axis: np.ndarray, angle: float) -> np.ndarray:
 
 def rotation_vector(rotation: np.ndarray) -> np.ndarray:
     """Axis × angle (rad) of a rotation matrix (angles below π)."""
-    skew = np.array([rotation[2, 1] - rotation[1, 2], rotation[0, 2] - rotation[2, 0], rotation[1, 0] - rotation[0, 1]])
+    skew = np.array(
+        [
+            rotation[2, 1] - rotation[1, 2],
+            rotation[0, 2] - rotation[2, 0],
+            rotation[1, 0] - rotation[0, 1],
+        ]
+    )
     sin2 = float(np.linalg.norm(skew))  # 2·sin(angle)
     if sin2 < 1e-12:
         return np.zeros(3)
@@ -140,7 +146,9 @@ def unit(v: np.ndarray) -> np.ndarray:
 
 def cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a × b for 3-vectors (numpy's cross costs ~30 µs a call on the hot path)."""
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+    return np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
 
 
 def length(vector: np.ndarray) -> float:
@@ -148,7 +156,9 @@ def length(vector: np.ndarray) -> float:
     return math.sqrt(float(np.dot(vector, vector)))
 
 
-def nearest_segment(points: np.ndarray, point: np.ndarray, hint: int | None, window: int) -> tuple[int, float]:
+def nearest_segment(
+    points: np.ndarray, point: np.ndarray, hint: int | None, window: int
+) -> tuple[int, float]:
     """Segment (first sample i, fraction along it) of a polyline closest to ``point``.
 
     Searches ±``window`` segments around ``hint`` (None = everywhere); an answer

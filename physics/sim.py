@@ -36,7 +36,9 @@ def _c_output_silenced(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
         os.close(devnull)
 
 
-with _c_output_silenced((1, 2)):  # "pybullet build time: ..." would open every command's stderr (and CI logs)
+with _c_output_silenced(
+    (1, 2)
+):  # "pybullet build time: ..." would open every command's stderr (and CI logs)
     import pybullet
 import pybullet_data  # noqa: E402
 from pybullet_utils.bullet_client import BulletClient  # noqa: E402
@@ -75,17 +77,23 @@ class Sim:
         self.gravity = gravity
         self.gui = gui
         with _c_output_silenced():
-            self.client: BulletClient = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+            self.client: BulletClient = BulletClient(
+                connection_mode=pybullet.GUI if gui else pybullet.DIRECT
+            )
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setTimeStep(timestep)
         self.client.setGravity(0.0, 0.0, gravity)
-        self.client.setPhysicsEngineParameter(deterministicOverlappingPairs=1)  # else resets depend on history
+        self.client.setPhysicsEngineParameter(
+            deterministicOverlappingPairs=1
+        )  # else resets depend on history
         if solver_iterations is not None:
             self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations)
         if gui:
             self.client.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
         #: the solver iterations in force (PyBullet's default unless ``solver_iterations`` was given)
-        self.solver_iterations: int = self.client.getPhysicsEngineParameters()["numSolverIterations"]
+        self.solver_iterations: int = self.client.getPhysicsEngineParameters()[
+            "numSolverIterations"
+        ]
         #: bodies removed from this world so far: PyBullet keeps memory for every body it made, so an env
         #: rebuilds a world that has removed many (see RobotTaskEnv.reset)
         self.removed_bodies = 0
@@ -114,9 +122,17 @@ class Sim:
             client.setPhysicsEngineParameter(numSolverIterations=self.solver_iterations)
             client.setTimeStep(self.timestep)
 
-    def load_urdf(self, path: str, position: Any = (0.0, 0.0, 0.0), orientation: Any = (0.0, 0.0, 0.0, 1.0), **kwargs: Any) -> int:
+    def load_urdf(
+        self,
+        path: str,
+        position: Any = (0.0, 0.0, 0.0),
+        orientation: Any = (0.0, 0.0, 0.0, 1.0),
+        **kwargs: Any,
+    ) -> int:
         """Load a URDF (absolute, or relative to pybullet_data) and return its body id."""
-        return self.client.loadURDF(path, basePosition=position, baseOrientation=orientation, **kwargs)
+        return self.client.loadURDF(
+            path, basePosition=position, baseOrientation=orientation, **kwargs
+        )
 
     def remove_body(self, body: int) -> None:
         """Remove ``body`` from the world (and count it: see :attr:`removed_bodies`)."""
@@ -141,7 +157,9 @@ class Sim:
             roll=0.0,
             upAxisIndex=2,
         )
-        projection = self.client.computeProjectionMatrixFOV(fov=60.0, aspect=width / height, nearVal=0.05, farVal=50.0)
+        projection = self.client.computeProjectionMatrixFOV(
+            fov=60.0, aspect=width / height, nearVal=0.05, farVal=50.0
+        )
         renderer = pybullet.ER_BULLET_HARDWARE_OPENGL if self.gui else pybullet.ER_TINY_RENDERER
         _, _, rgba, _, _ = self.client.getCameraImage(
             width, height, viewMatrix=view, projectionMatrix=projection, renderer=renderer

@@ -14,10 +14,22 @@ trained Locomotion-v0 policy (:mod:`robodojo.policies.walkers`).
 
 from robodojo.policies.base import Policy, RandomPolicy
 from robodojo.policies.controllers import (
-    CONTROLLER_BUILDERS, base_controller_names, controller_for_env, controller_names, make_controller, resolve_controller,
+    CONTROLLER_BUILDERS,
+    base_controller_names,
+    controller_for_env,
+    controller_names,
+    make_controller,
+    resolve_controller,
 )  # fmt: skip
 from robodojo.policies.registry import (
-    PolicyChoice, load_policy, looks_like_path, make_policy, policy_names, policy_path, pretrained_names, resolve_policy,
+    PolicyChoice,
+    load_policy,
+    looks_like_path,
+    make_policy,
+    policy_names,
+    policy_path,
+    pretrained_names,
+    resolve_policy,
     scripted_names,
 )  # fmt: skip
 from robodojo.policies.walkers import policy_walker

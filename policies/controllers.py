@@ -53,7 +53,9 @@ def resolve_controller(name: str, env_id: str) -> str:
     if name == SCRIPTED:
         return names[0]
     if name not in names:
-        raise ValueError(f"unknown controller {name!r} for {env_id}; valid names: {', '.join(base_controller_names(env_id))}")
+        raise ValueError(
+            f"unknown controller {name!r} for {env_id}; valid names: {', '.join(base_controller_names(env_id))}"
+        )
     return name
 
 
@@ -70,5 +72,7 @@ def make_controller(name: str, env_id: str, robot: Any, control_dt: float) -> Po
 def controller_for_env(name: str, env: Any, env_id: str | None = None) -> Policy:
     """Scripted controller ``name`` for an env instance (of ``env_id``, default its spec's id): its robot and control period."""
     unwrapped = env.unwrapped
-    robot = getattr(getattr(unwrapped, "task", None), "spec", None)  # None for an env without a robot
+    robot = getattr(
+        getattr(unwrapped, "task", None), "spec", None
+    )  # None for an env without a robot
     return make_controller(name, env_id or env.spec.id, robot, unwrapped.control_dt)

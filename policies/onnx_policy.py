@@ -34,8 +34,15 @@ from robodojo.policies.compatibility import check_compatible
 from robodojo.policies.controllers import make_controller
 from robodojo.policies.residual import ExportedResidualPolicy
 from robodojo.policies.spec import (
-    INSTALL_HINT, MAX_ONNX_BYTES, MissingOnnxRuntimeError, PolicySpecError, flatten_observation, observation_keys,
-    read_spec, resolve, sha256_of,
+    INSTALL_HINT,
+    MAX_ONNX_BYTES,
+    MissingOnnxRuntimeError,
+    PolicySpecError,
+    flatten_observation,
+    observation_keys,
+    read_spec,
+    resolve,
+    sha256_of,
 )  # fmt: skip
 
 
@@ -82,9 +89,13 @@ class OnnxPolicy:
         spec = read_spec(spec_path)
         onnx_path = directory / spec["onnx"]["file"]
         if not onnx_path.is_file():
-            raise PolicySpecError(f"{spec_path}: names {spec['onnx']['file']!r}, which is not in {directory}")
+            raise PolicySpecError(
+                f"{spec_path}: names {spec['onnx']['file']!r}, which is not in {directory}"
+            )
         if onnx_path.stat().st_size > MAX_ONNX_BYTES:
-            raise PolicySpecError(f"{onnx_path}: larger than {MAX_ONNX_BYTES // 2**20} MiB; not a robodojo policy")
+            raise PolicySpecError(
+                f"{onnx_path}: larger than {MAX_ONNX_BYTES // 2**20} MiB; not a robodojo policy"
+            )
         data = onnx_path.read_bytes()
         digest = sha256_of(data)
         if digest != spec["onnx"]["sha256"]:
@@ -102,17 +113,27 @@ class OnnxPolicy:
     def _check_graph(self, where: str) -> None:
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
         if len(inputs) != 1 or inputs[0].name != self.input_name:
-            raise PolicySpecError(f"{where}: expected one input {self.input_name!r}, got {[i.name for i in inputs]}")
+            raise PolicySpecError(
+                f"{where}: expected one input {self.input_name!r}, got {[i.name for i in inputs]}"
+            )
         if not any(o.name == self.output_name for o in outputs):
-            raise PolicySpecError(f"{where}: no output {self.output_name!r} (has {[o.name for o in outputs]})")
+            raise PolicySpecError(
+                f"{where}: no output {self.output_name!r} (has {[o.name for o in outputs]})"
+            )
         shape = inputs[0].shape
-        if len(shape) != 2 or shape[1] != self.observation_size or inputs[0].type != "tensor(float)":
+        if (
+            len(shape) != 2
+            or shape[1] != self.observation_size
+            or inputs[0].type != "tensor(float)"
+        ):
             raise PolicySpecError(
                 f"{where}: input is {inputs[0].type} {shape}, expected tensor(float) [batch, {self.observation_size}]"
             )
         out = next(o for o in outputs if o.name == self.output_name)
         if len(out.shape) != 2 or out.shape[1] != self.action_size:
-            raise PolicySpecError(f"{where}: output shape {out.shape}, expected [batch, {self.action_size}]")
+            raise PolicySpecError(
+                f"{where}: output shape {out.shape}, expected [batch, {self.action_size}]"
+            )
 
     @property
     def robot(self) -> str | None:
@@ -130,9 +151,13 @@ class OnnxPolicy:
         concatenated key by key in ``observation.keys`` order."""
         if isinstance(observations, Mapping):
             if self.observation_keys is None:
-                raise ValueError(f"this policy takes a flat observation of {self.observation_size} values, not a Dict")
+                raise ValueError(
+                    f"this policy takes a flat observation of {self.observation_size} values, not a Dict"
+                )
             return flatten_observation(observations, self.observation_keys)
-        return np.ascontiguousarray(observations, dtype=np.float32).reshape(-1, self.observation_size)
+        return np.ascontiguousarray(observations, dtype=np.float32).reshape(
+            -1, self.observation_size
+        )
 
     def predict(self, observations: Any) -> np.ndarray:
         """A batch ``(n, observation.size)`` (or a Dict of per-key batches) → actions ``(n, action.size)``, float32."""
@@ -144,11 +169,15 @@ class OnnxPolicy:
         if isinstance(observation, Mapping):
             batch = self.flatten(observation)
             if batch.shape[0] != 1:
-                raise ValueError(f"one observation expected, got a batch of {batch.shape[0]} (use predict)")
+                raise ValueError(
+                    f"one observation expected, got a batch of {batch.shape[0]} (use predict)"
+                )
             return self.predict(batch)[0].copy()
         observation = np.asarray(observation, dtype=np.float32)
         if observation.size != self.observation_size:
-            raise ValueError(f"observation has {observation.size} values, the policy expects {self.observation_size}")
+            raise ValueError(
+                f"observation has {observation.size} values, the policy expects {self.observation_size}"
+            )
         return self.predict(observation.reshape(1, -1))[0].copy()
 
     def __repr__(self) -> str:
@@ -159,11 +188,17 @@ def _with_base(network: OnnxPolicy, where: str) -> Any:
     """A residual network composed with the base controller its spec names (built without an env)."""
     spec = network.spec
     if not spec.get("robot"):
-        raise PolicySpecError(f"{where}: a residual policy must name its robot (the base controller is built for it)")
+        raise PolicySpecError(
+            f"{where}: a residual policy must name its robot (the base controller is built for it)"
+        )
     try:
-        base = make_controller(spec["residual"]["base"], spec["env_id"], spec["robot"], spec["control_dt"])
+        base = make_controller(
+            spec["residual"]["base"], spec["env_id"], spec["robot"], spec["control_dt"]
+        )
     except ValueError as error:
-        raise PolicySpecError(f"{where}: cannot build the residual's base controller: {error}") from None
+        raise PolicySpecError(
+            f"{where}: cannot build the residual's base controller: {error}"
+        ) from None
     return ExportedResidualPolicy(network, base, spec["residual"]["scale"])
 
 
@@ -177,7 +212,15 @@ def _session(data: bytes, where: str) -> Any:
     try:
         return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own exception types
-        raise PolicySpecError(f"{where}: onnxruntime cannot load it ({str(error).splitlines()[0]})") from None
+        raise PolicySpecError(
+            f"{where}: onnxruntime cannot load it ({str(error).splitlines()[0]})"
+        ) from None
 
 
-__all__ = ["MissingOnnxRuntimeError", "OnnxPolicy", "PolicySpecError", "check_compatible", "read_spec"]
+__all__ = [
+    "MissingOnnxRuntimeError",
+    "OnnxPolicy",
+    "PolicySpecError",
+    "check_compatible",
+    "read_spec",
+]

@@ -25,7 +25,13 @@ import gymnasium as gym
 
 from robodojo.policies import pretrained
 from robodojo.policies.base import Policy, RandomPolicy
-from robodojo.policies.controllers import CONTROLLER_BUILDERS, SCRIPTED, controller_for_env, controller_names, resolve_controller
+from robodojo.policies.controllers import (
+    CONTROLLER_BUILDERS,
+    SCRIPTED,
+    controller_for_env,
+    controller_names,
+    resolve_controller,
+)
 from robodojo.policies.onnx_policy import OnnxPolicy
 from robodojo.policies.spec import read_spec
 
@@ -52,12 +58,21 @@ class PolicyChoice:
 
 def looks_like_path(policy: str) -> bool:
     """Whether ``policy`` is written as a file or folder (a separator, a policy or pickle suffix, or it exists)."""
-    return os.sep in policy or "/" in policy or policy.endswith(POLICY_FILE_SUFFIXES + PICKLE_SUFFIXES) or os.path.exists(policy)
+    return (
+        os.sep in policy
+        or "/" in policy
+        or policy.endswith(POLICY_FILE_SUFFIXES + PICKLE_SUFFIXES)
+        or os.path.exists(policy)
+    )
 
 
 def reserved_names() -> set[str]:
     """Names a pretrained policy may not take: random, scripted and every controller's."""
-    return {RANDOM, SCRIPTED, *(name for builders in CONTROLLER_BUILDERS.values() for name in builders)}
+    return {
+        RANDOM,
+        SCRIPTED,
+        *(name for builders in CONTROLLER_BUILDERS.values() for name in builders),
+    }
 
 
 def pretrained_names(env_id: str | None = None, robot: str | None = None) -> list[str]:
@@ -102,9 +117,13 @@ def resolve_policy(policy: str, env_id: str | None = None) -> PolicyChoice:
         _refuse_pickles(policy)
         return PolicyChoice("exported", policy, policy)
     if env_id is None:
-        raise ValueError(f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder) or a pretrained "
-                         f"name ({', '.join(pretrained_names()) or 'none shipped'}), or name the env for its controllers")
-    raise ValueError(f"unknown policy {policy!r} for {env_id}; valid names: {', '.join(policy_names(env_id))}")
+        raise ValueError(
+            f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder) or a pretrained "
+            f"name ({', '.join(pretrained_names()) or 'none shipped'}), or name the env for its controllers"
+        )
+    raise ValueError(
+        f"unknown policy {policy!r} for {env_id}; valid names: {', '.join(policy_names(env_id))}"
+    )
 
 
 def policy_path(policy: str) -> str | None:
@@ -128,7 +147,9 @@ def exported_spec(choice: PolicyChoice) -> dict[str, Any] | None:
     return read_spec(choice.location) if choice.exported and choice.location is not None else None
 
 
-def load_policy(path: str | os.PathLike[str], env: gym.Env | None = None, env_id: str | None = None) -> Any:
+def load_policy(
+    path: str | os.PathLike[str], env: gym.Env | None = None, env_id: str | None = None
+) -> Any:
     """Load an exported policy (``.onnx``, its ``.json`` or their folder) with onnxruntime.
 
     Given ``env``, the policy's spec must match it (env id, robot, layout, joints,

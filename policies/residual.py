@@ -44,10 +44,16 @@ from robodojo.policies.spec import RESIDUAL_KEY
 
 def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.ndarray:
     """The action the robot receives: base + scale · residual, inside [-1, 1]."""
-    return np.clip(np.asarray(base_action, dtype=np.float64) + scale * np.asarray(residual, dtype=np.float64), -1.0, 1.0).astype(np.float32)
+    return np.clip(
+        np.asarray(base_action, dtype=np.float64) + scale * np.asarray(residual, dtype=np.float64),
+        -1.0,
+        1.0,
+    ).astype(np.float32)
 
 
-def residual_observation_space(observation_space: gym.Space, action_space: gym.spaces.Box) -> gym.Space:
+def residual_observation_space(
+    observation_space: gym.Space, action_space: gym.spaces.Box
+) -> gym.Space:
     """The network's observation space: the env's, with the base action (bounds of ``action_space``) appended.
 
     A flat Box gets it at its end; a Dict gets it at the end of its ``observation``
@@ -63,9 +69,13 @@ def residual_observation_space(observation_space: gym.Space, action_space: gym.s
 
     if isinstance(observation_space, gym.spaces.Dict):
         if RESIDUAL_KEY not in observation_space.spaces:
-            raise ValueError(f"a residual on a Dict observation needs an {RESIDUAL_KEY!r} key, got {list(observation_space.spaces)}")
-        spaces = {key: extend(space, f"{key!r} key") if key == RESIDUAL_KEY else space
-                  for key, space in observation_space.spaces.items()}
+            raise ValueError(
+                f"a residual on a Dict observation needs an {RESIDUAL_KEY!r} key, got {list(observation_space.spaces)}"
+            )
+        spaces = {
+            key: extend(space, f"{key!r} key") if key == RESIDUAL_KEY else space
+            for key, space in observation_space.spaces.items()
+        }
         return gym.spaces.Dict(OrderedDict(spaces))  # OrderedDict: keep the env's key order
     return extend(observation_space, "observation")
 
@@ -75,9 +85,13 @@ def augment(observation: Any, base_action: np.ndarray) -> Any:
     base_action = np.asarray(base_action, dtype=np.float32)
     if isinstance(observation, Mapping):
         augmented = {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
-        augmented[RESIDUAL_KEY] = np.concatenate([augmented[RESIDUAL_KEY], base_action]).astype(np.float32)
+        augmented[RESIDUAL_KEY] = np.concatenate([augmented[RESIDUAL_KEY], base_action]).astype(
+            np.float32
+        )
         return augmented
-    return np.concatenate([np.asarray(observation, dtype=np.float32), base_action]).astype(np.float32)
+    return np.concatenate([np.asarray(observation, dtype=np.float32), base_action]).astype(
+        np.float32
+    )
 
 
 class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
@@ -106,7 +120,9 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if not scale > 0:
             raise ValueError(f"residual scale must be > 0, got {scale}")
         if env.spec is None:
-            raise ValueError("ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)")
+            raise ValueError(
+                "ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)"
+            )
         self.base_name = base
         self.base = controller_for_env(base, env)
         self.scale = float(scale)
@@ -123,8 +139,14 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return self._augment(observation), info
 
     def step(self, action: Any):
-        residual = self.unwrapped.check_action(action) if hasattr(self.unwrapped, "check_action") else action
-        observation, reward, terminated, truncated, info = self.env.step(compose(self._base_action, residual, self.scale))
+        residual = (
+            self.unwrapped.check_action(action)
+            if hasattr(self.unwrapped, "check_action")
+            else action
+        )
+        observation, reward, terminated, truncated, info = self.env.step(
+            compose(self._base_action, residual, self.scale)
+        )
         return self._augment(observation), reward, terminated, truncated, info
 
 
@@ -176,19 +198,27 @@ class ExportedResidualPolicy(ResidualPolicy):
         keys = self.network.observation_keys
         if keys is not None:  # a goal-conditioned policy: the env's Dict observation
             if not isinstance(observation, Mapping):
-                raise ValueError(f"this residual policy takes the env's Dict observation (keys {', '.join(keys)}), "
-                                 f"got {type(observation).__name__}")
+                raise ValueError(
+                    f"this residual policy takes the env's Dict observation (keys {', '.join(keys)}), "
+                    f"got {type(observation).__name__}"
+                )
             size = keys[RESIDUAL_KEY] - self.network.action_size
             given = np.size(observation.get(RESIDUAL_KEY, ()))
             if given != size:
-                raise ValueError(f"observation[{RESIDUAL_KEY!r}] has {given} values; this residual policy takes the env's "
-                                 f"{size} (it appends the base controller's action itself)")
+                raise ValueError(
+                    f"observation[{RESIDUAL_KEY!r}] has {given} values; this residual policy takes the env's "
+                    f"{size} (it appends the base controller's action itself)"
+                )
             return super().__call__(observation)
         size = self.network.observation_size - self.network.action_size
         if isinstance(observation, Mapping) or np.size(observation) != size:
-            given = "a Dict" if isinstance(observation, Mapping) else f"{np.size(observation)} values"
-            raise ValueError(f"observation has {given}; this residual policy takes the env's {size} values "
-                             "(it appends the base controller's action itself)")
+            given = (
+                "a Dict" if isinstance(observation, Mapping) else f"{np.size(observation)} values"
+            )
+            raise ValueError(
+                f"observation has {given}; this residual policy takes the env's {size} values "
+                "(it appends the base controller's action itself)"
+            )
         return super().__call__(observation)
 
     def __repr__(self) -> str:

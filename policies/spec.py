@@ -69,11 +69,15 @@ def resolve(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     elif path.suffix == ".json":
         spec = path
     else:
-        raise PolicySpecError(f"{path}: expected a policy directory, a .onnx file or its .json spec")
+        raise PolicySpecError(
+            f"{path}: expected a policy directory, a .onnx file or its .json spec"
+        )
     if not path.exists():
         raise PolicySpecError(f"{path}: no such file or directory")
     if not spec.is_file():
-        raise PolicySpecError(f"{path}: no IO spec found (expected {spec}); export writes it beside policy.onnx")
+        raise PolicySpecError(
+            f"{path}: no IO spec found (expected {spec}); export writes it beside policy.onnx"
+        )
     return spec, spec.parent
 
 
@@ -98,7 +102,9 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
         fail("not a JSON object")
     fmt = spec.get("format")
     if fmt != FORMAT:
-        fail(f"format is {fmt!r}; this robodojo reads {FORMAT!r} (re-export the policy, or upgrade robodojo)")
+        fail(
+            f"format is {fmt!r}; this robodojo reads {FORMAT!r} (re-export the policy, or upgrade robodojo)"
+        )
     for key in ("env_id", "observation", "action", "onnx", "control_dt"):
         if key not in spec:
             fail(f"missing {key!r}")
@@ -109,7 +115,9 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
         fail("action.size must be a positive integer")
     layout = obs.get("layout") or []
     if layout and sum(int(field.get("size", 0)) for field in layout) != obs["size"]:
-        fail(f"observation.layout sizes add up to {sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}")
+        fail(
+            f"observation.layout sizes add up to {sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}"
+        )
     for key in ("low", "high"):
         if not (isinstance(act.get(key), list) and len(act[key]) == act["size"]):
             fail(f"action.{key} must list {act['size']} numbers")
@@ -117,19 +125,33 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
         fail(f"action.joints names {len(act['joints'])} joints for {act['size']} actions")
     keys = obs.get("keys")
     if keys is not None:
-        if not (isinstance(keys, list) and keys and all(isinstance(k, dict) and isinstance(k.get("name"), str)
-                                                       and _positive_int(k.get("size")) for k in keys)):
-            fail('observation.keys must list {"name": key, "size": positive integer} in input order')
+        if not (
+            isinstance(keys, list)
+            and keys
+            and all(
+                isinstance(k, dict)
+                and isinstance(k.get("name"), str)
+                and _positive_int(k.get("size"))
+                for k in keys
+            )
+        ):
+            fail(
+                'observation.keys must list {"name": key, "size": positive integer} in input order'
+            )
         names = [k["name"] for k in keys]
         if len(set(names)) != len(names):
             fail(f"observation.keys names a key twice: {names}")
         if sum(k["size"] for k in keys) != obs["size"]:
-            fail(f"observation.keys sizes add up to {sum(k['size'] for k in keys)}, not {obs['size']}")
+            fail(
+                f"observation.keys sizes add up to {sum(k['size'] for k in keys)}, not {obs['size']}"
+            )
     normalization = obs.get("normalization")
     if normalization is not None and not normalization.get("baked_in", False):
         fail("observation.normalization must be baked into the graph (baked_in: true)")
     if not isinstance(onnx, dict) or not _PLAIN_FILE.match(str(onnx.get("file", ""))):
-        fail(f"onnx.file must be a plain .onnx file name beside the spec, got {onnx.get('file') if isinstance(onnx, dict) else onnx!r}")
+        fail(
+            f"onnx.file must be a plain .onnx file name beside the spec, got {onnx.get('file') if isinstance(onnx, dict) else onnx!r}"
+        )
     if not re.fullmatch(r"[0-9a-f]{64}", str(onnx.get("sha256", ""))):
         fail("onnx.sha256 must be the file's SHA-256 (64 hex digits)")
     if not (isinstance(spec["control_dt"], (int, float)) and spec["control_dt"] > 0):
@@ -140,7 +162,9 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
             fail(problem)
     verification = spec.get("verification") or {}
     if verification.get("passed") is False:
-        fail(f"this export failed verification (max abs diff {verification.get('max_abs_diff')}); do not deploy it")
+        fail(
+            f"this export failed verification (max abs diff {verification.get('max_abs_diff')}); do not deploy it"
+        )
 
 
 def _residual_problem(spec: dict[str, Any]) -> str | None:
@@ -149,7 +173,11 @@ def _residual_problem(spec: dict[str, Any]) -> str | None:
     if not isinstance(residual, dict) or not isinstance(residual.get("base"), str):
         return 'residual must be {"base": controller name, "scale": number > 0}'
     scale = residual.get("scale")
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not (math.isfinite(scale) and scale > 0)
+    ):
         return f"residual.scale must be a number > 0, got {scale!r}"
     if not (act["low"] == [-1.0] * act["size"] and act["high"] == [1.0] * act["size"]):
         return "a residual policy needs actions in [-1, 1]"
@@ -157,11 +185,15 @@ def _residual_problem(spec: dict[str, Any]) -> str | None:
     keys = observation_keys(spec)
     if keys is not None:  # a Dict observation: the base action ends the "observation" key
         if keys.get(RESIDUAL_KEY, 0) <= act["size"]:
-            return (f"a goal-conditioned residual's {RESIDUAL_KEY!r} key must hold the env's values and then "
-                    f"base_action ({act['size']} values)")
+            return (
+                f"a goal-conditioned residual's {RESIDUAL_KEY!r} key must hold the env's values and then "
+                f"base_action ({act['size']} values)"
+            )
         layout = [field for field in layout if field.get("key") == RESIDUAL_KEY]
     last = layout[-1] if layout else {}
-    if obs["size"] <= act["size"] or (layout and (last.get("name"), last.get("size")) != ("base_action", act["size"])):
+    if obs["size"] <= act["size"] or (
+        layout and (last.get("name"), last.get("size")) != ("base_action", act["size"])
+    ):
         return f"a residual's observation must end with base_action ({act['size']} values) after the env's observation"
     if obs.get("env_size", obs["size"] - act["size"]) != obs["size"] - act["size"]:
         return f"observation.env_size {obs['env_size']} != observation.size {obs['size']} - action.size {act['size']}"
@@ -189,7 +221,7 @@ def env_layout(spec: dict[str, Any]) -> list[dict[str, Any]]:
     if observation_keys(spec) is None:
         return layout[:-1]
     last = max(i for i, field in enumerate(layout) if field.get("key") == RESIDUAL_KEY)
-    return layout[:last] + layout[last + 1:]
+    return layout[:last] + layout[last + 1 :]
 
 
 def observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
@@ -213,17 +245,25 @@ def flatten_observation(observation: Any, keys: dict[str, int]) -> np.ndarray:
     """
     missing = [key for key in keys if key not in observation]
     if missing:
-        raise ValueError(f"observation has no key(s) {', '.join(missing)}; the policy takes {', '.join(keys)}")
+        raise ValueError(
+            f"observation has no key(s) {', '.join(missing)}; the policy takes {', '.join(keys)}"
+        )
     parts = [np.asarray(observation[key], dtype=np.float32) for key in keys]
     batch = None
     for key, part in zip(keys, parts):
         if part.shape[-1:] != (keys[key],) or part.ndim > 2:
-            raise ValueError(f"observation[{key!r}] has shape {part.shape}, the policy expects ({keys[key]},) per sample")
+            raise ValueError(
+                f"observation[{key!r}] has shape {part.shape}, the policy expects ({keys[key]},) per sample"
+            )
         rows = part.shape[0] if part.ndim == 2 else None
         if batch is not None and rows != batch[1]:
-            raise ValueError(f"observation[{key!r}] has {rows or 1} rows, observation[{batch[0]!r}] {batch[1] or 1}")
+            raise ValueError(
+                f"observation[{key!r}] has {rows or 1} rows, observation[{batch[0]!r}] {batch[1] or 1}"
+            )
         batch = batch or (key, rows)
-    return np.concatenate([part.reshape(-1, size) for part, size in zip(parts, keys.values())], axis=1)
+    return np.concatenate(
+        [part.reshape(-1, size) for part, size in zip(parts, keys.values())], axis=1
+    )
 
 
 def dict_layout(keys: dict[str, int], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -239,10 +279,21 @@ def dict_layout(keys: dict[str, int], fields: list[dict[str, Any]]) -> list[dict
         untagged = [field for field in fields if "key" not in field]
         if tagged and sum(int(field.get("size", 0)) for field in tagged) == size:
             chosen = tagged
-        elif key == RESIDUAL_KEY and untagged and sum(int(field.get("size", 0)) for field in untagged) == size:
+        elif (
+            key == RESIDUAL_KEY
+            and untagged
+            and sum(int(field.get("size", 0)) for field in untagged) == size
+        ):
             chosen = untagged
         else:
-            chosen = [{"name": key, "size": size, "unit": "", "source": f"the {key!r} entry of the Dict observation"}]
+            chosen = [
+                {
+                    "name": key,
+                    "size": size,
+                    "unit": "",
+                    "source": f"the {key!r} entry of the Dict observation",
+                }
+            ]
         layout += [{**field, "key": key} for field in chosen]
     return layout
 

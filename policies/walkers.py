@@ -36,7 +36,9 @@ class PolicyWalker(WalkingController):
         super().restart_walking()
         self.policy.reset()
 
-    def walk(self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray) -> np.ndarray:
+    def walk(
+        self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray
+    ) -> np.ndarray:
         observation = np.concatenate([proprioception, body_velocity, command]).astype(np.float32)
         return np.asarray(self.policy(observation), dtype=np.float32)
 

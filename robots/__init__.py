@@ -10,4 +10,14 @@ from robodojo.robots import a1, aliengo, kuka_iiwa, laikago, mini_cheetah, panda
 from robodojo.robots.quadruped import LEGS, Quadruped, QuadrupedSpec, legs, per_leg
 from robodojo.robots.registry import ROBOTS, get_robot_spec, register_robot, robot_names
 
-__all__ = ["LEGS", "ROBOTS", "Quadruped", "QuadrupedSpec", "get_robot_spec", "legs", "per_leg", "register_robot", "robot_names"]
+__all__ = [
+    "LEGS",
+    "ROBOTS",
+    "Quadruped",
+    "QuadrupedSpec",
+    "get_robot_spec",
+    "legs",
+    "per_leg",
+    "register_robot",
+    "robot_names",
+]

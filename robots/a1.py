@@ -5,8 +5,8 @@ Unitree's own description (unitree_ros ``a1_description``) and its ROS drivers
 call them ``*_thigh_joint`` / ``*_calf_joint``, which is what we expose.
 """
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
 
 _PUSH = (0.0, 3.5, -2.2)  # thigh swung over the back, calf half folded
 _IDLE = (0.0, 1.0, -1.5)
@@ -15,8 +15,12 @@ A1 = register_robot(
     QuadrupedSpec(
         name="a1",
         urdf="a1/a1.urdf",
-        joint_names=tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")),
-        urdf_joint_names=tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "upper", "lower")),
+        joint_names=tuple(
+            f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")
+        ),
+        urdf_joint_names=tuple(
+            f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "upper", "lower")
+        ),
         home=per_leg(0.0, 0.8, -1.5),  # legged_gym and Unitree examples stand A1 here
         tuck=per_leg(0.0, 1.4, -2.65),
         # URDF limits; the thigh can swing over the back, which self-righting uses.

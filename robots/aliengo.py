@@ -8,8 +8,8 @@ convention as A1. The URDF calls thigh and calf ``*_upper_joint`` /
 ``*_calf_joint``, which is what we expose. Angles are the URDF's (= Unitree's).
 """
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
 
 # Self-righting leg poses (hip, thigh, calf) for the legs on the lower / upper side.
 _RIGHT_DOWN_LOW, _RIGHT_DOWN_HIGH = (0.04, 3.13, -2.28), (-1.17, 1.34, -2.31)
@@ -19,8 +19,12 @@ ALIENGO = register_robot(
     QuadrupedSpec(
         name="aliengo",
         urdf="aliengo/aliengo.urdf",
-        joint_names=tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")),
-        urdf_joint_names=tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "upper", "lower")),
+        joint_names=tuple(
+            f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")
+        ),
+        urdf_joint_names=tuple(
+            f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "upper", "lower")
+        ),
         home=per_leg(0.0, 0.8, -1.5),  # feet under the hips, knees back
         tuck=per_leg(0.0, 1.3, -2.65),
         # Hip and calf: the URDF's limits (±70°; −159°…−37°). The URDF leaves the
@@ -46,8 +50,12 @@ ALIENGO = register_robot(
         # the lower side's legs on a side.
         keyframes={
             "flip": per_leg(-0.19, 3.79, -2.42),
-            "roll_right": legs(FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH),
-            "roll_left": legs(FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW),
+            "roll_right": legs(
+                FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH
+            ),
+            "roll_left": legs(
+                FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW
+            ),
         },
     )
 )

@@ -19,9 +19,14 @@ from typing import ClassVar
 import numpy as np
 
 from robodojo.physics import Sim
-from robodojo.physics.geometry import matrix_to_quat, quat_to_matrix, rotation_angle, rotation_matrix, rotation_vector
+from robodojo.physics.geometry import (
+    matrix_to_quat,
+    quat_to_matrix,
+    rotation_angle,
+    rotation_matrix,
+    rotation_vector,
+)
 from robodojo.robots.welding_torch import DEFAULT_TORCH, TorchSpec
-
 
 #: Bullet's default gContactBreakingThreshold (m), a process-wide global (see Arm.contact_distance)
 BULLET_CONTACT_BREAKING_THRESHOLD = 0.02
@@ -34,10 +39,14 @@ class ArmSpec:
     kind: ClassVar[str] = "arm"
     name: str  #: "kuka_iiwa", "xarm6", "panda"
     urdf: str  #: path relative to pybullet_data, or absolute
-    joint_names: tuple[str, ...]  #: vendor names, as the robot's ROS 2 driver publishes them, in order
+    joint_names: tuple[
+        str, ...
+    ]  #: vendor names, as the robot's ROS 2 driver publishes them, in order
     urdf_joint_names: tuple[str, ...]  #: the same joints as named in ``urdf``
     flange_link: str  #: URDF link the tool mounts on
-    home: np.ndarray  #: ready pose, rad: TCP 0.10 m above ``work_center``, torch pointing down (tilted) toward it
+    home: (
+        np.ndarray
+    )  #: ready pose, rad: TCP 0.10 m above ``work_center``, torch pointing down (tilted) toward it
     lower: np.ndarray  #: joint lower limits, rad
     upper: np.ndarray  #: joint upper limits, rad
     max_joint_speed: np.ndarray  #: rad/s, vendor figures
@@ -57,10 +66,14 @@ class ArmSpec:
     def __post_init__(self) -> None:
         n = len(self.joint_names)
         if len(self.urdf_joint_names) != n:
-            raise ValueError(f"{self.name}: {n} joint names but {len(self.urdf_joint_names)} URDF names")
+            raise ValueError(
+                f"{self.name}: {n} joint names but {len(self.urdf_joint_names)} URDF names"
+            )
         for label in ("home", "lower", "upper", "max_joint_speed"):
             if np.shape(getattr(self, label)) != (n,):
-                raise ValueError(f"{self.name}: {label} has shape {np.shape(getattr(self, label))}, expected ({n},)")
+                raise ValueError(
+                    f"{self.name}: {label} has shape {np.shape(getattr(self, label))}, expected ({n},)"
+                )
         if np.any(self.lower >= self.upper):
             raise ValueError(f"{self.name}: every lower joint limit must be below its upper limit")
         if np.any(self.home < self.lower) or np.any(self.home > self.upper):
@@ -107,19 +120,30 @@ class Arm:
         self._mount_offset = np.array([0.0, 0.0, spec.flange_offset])
         self._link_to_tcp = (self._mount_offset + tcp_position, tcp_rotation)
         self._tcp_in_link = self._link_to_tcp[0].tolist()
-        self._flange = (np.zeros(3), np.eye(3))  # world pose of the flange link frame, refreshed on every set
+        self._flange = (
+            np.zeros(3),
+            np.eye(3),
+        )  # world pose of the flange link frame, refreshed on every set
 
-    def load(self, sim: Sim, base_position=(0.0, 0.0, 0.0), base_orientation=(0.0, 0.0, 0.0, 1.0)) -> None:
+    def load(
+        self, sim: Sim, base_position=(0.0, 0.0, 0.0), base_orientation=(0.0, 0.0, 0.0, 1.0)
+    ) -> None:
         """Load the arm with a fixed base, and the torch on its flange; then go to ``home``."""
         client = self._client = sim.client
-        self.body_id = sim.load_urdf(self.spec.urdf, position=base_position, orientation=base_orientation, useFixedBase=True)
+        self.body_id = sim.load_urdf(
+            self.spec.urdf, position=base_position, orientation=base_orientation, useFixedBase=True
+        )
         self.base_position = np.array(base_position, dtype=np.float64)
-        infos = [client.getJointInfo(self.body_id, j) for j in range(client.getNumJoints(self.body_id))]
+        infos = [
+            client.getJointInfo(self.body_id, j) for j in range(client.getNumJoints(self.body_id))
+        ]
         joint_index = {info[1].decode(): info[0] for info in infos}
         link_index = {info[12].decode(): info[0] for info in infos}
         missing = [n for n in self.spec.urdf_joint_names if n not in joint_index]
         if missing or self.spec.flange_link not in link_index:
-            raise ValueError(f"{self.spec.name}: URDF {self.spec.urdf} lacks joints {missing} or link {self.spec.flange_link!r}")
+            raise ValueError(
+                f"{self.spec.name}: URDF {self.spec.urdf} lacks joints {missing} or link {self.spec.flange_link!r}"
+            )
         self.joint_ids = [joint_index[n] for n in self.spec.urdf_joint_names]
         self.flange_index = link_index[self.spec.flange_link]
         # calculateInverseKinematics works on every movable DOF (the Panda's fingers too): map ours into that list.
@@ -167,7 +191,9 @@ class Arm:
         state = self._link_state(body, self.flange_index, computeForwardKinematics=True)
         position, rotation = np.array(state[4]), quat_to_matrix(state[5])
         self._flange = (position, rotation)
-        self._reset_base(self.tool_body_id, (position + rotation @ self._mount_offset).tolist(), state[5])
+        self._reset_base(
+            self.tool_body_id, (position + rotation @ self._mount_offset).tolist(), state[5]
+        )
 
     # ---- poses ----------------------------------------------------------------------------------
     def flange_pose(self) -> tuple[np.ndarray, np.ndarray]:
@@ -216,14 +242,20 @@ class Arm:
         aim_p = target_p - link_r @ offset
         aim_quat = matrix_to_quat(link_r).tolist()
         saved = self.q
-        q = np.clip(self.q if q_start is None else np.asarray(q_start, dtype=np.float64), self.spec.lower, self.spec.upper)
+        q = np.clip(
+            self.q if q_start is None else np.asarray(q_start, dtype=np.float64),
+            self.spec.lower,
+            self.spec.upper,
+        )
         best = None
         full = self._full_q
         for iteration in range(max_iterations + 1):
             self._apply(q)
             tcp_p, tcp_r = self.tcp_pose()
             error = target_p - tcp_p
-            result = IKResult(q, float(np.linalg.norm(error)), rotation_angle(tcp_r, target_r), False, iteration)
+            result = IKResult(
+                q, float(np.linalg.norm(error)), rotation_angle(tcp_r, target_r), False, iteration
+            )
             if best is None or _score(result) < _score(best):
                 best = result
             if result.position_error <= tolerance and result.angle_error <= angle_tolerance:
@@ -248,19 +280,41 @@ class Arm:
         self.q = saved
         return best
 
-    def _solve_by_path(self, target_p, target_r, q_start, tolerance, angle_tolerance, step=0.01, angle_step=0.05):
+    def _solve_by_path(
+        self, target_p, target_r, q_start, tolerance, angle_tolerance, step=0.01, angle_step=0.05
+    ):
         """IK by continuation: walk the TCP from its pose at ``q_start`` to the target in small straight
         steps (≤ ``step`` m, ≤ ``angle_step`` rad), each followed with :meth:`track`, then polish."""
-        self.q = np.clip(self.q if q_start is None else np.asarray(q_start, dtype=np.float64), self.spec.lower, self.spec.upper)
+        self.q = np.clip(
+            self.q if q_start is None else np.asarray(q_start, dtype=np.float64),
+            self.spec.lower,
+            self.spec.upper,
+        )
         self._apply(self.q)
         start_p, start_r = self.tcp_pose()
         turn = rotation_vector(start_r.T @ target_r)  # in the start TCP frame
-        count = max(1, math.ceil(max(np.linalg.norm(target_p - start_p) / step, np.linalg.norm(turn) / angle_step)))
+        count = max(
+            1,
+            math.ceil(
+                max(np.linalg.norm(target_p - start_p) / step, np.linalg.norm(turn) / angle_step)
+            ),
+        )
         for k in range(1, count + 1):
             s = k / count
-            self.track(start_p + s * (target_p - start_p), start_r @ rotation_matrix(s * turn), iterations=3, damping=1e-2)
+            self.track(
+                start_p + s * (target_p - start_p),
+                start_r @ rotation_matrix(s * turn),
+                iterations=3,
+                damping=1e-2,
+            )
         for _ in range(10):
-            result = self.track(target_p, target_r, iterations=5, tolerance=tolerance, angle_tolerance=angle_tolerance)
+            result = self.track(
+                target_p,
+                target_r,
+                iterations=5,
+                tolerance=tolerance,
+                angle_tolerance=angle_tolerance,
+            )
             if result.success:
                 break
         return result
@@ -303,7 +357,9 @@ class Arm:
             if done or iteration == iterations:
                 return IKResult(q.copy(), position_error, angle_error, done, iteration)
             jacobian = self._tcp_jacobian()
-            step = jacobian.T @ np.linalg.solve(jacobian @ jacobian.T + damping**2 * np.eye(6), error)
+            step = jacobian.T @ np.linalg.solve(
+                jacobian @ jacobian.T + damping**2 * np.eye(6), error
+            )
             q = np.clip(q + step, lower, upper)
             self.q = q
             self._apply(q)
@@ -320,12 +376,21 @@ class Arm:
         """
         full = self._full_q
         full[self._dof_of_arm] = self.q
-        linear, angular = self._jacobian(self.body_id, self.flange_index, self._tcp_in_link, full.tolist(), self._zero_dofs, self._zero_dofs)
+        linear, angular = self._jacobian(
+            self.body_id,
+            self.flange_index,
+            self._tcp_in_link,
+            full.tolist(),
+            self._zero_dofs,
+            self._zero_dofs,
+        )
         jacobian = np.array((linear, angular))[:, :, self._dof_of_arm]
         return (self._base_rotation @ jacobian).reshape(6, -1)
 
     # ---- motion limits and clearance ------------------------------------------------------------
-    def step_towards(self, q_target: np.ndarray, dt: float, start: np.ndarray | None = None) -> np.ndarray:
+    def step_towards(
+        self, q_target: np.ndarray, dt: float, start: np.ndarray | None = None
+    ) -> np.ndarray:
         """Move each joint from ``start`` (default: the current joints) toward ``q_target`` by at most
         ``max_joint_speed·dt``; set and return the new joints (the arm is not touched if it is already there)."""
         start = self.q if start is None else start
@@ -372,7 +437,10 @@ class Arm:
 
 
 def weld_orientation(
-    approach_xy_angle: float, work_angle_deg: float = 45.0, travel_angle_deg: float = 0.0, rotate_about_axis: float = 0.0
+    approach_xy_angle: float,
+    work_angle_deg: float = 45.0,
+    travel_angle_deg: float = 0.0,
+    rotate_about_axis: float = 0.0,
 ) -> np.ndarray:
     """TCP rotation (3×3, world ← TCP) for a torch pointing down into a joint.
 

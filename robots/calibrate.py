@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+
 import numpy as np
 
 from robodojo.physics import Sim
@@ -18,7 +19,9 @@ from robodojo.robots.registry import get_robot_spec, robot_names
 PHYSICS_DT = 0.004
 
 
-def _standing_sim(spec: QuadrupedSpec, start_pose: np.ndarray, base_height: float) -> tuple[Sim, Quadruped]:
+def _standing_sim(
+    spec: QuadrupedSpec, start_pose: np.ndarray, base_height: float
+) -> tuple[Sim, Quadruped]:
     sim = Sim(PHYSICS_DT)
     sim.load_urdf("plane.urdf")
     robot = Quadruped(spec)
@@ -38,7 +41,9 @@ def measure_standing_height(spec: QuadrupedSpec, seconds: float = 3.0) -> float:
     return height
 
 
-def stand_from_belly(spec: QuadrupedSpec, ramp_seconds: float = 0.5, hold_seconds: float = 2.0) -> dict[str, float]:
+def stand_from_belly(
+    spec: QuadrupedSpec, ramp_seconds: float = 0.5, hold_seconds: float = 2.0
+) -> dict[str, float]:
     """Lie the robot on its belly, legs tucked, ramp the targets to home; report the outcome.
 
     This is the actuation check: under its gains and torque limits a robot
@@ -74,8 +79,13 @@ def stand_from_belly(spec: QuadrupedSpec, ramp_seconds: float = 0.5, hold_second
 LYING_ROLL = {"back": np.pi, "right": np.pi / 2, "left": -np.pi / 2}
 KEYFRAME_FOR = {"back": "flip", "right": "roll_right", "left": "roll_left"}
 #: Legs on the lower side when lying on each side (FR, FL, RR, RL order).
-_LOWER_LEGS = {"right": np.array([1, 0, 1, 0], dtype=bool), "left": np.array([0, 1, 0, 1], dtype=bool)}
-BELLY_DOWN_GRAVITY_Z = -0.9  # success: projected gravity z below this (the get-up's "ready to stand")
+_LOWER_LEGS = {
+    "right": np.array([1, 0, 1, 0], dtype=bool),
+    "left": np.array([0, 1, 0, 1], dtype=bool),
+}
+BELLY_DOWN_GRAVITY_Z = (
+    -0.9
+)  # success: projected gravity z below this (the get-up's "ready to stand")
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,9 @@ def _lying_class(gravity: np.ndarray) -> str:
     return "belly"
 
 
-def _lying_starts(sim: Sim, robot: Quadruped, lying: str, rng: np.random.Generator, count: int) -> list[int]:
+def _lying_starts(
+    sim: Sim, robot: Quadruped, lying: str, rng: np.random.Generator, count: int
+) -> list[int]:
     """Saved states of the robot at rest on its back or a side, orientation and legs jittered."""
     spec, client = robot.spec, sim.client
     states: list[int] = []
@@ -104,21 +116,40 @@ def _lying_starts(sim: Sim, robot: Quadruped, lying: str, rng: np.random.Generat
         if len(states) == count:
             break
         orientation = client.getQuaternionFromEuler(
-            [LYING_ROLL[lying] + rng.uniform(-0.35, 0.35), rng.uniform(-0.25, 0.25), rng.uniform(-np.pi, np.pi)]
+            [
+                LYING_ROLL[lying] + rng.uniform(-0.35, 0.35),
+                rng.uniform(-0.25, 0.25),
+                rng.uniform(-np.pi, np.pi),
+            ]
         )
         # Legs anywhere between the tuck (later cycles) and a random pose (just after a fall).
         pose = spec.tuck + rng.uniform(0.0, 1.0) * (rng.uniform(spec.lower, spec.upper) - spec.tuck)
         robot.reset([0.0, 0.0, 1.0], orientation, pose)
-        lowest = min(client.getAABB(robot.body_id, link)[0][2] for link in range(-1, client.getNumJoints(robot.body_id)))
-        robot.reset([0.0, 0.0, 1.01 - lowest], orientation, pose)  # lowest point 1 cm above the ground
+        lowest = min(
+            client.getAABB(robot.body_id, link)[0][2]
+            for link in range(-1, client.getNumJoints(robot.body_id))
+        )
+        robot.reset(
+            [0.0, 0.0, 1.01 - lowest], orientation, pose
+        )  # lowest point 1 cm above the ground
         for _ in range(int(0.5 / PHYSICS_DT)):
             robot.step_physics()
-        if _lying_class(robot.imu()[1]) == lying:  # keep only starts the get-up would treat this way
+        if (
+            _lying_class(robot.imu()[1]) == lying
+        ):  # keep only starts the get-up would treat this way
             states.append(client.saveState())
     return states
 
 
-def _rollout(sim: Sim, robot: Quadruped, state: int, pose: np.ndarray, push_s: float, tuck_s: float, max_speed: float) -> float:
+def _rollout(
+    sim: Sim,
+    robot: Quadruped,
+    state: int,
+    pose: np.ndarray,
+    push_s: float,
+    tuck_s: float,
+    max_speed: float,
+) -> float:
     """Push with ``pose`` then tuck, targets rate-limited like the env's; return the final gravity z."""
     sim.client.restoreState(state)
     robot.read_joints()
@@ -180,10 +211,21 @@ def search_keyframe(
             if group.any():
                 low, high = lower[group].max(axis=0), upper[group].min(axis=0)
                 centre = None if best is None else best.pose.reshape(n_legs, 3)[group][0]
-                pose[group] = rng.uniform(low, high) if centre is None else np.clip(centre + rng.normal(0.0, 0.2, 3), low, high)
+                pose[group] = (
+                    rng.uniform(low, high)
+                    if centre is None
+                    else np.clip(centre + rng.normal(0.0, 0.2, 3), low, high)
+                )
         pose = pose.reshape(-1)
-        finals = np.array([_rollout(sim, robot, s, pose, push_seconds, tuck_seconds, max_target_speed) for s in states])
-        results.append(Keyframe(pose, float(np.mean(finals < BELLY_DOWN_GRAVITY_Z)), float(finals.mean())))
+        finals = np.array(
+            [
+                _rollout(sim, robot, s, pose, push_seconds, tuck_seconds, max_target_speed)
+                for s in states
+            ]
+        )
+        results.append(
+            Keyframe(pose, float(np.mean(finals < BELLY_DOWN_GRAVITY_Z)), float(finals.mean()))
+        )
     sim.close()
     return sorted(results, key=_rank, reverse=True)[:keep]
 
@@ -191,21 +233,33 @@ def search_keyframe(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("robots", nargs="*", help="robot names (default: all)")
-    parser.add_argument("--keyframes", action="store_true", help="search the flip / roll keyframes instead")
+    parser.add_argument(
+        "--keyframes", action="store_true", help="search the flip / roll keyframes instead"
+    )
     parser.add_argument("--trials", type=int, default=150, help="poses tried per keyframe")
-    parser.add_argument("--starts", type=int, default=6, help="jittered lying states each pose is tried from")
+    parser.add_argument(
+        "--starts", type=int, default=6, help="jittered lying states each pose is tried from"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     for name in args.robots or robot_names("quadruped"):
         spec = get_robot_spec(name, kind="quadruped")
         if not args.keyframes:
-            print(f"{name}: standing_height={measure_standing_height(spec):.4f} m, from belly: {stand_from_belly(spec)}")
+            print(
+                f"{name}: standing_height={measure_standing_height(spec):.4f} m, from belly: {stand_from_belly(spec)}"
+            )
             continue
         for lying, keyframe in KEYFRAME_FOR.items():
             print(f"{name} {keyframe!r} (lying on its {lying}):")
-            for k in search_keyframe(spec, lying, trials=args.trials, seed=args.seed, starts=args.starts):
-                pose = np.clip(np.round(k.pose, 2), spec.lower, spec.upper)  # rounded, still within limits
-                print(f"  success {k.success:.2f}  gravity_z {k.gravity_z:+.2f}  pose {pose.reshape(-1, 3).tolist()}")
+            for k in search_keyframe(
+                spec, lying, trials=args.trials, seed=args.seed, starts=args.starts
+            ):
+                pose = np.clip(
+                    np.round(k.pose, 2), spec.lower, spec.upper
+                )  # rounded, still within limits
+                print(
+                    f"  success {k.success:.2f}  gravity_z {k.gravity_z:+.2f}  pose {pose.reshape(-1, 3).tolist()}"
+                )
 
 
 if __name__ == "__main__":

@@ -50,17 +50,24 @@ class GripperArm:
         """Load the arm with its hand (fixed base) and find the home pose."""
         client = self._client = sim.client
         spec = self.spec
-        urdf = arm_with_hand_urdf(spec.urdf, spec.flange_link, spec.flange_offset, spec.hidden_links)
+        urdf = arm_with_hand_urdf(
+            spec.urdf, spec.flange_link, spec.flange_offset, spec.hidden_links
+        )
         self.body_id = sim.load_urdf(urdf, position=base_position, useFixedBase=True)
         self.base_position = np.asarray(base_position, dtype=np.float64)
-        infos = [client.getJointInfo(self.body_id, j) for j in range(client.getNumJoints(self.body_id))]
+        infos = [
+            client.getJointInfo(self.body_id, j) for j in range(client.getNumJoints(self.body_id))
+        ]
         joint_index = {info[1].decode(): info[0] for info in infos}
         link_index = {info[12].decode(): info[0] for info in infos}
         self.joint_ids = [joint_index[name] for name in spec.urdf_joint_names]
         self.finger_ids = [joint_index[name] for name in self.hand.finger_joints]
         self.tcp_index = link_index[self.hand.tcp_link]
         self.finger_links = tuple(self.finger_ids)
-        self._all_joints = [*self.joint_ids, *self.finger_ids]  # a prismatic finger joint's child link has the joint's index
+        self._all_joints = [
+            *self.joint_ids,
+            *self.finger_ids,
+        ]  # a prismatic finger joint's child link has the joint's index
         #: servo effort limits (N·m) from the URDF, which carry the vendors' figures
         self.efforts = [max(float(infos[j][10]), 1.0) for j in self.joint_ids]
         movable = [info[0] for info in infos if info[2] != 4]  # 4 = JOINT_FIXED
@@ -74,7 +81,9 @@ class GripperArm:
             lower[movable.index(j)], upper[movable.index(j)] = 0.0, self.hand.finger_travel
         self._ik_limits = (lower.tolist(), upper.tolist(), (upper - lower).tolist())
         for link in self.finger_ids:
-            client.changeDynamics(self.body_id, link, lateralFriction=self.hand.pad_friction, spinningFriction=0.01)
+            client.changeDynamics(
+                self.body_id, link, lateralFriction=self.hand.pad_friction, spinningFriction=0.01
+            )
         # Bind hot-path calls once: BulletClient builds a functools.partial on every attribute access.
         self._ik = client.calculateInverseKinematics
         self._link_state = client.getLinkState
@@ -132,7 +141,12 @@ class GripperArm:
         """Servo toward the TCP ``position`` (m, world) pointing down turned ``yaw``, fingers toward ``width``."""
         full = self._ik(self.body_id, self.tcp_index, position.tolist(), down_quaternion(yaw + self.yaw_offset),
                         *self._ik_limits, restPoses=self._rest_list, maxNumIterations=10)  # fmt: skip
-        self._command(full[: len(self.joint_ids)] if self._arm_dofs_first else [full[i] for i in self._arm_dofs], width)
+        self._command(
+            full[: len(self.joint_ids)]
+            if self._arm_dofs_first
+            else [full[i] for i in self._arm_dofs],
+            width,
+        )
 
     def command_joints(self, q: np.ndarray, width: float) -> None:
         """Servo the arm toward joints ``q`` (clipped to the limits) and the fingers toward ``width`` (m)."""
@@ -141,22 +155,34 @@ class GripperArm:
     def _command(self, q: list[float], width: float) -> None:
         # plain floats: this runs every control step, and numpy's per-call cost is most of it for 7 values
         q = [min(max(value, low), high) for value, low, high in zip(q, self._lower, self._upper)]
-        self._motors(self.body_id, self.joint_ids, self._position_control, targetPositions=q, forces=self.efforts)
+        self._motors(
+            self.body_id,
+            self.joint_ids,
+            self._position_control,
+            targetPositions=q,
+            forces=self.efforts,
+        )
         finger = 0.5 * min(max(float(width), 0.0), self.hand.max_opening)
-        for joint in self.finger_ids:  # the array call has no speed limit; fingers need one (they squeeze parcels)
+        for joint in (
+            self.finger_ids
+        ):  # the array call has no speed limit; fingers need one (they squeeze parcels)
             self._motor(self.body_id, joint, self._position_control, targetPosition=finger,
                         force=self.hand.grip_force, maxVelocity=self.hand.finger_speed)  # fmt: skip
 
     # ---- state ----------------------------------------------------------------------------------
     def tcp_state(self) -> tuple[np.ndarray, np.ndarray, float]:
         """TCP position (m), linear velocity (m/s) and yaw (rad), world frame."""
-        state = self._link_state(self.body_id, self.tcp_index, computeLinkVelocity=1, computeForwardKinematics=1)
+        state = self._link_state(
+            self.body_id, self.tcp_index, computeLinkVelocity=1, computeForwardKinematics=1
+        )
         yaw = yaw_of(state[5]) - self.yaw_offset
         return np.array(state[4]), np.array(state[6]), math.atan2(math.sin(yaw), math.cos(yaw))
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Arm joint positions (rad), velocities (rad/s) and servo torques (N·m)."""
-        states = np.array([s[:2] + (s[3],) for s in self._joint_states(self.body_id, self.joint_ids)])
+        states = np.array(
+            [s[:2] + (s[3],) for s in self._joint_states(self.body_id, self.joint_ids)]
+        )
         return states[:, 0], states[:, 1], states[:, 2]
 
     def power_and_fingers(self) -> tuple[float, float, float]:

@@ -35,7 +35,9 @@ class HandSpec:
     tcp_link: str = "panda_grasptarget"  #: between the finger pads, 105 mm past the mounting face
     finger_travel: float = 0.04  #: m per finger, so the opening is 2 × this
     grip_force: float = 140.0  #: N per finger: the hand's peak force (70 N continuous)
-    finger_speed: float = 0.1  #: m/s per finger (datasheet: 50 mm/s each; doubled to keep episodes short)
+    finger_speed: float = (
+        0.1  #: m/s per finger (datasheet: 50 mm/s each; doubled to keep episodes short)
+    )
     pad_friction: float = 1.0  #: rubber pads
     mass: float = 0.73  #: kg (hand + fingers)
 
@@ -49,7 +51,9 @@ FRANKA_HAND = HandSpec()
 
 def _absolute_meshes(root: ET.Element, source_dir: Path) -> None:
     for mesh in root.iter("mesh"):
-        name = mesh.get("filename", "").removeprefix("package://")  # PyBullet reads package:// as relative
+        name = mesh.get("filename", "").removeprefix(
+            "package://"
+        )  # PyBullet reads package:// as relative
         if name and not os.path.isabs(name):
             mesh.set("filename", str((source_dir / name).resolve()))
 
@@ -65,7 +69,9 @@ def _strip(root: ET.Element, links: tuple[str, ...]) -> None:
                 root.remove(element)
 
 
-def merged_urdf_text(arm_urdf: str, flange_link: str, flange_offset: float, drop_links: tuple[str, ...]) -> str:
+def merged_urdf_text(
+    arm_urdf: str, flange_link: str, flange_offset: float, drop_links: tuple[str, ...]
+) -> str:
     """URDF text: the arm of ``arm_urdf`` (minus ``drop_links``) with the Franka Hand on ``flange_link``.
 
     The hand mounts ``flange_offset`` m along the flange link's z, turned −45° about it as on
@@ -91,7 +97,9 @@ def merged_urdf_text(arm_urdf: str, flange_link: str, flange_offset: float, drop
     return ET.tostring(arm, encoding="unicode")
 
 
-def arm_with_hand_urdf(arm_urdf: str, flange_link: str, flange_offset: float = 0.0, drop_links: tuple[str, ...] = ()) -> str:
+def arm_with_hand_urdf(
+    arm_urdf: str, flange_link: str, flange_offset: float = 0.0, drop_links: tuple[str, ...] = ()
+) -> str:
     """Path of a URDF file holding the arm with the Franka Hand (written once per content into a cache folder)."""
     text = merged_urdf_text(arm_urdf, flange_link, flange_offset, drop_links)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]

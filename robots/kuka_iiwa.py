@@ -12,8 +12,8 @@ bridge maps them without a per-driver table. (lbr_fri_ros2_stack prefixes its
 
 import numpy as np
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.arm import ArmSpec
+from robodojo.robots.registry import register_robot
 
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center,
 # torch axis 70° below the horizontal leaning toward the robot (weld_orientation(0, 70)).

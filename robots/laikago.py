@@ -18,8 +18,8 @@ bridge to Unitree's SDK must convert; the other robots here need no conversion.
 
 import numpy as np
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
 
 VENDOR_SIGN = legs(FR=(-1, 1, 1), FL=(1, 1, 1), RR=(-1, 1, 1), RL=(1, 1, 1))
 VENDOR_OFFSET = per_leg(0.0, 0.6, -0.66)
@@ -32,11 +32,17 @@ LAIKAGO = register_robot(
     QuadrupedSpec(
         name="laikago",
         urdf="laikago/laikago_toes_zup.urdf",
-        joint_names=tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")),
+        joint_names=tuple(
+            f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf")
+        ),
         urdf_joint_names=tuple(
             f"{leg}_{part}"
             for leg in LEGS
-            for part in ("hip_motor_2_chassis_joint", "upper_leg_2_hip_motor_joint", "lower_leg_2_upper_leg_joint")
+            for part in (
+                "hip_motor_2_chassis_joint",
+                "upper_leg_2_hip_motor_joint",
+                "lower_leg_2_upper_leg_joint",
+            )
         ),
         # Unitree's stand (0, 0.67, -1.25) in URDF angles: feet just under the hips.
         home=per_leg(0.0, 0.07, -0.59),
@@ -65,8 +71,12 @@ LAIKAGO = register_robot(
         # time in the search; the get-up simply pushes again.
         keyframes={
             "flip": per_leg(-0.11, 3.4, 0.0),
-            "roll_right": legs(FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH),
-            "roll_left": legs(FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW),
+            "roll_right": legs(
+                FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH
+            ),
+            "roll_left": legs(
+                FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW
+            ),
         },
     )
 )

@@ -9,8 +9,8 @@ turn about −y, so their signs are the mirror of Unitree's — the hip goes
 (MIT stands at (0, −0.8, 1.6) where A1 stands at (0, 0.8, −1.5)).
 """
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs, per_leg
+from robodojo.robots.registry import register_robot
 
 _MIT_LEGS = {"FR": "fr", "FL": "fl", "RR": "hr", "RL": "hl"}
 _NAMES = tuple(
@@ -53,8 +53,12 @@ MINI_CHEETAH = register_robot(
         # MIT's own roll-over pose (ab/ad 1.3–1.5, hip −1.6…−3.1, knee 2.77).
         keyframes={
             "flip": per_leg(-1.13, -4.19, 2.39),
-            "roll_right": legs(FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH),
-            "roll_left": legs(FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW),
+            "roll_right": legs(
+                FR=_RIGHT_DOWN_LOW, FL=_RIGHT_DOWN_HIGH, RR=_RIGHT_DOWN_LOW, RL=_RIGHT_DOWN_HIGH
+            ),
+            "roll_left": legs(
+                FR=_LEFT_DOWN_HIGH, FL=_LEFT_DOWN_LOW, RR=_LEFT_DOWN_HIGH, RL=_LEFT_DOWN_LOW
+            ),
         },
     )
 )

@@ -18,7 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from robodojo.interface import Field, Layout
-from robodojo.physics import Sim, pybullet  # pybullet for constants only; every call goes through Sim.client
+from robodojo.physics import (
+    Sim,
+    pybullet,
+)  # pybullet for constants only; every call goes through Sim.client
 from robodojo.physics.geometry import quat_to_matrix
 
 LEGS = ("FR", "FL", "RR", "RL")
@@ -37,13 +40,50 @@ def proprioception_fields(joints: Sequence[str], home: Any, lower: Any, upper: A
     home, lower, upper = (np.asarray(values, dtype=np.float64) for values in (home, lower, upper))
     n = len(joints)
     return [
-        Field("gyro", 3, "rad/s", "sensor_msgs/Imu angular_velocity", -GYRO_RANGE, GYRO_RANGE, frame="body"),
-        Field("projected_gravity", 3, "1", "sensor_msgs/Imu orientation: R^T (0, 0, -1)", -1.0, 1.0, frame="body"),
-        Field("joint_position_minus_home", n, "rad", "sensor_msgs/JointState position - home", lower - home, upper - home,
-              info={"joints": joints}),
-        Field("joint_velocity", n, "rad/s", "sensor_msgs/JointState velocity", -JOINT_SPEED_RANGE, JOINT_SPEED_RANGE,
-              info={"joints": joints}),
-        Field("previous_action", n, "1", "the policy's own last output (0 before the first)", -1.0, 1.0),
+        Field(
+            "gyro",
+            3,
+            "rad/s",
+            "sensor_msgs/Imu angular_velocity",
+            -GYRO_RANGE,
+            GYRO_RANGE,
+            frame="body",
+        ),
+        Field(
+            "projected_gravity",
+            3,
+            "1",
+            "sensor_msgs/Imu orientation: R^T (0, 0, -1)",
+            -1.0,
+            1.0,
+            frame="body",
+        ),
+        Field(
+            "joint_position_minus_home",
+            n,
+            "rad",
+            "sensor_msgs/JointState position - home",
+            lower - home,
+            upper - home,
+            info={"joints": joints},
+        ),
+        Field(
+            "joint_velocity",
+            n,
+            "rad/s",
+            "sensor_msgs/JointState velocity",
+            -JOINT_SPEED_RANGE,
+            JOINT_SPEED_RANGE,
+            info={"joints": joints},
+        ),
+        Field(
+            "previous_action",
+            n,
+            "1",
+            "the policy's own last output (0 before the first)",
+            -1.0,
+            1.0,
+        ),
     ]
 
 
@@ -66,7 +106,9 @@ class QuadrupedSpec:
     torque_limit: np.ndarray  #: N·m
     kp: np.ndarray  #: PD stiffness, N·m/rad
     kd: np.ndarray  #: PD damping, N·m·s/rad
-    standing_height: float  #: base height at ``home`` on flat ground under these gains, m (measured)
+    standing_height: (
+        float  #: base height at ``home`` on flat ground under these gains, m (measured)
+    )
     tuck: np.ndarray  #: legs folded under the body: the crouch a get-up starts from, rad
     mass: float  #: total mass, kg (from the URDF)
     #: Named whole-body poses scripted controllers use, each a full joint vector:
@@ -78,19 +120,27 @@ class QuadrupedSpec:
     def __post_init__(self) -> None:
         n = len(self.joint_names)
         if len(self.urdf_joint_names) != n:
-            raise ValueError(f"{self.name}: {n} joint names but {len(self.urdf_joint_names)} URDF names")
+            raise ValueError(
+                f"{self.name}: {n} joint names but {len(self.urdf_joint_names)} URDF names"
+            )
         for label in ("home", "lower", "upper", "torque_limit", "kp", "kd", "tuck"):
             value = getattr(self, label)
             if np.shape(value) != (n,):
-                raise ValueError(f"{self.name}: {label} has shape {np.shape(value)}, expected ({n},)")
+                raise ValueError(
+                    f"{self.name}: {label} has shape {np.shape(value)}, expected ({n},)"
+                )
         if self.standing_height <= 0:
-            raise ValueError(f"{self.name}: standing_height must be measured (> 0), got {self.standing_height}")
+            raise ValueError(
+                f"{self.name}: standing_height must be measured (> 0), got {self.standing_height}"
+            )
         if np.any(self.lower >= self.upper):
             raise ValueError(f"{self.name}: every lower joint limit must be below its upper limit")
         poses = {"home": self.home, "tuck": self.tuck, **self.keyframes}
         for label, pose in poses.items():
             if np.shape(pose) != (n,):
-                raise ValueError(f"{self.name}: pose {label!r} has shape {np.shape(pose)}, expected ({n},)")
+                raise ValueError(
+                    f"{self.name}: pose {label!r} has shape {np.shape(pose)}, expected ({n},)"
+                )
             if np.any(pose < self.lower) or np.any(pose > self.upper):
                 raise ValueError(f"{self.name}: pose {label!r} lies outside the joint limits")
 
@@ -109,12 +159,20 @@ class QuadrupedSpec:
         swings the thighs far from home) while zero still means "stand".
         """
         action = np.asarray(action, dtype=np.float64)
-        return np.where(action >= 0, self.home + action * (self.upper - self.home), self.home + action * (self.home - self.lower))
+        return np.where(
+            action >= 0,
+            self.home + action * (self.upper - self.home),
+            self.home + action * (self.home - self.lower),
+        )
 
     def targets_to_action(self, targets: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`action_to_targets` (targets are clipped to the limits first)."""
         targets = np.clip(targets, self.lower, self.upper)
-        return np.where(targets >= self.home, (targets - self.home) / (self.upper - self.home), (targets - self.home) / (self.home - self.lower))
+        return np.where(
+            targets >= self.home,
+            (targets - self.home) / (self.upper - self.home),
+            (targets - self.home) / (self.home - self.lower),
+        )
 
 
 def per_leg(hip: float, thigh: float, calf: float) -> np.ndarray:
@@ -150,7 +208,9 @@ class Quadruped:
         client = sim.client
         self.body_id = sim.load_urdf(self.spec.urdf, position=position, flags=self.spec.urdf_flags)
         self.num_links = client.getNumJoints(self.body_id)
-        index_of = {client.getJointInfo(self.body_id, j)[1].decode(): j for j in range(self.num_links)}
+        index_of = {
+            client.getJointInfo(self.body_id, j)[1].decode(): j for j in range(self.num_links)
+        }
         missing = [n for n in self.spec.urdf_joint_names if n not in index_of]
         if missing:
             raise ValueError(f"{self.spec.name}: URDF {self.spec.urdf} has no joints {missing}")
@@ -159,9 +219,15 @@ class Quadruped:
         # Cheetah) declare none, and a real leg cannot swing through its own body. PyBullet
         # caps a stop's force at the URDF effort (0 or less than our motors in some files),
         # which lets full torque push through it: make the stops far stronger than the motors.
-        for joint_id, lower, upper, torque in zip(self.joint_ids, self.spec.lower, self.spec.upper, self.spec.torque_limit):
+        for joint_id, lower, upper, torque in zip(
+            self.joint_ids, self.spec.lower, self.spec.upper, self.spec.torque_limit
+        ):
             client.changeDynamics(
-                self.body_id, joint_id, jointLowerLimit=float(lower), jointUpperLimit=float(upper), jointLimitForce=10.0 * float(torque)
+                self.body_id,
+                joint_id,
+                jointLowerLimit=float(lower),
+                jointUpperLimit=float(upper),
+                jointLimitForce=10.0 * float(torque),
             )
         # Bind the hot-path calls once: BulletClient builds a functools.partial on every attribute access.
         self._client = client
@@ -172,9 +238,17 @@ class Quadruped:
         self._get_velocity = client.getBaseVelocity
         self.release_motors()  # PyBullet's default velocity motors would fight our torques
 
-    def reset(self, position, orientation, joint_positions: np.ndarray, joint_velocities: np.ndarray | None = None) -> None:
+    def reset(
+        self,
+        position,
+        orientation,
+        joint_positions: np.ndarray,
+        joint_velocities: np.ndarray | None = None,
+    ) -> None:
         """Teleport the body, set joint angles and hold them under PD."""
-        velocities = self._zeros if joint_velocities is None else [float(v) for v in joint_velocities]
+        velocities = (
+            self._zeros if joint_velocities is None else [float(v) for v in joint_velocities]
+        )
         self.move_base(position, orientation)
         self._client.resetBaseVelocity(self.body_id, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
         self._client.resetJointStatesMultiDof(
@@ -188,11 +262,15 @@ class Quadruped:
 
     def move_base(self, position, orientation) -> None:
         """Teleport the base only (joints and velocities untouched)."""
-        self._client.resetBasePositionAndOrientation(self.body_id, list(position), list(orientation))
+        self._client.resetBasePositionAndOrientation(
+            self.body_id, list(position), list(orientation)
+        )
 
     def lowest_point(self) -> float:
         """World z of the lowest point of the body's collision bounding boxes."""
-        return min(self._client.getAABB(self.body_id, link)[0][2] for link in range(-1, self.num_links))
+        return min(
+            self._client.getAABB(self.body_id, link)[0][2] for link in range(-1, self.num_links)
+        )
 
     def set_targets(self, targets: np.ndarray) -> None:
         """Clip ``targets`` to the joint limits; PD tracks them from the next physics step on."""
@@ -223,7 +301,11 @@ class Quadruped:
     def step_physics(self) -> None:
         """One physics step under PD: apply τ (kept in ``last_torque``), step, read the joints."""
         spec = self.spec
-        torque = np.clip(spec.kp * (self.targets - self.q) - spec.kd * self.qd, -spec.torque_limit, spec.torque_limit)
+        torque = np.clip(
+            spec.kp * (self.targets - self.q) - spec.kd * self.qd,
+            -spec.torque_limit,
+            spec.torque_limit,
+        )
         self._set_motor(self.body_id, self.joint_ids, pybullet.TORQUE_CONTROL, forces=torque)
         self._step()
         self.last_torque = torque
@@ -255,4 +337,3 @@ class Quadruped:
         _, angular = self._get_velocity(self.body_id)
         rotation = quat_to_matrix(orientation)
         return rotation.T @ np.array(angular), -rotation[2, :], rotation
-

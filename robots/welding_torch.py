@@ -33,7 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robodojo.physics import Sim, pybullet  # pybullet for constants only; calls go through the Sim's client
+from robodojo.physics import (
+    Sim,
+    pybullet,
+)  # pybullet for constants only; calls go through the Sim's client
 from robodojo.physics.bodies import static_compound
 from robodojo.physics.geometry import matrix_to_quat, rot_y
 
@@ -69,13 +72,19 @@ class TorchSpec:
         start = np.array([0.0, 0.0, self.holder_length])
         upper_start = start + self.neck_lower_length * half
         nozzle_start = upper_start + self.neck_upper_length * full
-        return [(start, half, self.neck_lower_length), (upper_start, full, self.neck_upper_length), (nozzle_start, full, self.nozzle_length)]
+        return [
+            (start, half, self.neck_lower_length),
+            (upper_start, full, self.neck_upper_length),
+            (nozzle_start, full, self.nozzle_length),
+        ]
 
     @property
     def flange_to_tcp(self) -> tuple[np.ndarray, np.ndarray]:
         """TCP position (m) and rotation (3×3) in the mount frame: ``p_world = R_mount @ p + t_mount``."""
         nozzle_start, direction, length = self._pieces()[2]
-        return nozzle_start + (length - self.tip_recess) * direction, rot_y(math.radians(self.bend_deg))
+        return nozzle_start + (length - self.tip_recess) * direction, rot_y(
+            math.radians(self.bend_deg)
+        )
 
     def build(self, sim: Sim) -> int:
         """Create the torch as one static multibody and return its body id (base frame = mount frame)."""
@@ -83,26 +92,43 @@ class TorchSpec:
         pieces = self._pieces()
         radii = (self.neck_radius, self.neck_radius, self.nozzle_radius)
         colours = (_DARK, _DARK, _COPPER)
-        bends = (math.radians(self.bend_deg) / 2.0, math.radians(self.bend_deg), math.radians(self.bend_deg))
+        bends = (
+            math.radians(self.bend_deg) / 2.0,
+            math.radians(self.bend_deg),
+            math.radians(self.bend_deg),
+        )
         # Overlap each piece into its predecessor by r·tan(kink/2) (+2 mm) so the outside of a bend has no gap.
         kink = math.radians(self.bend_deg) / 2.0
         collisions, visuals, positions, orientations = [], [], [], []
         for (start, direction, length), radius, colour, angle in zip(pieces, radii, colours, bends):
             overlap = radius * math.tan(kink / 2.0) + 0.002
             full_length = length + overlap
-            collisions.append(client.createCollisionShape(pybullet.GEOM_CYLINDER, radius=radius, height=full_length))
-            visuals.append(client.createVisualShape(pybullet.GEOM_CYLINDER, radius=radius, length=full_length, rgbaColor=colour))
+            collisions.append(
+                client.createCollisionShape(
+                    pybullet.GEOM_CYLINDER, radius=radius, height=full_length
+                )
+            )
+            visuals.append(
+                client.createVisualShape(
+                    pybullet.GEOM_CYLINDER, radius=radius, length=full_length, rgbaColor=colour
+                )
+            )
             positions.append(list(start + direction * (length - overlap) / 2.0))
             orientations.append(list(matrix_to_quat(rot_y(angle))))
         holder_centre = [0.0, 0.0, self.holder_length / 2.0]
         base_collision = client.createCollisionShape(
-            pybullet.GEOM_CYLINDER, radius=self.holder_radius, height=self.holder_length, collisionFramePosition=holder_centre
+            pybullet.GEOM_CYLINDER,
+            radius=self.holder_radius,
+            height=self.holder_length,
+            collisionFramePosition=holder_centre,
         )
         base_visual = client.createVisualShape(
             pybullet.GEOM_CYLINDER, radius=self.holder_radius, length=self.holder_length,
             visualFramePosition=holder_centre, rgbaColor=_HOLDER,
         )  # fmt: skip
-        return static_compound(client, collisions, visuals, positions, orientations, base_collision, base_visual)
+        return static_compound(
+            client, collisions, visuals, positions, orientations, base_collision, base_visual
+        )
 
 
 #: The torch every arm gets unless told otherwise.

@@ -7,8 +7,8 @@ Joint names ``joint1..joint6`` are both the URDF's and what UFACTORY's
 
 import numpy as np
 
-from robodojo.robots.registry import register_robot
 from robodojo.robots.arm import ArmSpec
+from robodojo.robots.registry import register_robot
 
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center, torch axis 70° below the horizontal
 # leaning toward the robot (weld_orientation(0, 70)). From here 99–100 % of 45°±15° fillet poses

@@ -25,7 +25,6 @@ from robodojo.physics import Sim
 from robodojo.physics.geometry import tilted_yaw_quaternion
 from robodojo.sim_assets.terrain import START_PAD, Terrain
 
-
 MAX_PIECES = 12  #: pieces at difficulty 1 (none at 0.5 and below)
 MIN_DIFFICULTY = 0.5
 SIDE_CM = (8, 30)  #: length and width range, cm (drawn on a 1 cm grid)
@@ -45,7 +44,12 @@ ATTEMPTS = 300  #: candidate placements per piece before it is left out (12 of 1
 #: m kept free after the start pad, before the far end and at the sides
 X_MARGIN_START, X_MARGIN_END, Y_MARGIN = 0.5, 0.3, 0.2
 #: browns and greys, picked by size (not from the RNG, so colours never change the layout)
-COLOURS = ((0.45, 0.36, 0.27, 1.0), (0.52, 0.50, 0.47, 1.0), (0.36, 0.30, 0.25, 1.0), (0.40, 0.40, 0.40, 1.0))
+COLOURS = (
+    (0.45, 0.36, 0.27, 1.0),
+    (0.52, 0.50, 0.47, 1.0),
+    (0.36, 0.30, 0.25, 1.0),
+    (0.40, 0.40, 0.40, 1.0),
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,10 @@ def piece_count(difficulty: float) -> int:
 
 def piece_mass(half_extents: Sequence[float]) -> float:
     """Mass (kg) growing linearly with volume from ``MASS[0]`` (smallest box) to ``MASS[1]`` (largest)."""
-    smallest, largest = 1e-6 * SIDE_CM[0] ** 2 * HEIGHT_CM[0], 1e-6 * SIDE_CM[1] ** 2 * HEIGHT_CM[1]  # m³
+    smallest, largest = (
+        1e-6 * SIDE_CM[0] ** 2 * HEIGHT_CM[0],
+        1e-6 * SIDE_CM[1] ** 2 * HEIGHT_CM[1],
+    )  # m³
     volume = 8.0 * half_extents[0] * half_extents[1] * half_extents[2]
     return MASS[0] + (MASS[1] - MASS[0]) * (volume - smallest) / (largest - smallest)
 
@@ -83,7 +90,9 @@ class DebrisField:
     def __init__(self, sim: Sim) -> None:
         self._sim = sim
         self._client = sim.client
-        self._shapes: dict[tuple[int, int, int], tuple[int, int]] = {}  # size in cm -> (collision, visual)
+        self._shapes: dict[
+            tuple[int, int, int], tuple[int, int]
+        ] = {}  # size in cm -> (collision, visual)
         self._bodies: list[int] = []
         #: the pieces in place, in the order of :attr:`body_ids`
         self.pieces: list[DebrisPiece] = []
@@ -99,8 +108,12 @@ class DebrisField:
         self._bodies.clear()
         self.pieces = []
 
-    def scatter(self, rng: np.random.Generator, terrain: Terrain,
-                keep_clear: Sequence[tuple[float, float, float]] = ()) -> None:
+    def scatter(
+        self,
+        rng: np.random.Generator,
+        terrain: Terrain,
+        keep_clear: Sequence[tuple[float, float, float]] = (),
+    ) -> None:
         """Replace the debris with ``piece_count(terrain.difficulty)`` pieces drawn from ``rng``.
 
         ``keep_clear`` holds discs (x, y, radius) no piece may overlap. A piece
@@ -113,15 +126,22 @@ class DebrisField:
             return
         site = _Site(terrain)
         spots, jitter = site.spots, terrain.cell / 2
-        taken = [(float(x), float(y), float(r)) for x, y, r in keep_clear]  # discs a new piece must stay out of
+        taken = [
+            (float(x), float(y), float(r)) for x, y, r in keep_clear
+        ]  # discs a new piece must stay out of
         for _ in range(count):
-            size_cm = (*(int(v) for v in rng.integers(SIDE_CM[0], SIDE_CM[1] + 1, size=2)),
-                       int(rng.integers(HEIGHT_CM[0], HEIGHT_CM[1] + 1)))
+            size_cm = (
+                *(int(v) for v in rng.integers(SIDE_CM[0], SIDE_CM[1] + 1, size=2)),
+                int(rng.integers(HEIGHT_CM[0], HEIGHT_CM[1] + 1)),
+            )
             half = (size_cm[0] / 200.0, size_cm[1] / 200.0, size_cm[2] / 200.0)
             # bounding circle of the box seen from above (its top is shifted by the tilt): a cheap, conservative overlap test
             radius = math.hypot(half[0], half[1]) + 2 * half[2] * math.sin(MAX_REST_SLOPE)
             for _ in range(ATTEMPTS if len(spots) else 0):
-                x, y = np.clip(spots[int(rng.integers(len(spots)))] + rng.uniform(-jitter, jitter, size=2), *site.bounds)
+                x, y = np.clip(
+                    spots[int(rng.integers(len(spots)))] + rng.uniform(-jitter, jitter, size=2),
+                    *site.bounds,
+                )
                 x, y = float(x), float(y)
                 yaw = float(rng.uniform(-math.pi, math.pi))
                 if any((x - cx) ** 2 + (y - cy) ** 2 < (radius + r) ** 2 for cx, cy, r in taken):
@@ -132,20 +152,33 @@ class DebrisField:
                     self._add(size_cm, half, *pose, yaw)
                     break
 
-    def _add(self, size_cm: tuple[int, int, int], half: tuple[float, float, float],
-             position: tuple[float, float, float], orientation: tuple[float, float, float, float], yaw: float) -> None:
+    def _add(
+        self,
+        size_cm: tuple[int, int, int],
+        half: tuple[float, float, float],
+        position: tuple[float, float, float],
+        orientation: tuple[float, float, float, float],
+        yaw: float,
+    ) -> None:
         client = self._client
         if size_cm not in self._shapes:
             colour = COLOURS[sum(size_cm) % len(COLOURS)]
-            self._shapes[size_cm] = (client.createCollisionShape(client.GEOM_BOX, halfExtents=half),
-                                     client.createVisualShape(client.GEOM_BOX, halfExtents=half, rgbaColor=colour))
+            self._shapes[size_cm] = (
+                client.createCollisionShape(client.GEOM_BOX, halfExtents=half),
+                client.createVisualShape(client.GEOM_BOX, halfExtents=half, rgbaColor=colour),
+            )
         collision, visual = self._shapes[size_cm]
         mass = piece_mass(half)
         body = client.createMultiBody(mass, collision, visual, position, orientation)
         # A piece resting on the heightfield costs ~55 µs a physics step (box-vs-heightfield contacts): it
         # starts asleep and sleeps again once still, so only the pieces the robot disturbs cost anything
         # (measured: 6 pieces at difficulty 0.75, 36 → 66 env steps/s).
-        client.changeDynamics(body, -1, lateralFriction=FRICTION, activationState=client.ACTIVATION_STATE_ENABLE_SLEEPING)
+        client.changeDynamics(
+            body,
+            -1,
+            lateralFriction=FRICTION,
+            activationState=client.ACTIVATION_STATE_ENABLE_SLEEPING,
+        )
         client.changeDynamics(body, -1, activationState=client.ACTIVATION_STATE_SLEEP)
         self._bodies.append(body)
         self.pieces.append(DebrisPiece(position, orientation, half, mass, yaw))
@@ -162,16 +195,23 @@ class _Site:
         x = np.arange(ground.shape[0]) * self.cell
         y = np.arange(ground.shape[1]) * self.cell - self.half_width
         #: lowest and highest (x, y) of a piece's centre
-        self.bounds = np.array([[START_PAD + X_MARGIN_START, Y_MARGIN - self.half_width],
-                                [terrain.length - X_MARGIN_END, self.half_width - Y_MARGIN]])
-        inside = ((x >= self.bounds[0, 0]) & (x <= self.bounds[1, 0]))[:, None] & (np.abs(y) <= self.bounds[1, 1])[None, :]
+        self.bounds = np.array(
+            [
+                [START_PAD + X_MARGIN_START, Y_MARGIN - self.half_width],
+                [terrain.length - X_MARGIN_END, self.half_width - Y_MARGIN],
+            ]
+        )
+        inside = ((x >= self.bounds[0, 0]) & (x <= self.bounds[1, 0]))[:, None] & (
+            np.abs(y) <= self.bounds[1, 1]
+        )[None, :]
         gentle = np.hypot(self.slope_x, self.slope_y) <= math.tan(MAX_REST_SLOPE)
         i, j = np.nonzero(inside & gentle)
         #: world (x, y) of the vertices a piece may be centred near (within half a cell)
         self.spots = np.column_stack([x[i], y[j]])
 
-    def rest_pose(self, x: float, y: float, yaw: float, half: tuple[float, float, float]
-                  ) -> tuple[tuple[float, float, float], tuple[float, float, float, float]] | None:
+    def rest_pose(
+        self, x: float, y: float, yaw: float, half: tuple[float, float, float]
+    ) -> tuple[tuple[float, float, float], tuple[float, float, float, float]] | None:
         """Centre and orientation of a box lying still at (x, y), or None where it would not.
 
         The box is tilted to the hills' tangent plane at (x, y) and lifted
@@ -188,16 +228,29 @@ class _Site:
         b, g = float(self.slope_x[i, j]), float(self.slope_y[i, j])
         if b * b + g * g > math.tan(MAX_REST_SLOPE) ** 2:
             return None
-        wide = cell * math.sqrt(2.0)  # every heightfield triangle the footprint touches has its vertices this close
+        wide = cell * math.sqrt(
+            2.0
+        )  # every heightfield triangle the footprint touches has its vertices this close
         k = math.ceil((math.hypot(half[0], half[1]) + wide) / cell)
-        i0, i1, j0, j1 = max(i - k, 0), min(i + k, heights.shape[0] - 1), max(j - k, 0), min(j + k, heights.shape[1] - 1)
+        i0, i1, j0, j1 = (
+            max(i - k, 0),
+            min(i + k, heights.shape[0] - 1),
+            max(j - k, 0),
+            min(j + k, heights.shape[1] - 1),
+        )
         dx = (np.arange(i0, i1 + 1) * cell - x)[:, None]
         dy = (np.arange(j0, j1 + 1) * cell - self.half_width - y)[None, :]
         c, s = math.cos(yaw), math.sin(yaw)
         u, v = c * dx + s * dy, -s * dx + c * dy  # the piece's frame
-        a = float(self.ground[i, j]) - b * float(dx[i - i0, 0]) - g * float(dy[0, j - j0])  # the plane's height at (x, y)
-        off = heights[i0 : i1 + 1, j0 : j1 + 1] - (a + b * dx + g * dy)  # height over the tangent plane
-        under = (np.abs(u) <= half[0] + cell / 2) & (np.abs(v) <= half[1] + cell / 2)  # the cells under the footprint
+        a = (
+            float(self.ground[i, j]) - b * float(dx[i - i0, 0]) - g * float(dy[0, j - j0])
+        )  # the plane's height at (x, y)
+        off = heights[i0 : i1 + 1, j0 : j1 + 1] - (
+            a + b * dx + g * dy
+        )  # height over the tangent plane
+        under = (np.abs(u) <= half[0] + cell / 2) & (
+            np.abs(v) <= half[1] + cell / 2
+        )  # the cells under the footprint
         top = float(off[under].max())
         near = (np.abs(u) <= half[0] + wide) & (np.abs(v) <= half[1] + wide)
         if float(off[near].max()) > top + CLEARANCE:
@@ -207,11 +260,15 @@ class _Site:
         carrying = under & (off >= top - SUPPORT)
         # The carrying cells' convex hull holds the middle of the footprint if each of its four corners
         # has a carrying cell beyond it (in its quadrant): then the piece cannot tip.
-        mu, mv = max(SUPPORT_REACH * half[0] - cell / 2, 0.0), max(SUPPORT_REACH * half[1] - cell / 2, 0.0)
+        mu, mv = (
+            max(SUPPORT_REACH * half[0] - cell / 2, 0.0),
+            max(SUPPORT_REACH * half[1] - cell / 2, 0.0),
+        )
         right, left, up, down = u >= mu, u <= -mu, v >= mv, v <= -mv
         if not all((carrying & p & q).any() for p in (right, left) for q in (up, down)):
             return None
         normal = np.array([-b, -g, 1.0]) / math.sqrt(1.0 + b * b + g * g)
         centre = np.array([x, y, a + top + CLEARANCE]) + half[2] * normal
-        return (float(centre[0]), float(centre[1]), float(centre[2])), tilted_yaw_quaternion(normal, yaw)
-
+        return (float(centre[0]), float(centre[1]), float(centre[2])), tilted_yaw_quaternion(
+            normal, yaw
+        )

@@ -34,9 +34,12 @@ SEAM_SHAPES = ("straight", "arc", "s_curve", "corner")
 #: joint -> nominal work angle (deg) between the torch axis and the base plate, in the plane across the seam
 NOMINAL_WORK_ANGLE = {"fillet": 45.0, "lap": 45.0, "butt": 90.0}
 MIN_LENGTH, MAX_LENGTH = 0.10, 0.40
-MIN_ARC_RADIUS = 0.12  #: m; tighter arcs make a 45° torch sweep faster than wrists turn at travel speed
-CORNER_RADIUS = 0.020  #: m; polyline corners are rounded by this radius (a robot program blends them too)
-
+MIN_ARC_RADIUS = (
+    0.12  #: m; tighter arcs make a 45° torch sweep faster than wrists turn at travel speed
+)
+CORNER_RADIUS = (
+    0.020  #: m; polyline corners are rounded by this radius (a robot program blends them too)
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ def _shape_curvature(shape: str, length: float, rng: np.random.Generator) -> cal
         return lambda s: np.zeros_like(s)
     if shape == "arc":
         kappa = rng.choice([-1.0, 1.0]) / rng.uniform(MIN_ARC_RADIUS, 0.40)
-        kappa = float(math.copysign(min(abs(kappa), (math.pi / 2) / length), kappa))  # at most a quarter circle
+        kappa = float(
+            math.copysign(min(abs(kappa), (math.pi / 2) / length), kappa)
+        )  # at most a quarter circle
         return lambda s: np.full_like(s, kappa)
     if shape == "s_curve":
         kappa = rng.choice([-1.0, 1.0]) / rng.uniform(MIN_ARC_RADIUS, 0.40)
@@ -111,14 +116,23 @@ def _shape_curvature(shape: str, length: float, rng: np.random.Generator) -> cal
         turns = rng.uniform(math.radians(30), math.radians(90), corners) * rng.choice([-1.0, 1.0])
         if corners == 2:  # a zig-zag, not a U: the second turn goes back
             turns[1] = -turns[1]
-        where = np.sort(rng.uniform(0.3, 0.7, corners)) if corners == 1 else np.array([0.3, 0.65]) + rng.uniform(-0.05, 0.05, 2)
+        where = (
+            np.sort(rng.uniform(0.3, 0.7, corners))
+            if corners == 1
+            else np.array([0.3, 0.65]) + rng.uniform(-0.05, 0.05, 2)
+        )
         blends = [(w * length, t) for w, t in zip(where, turns)]
 
         def kappa(s: np.ndarray) -> np.ndarray:
             out = np.zeros_like(s)
-            for centre, turn in blends:  # a rounded corner: constant curvature over the arc r·|turn|
+            for (
+                centre,
+                turn,
+            ) in blends:  # a rounded corner: constant curvature over the arc r·|turn|
                 half = CORNER_RADIUS * abs(turn) / 2
-                out += np.where(np.abs(s - centre) <= half, math.copysign(1.0 / CORNER_RADIUS, turn), 0.0)
+                out += np.where(
+                    np.abs(s - centre) <= half, math.copysign(1.0 / CORNER_RADIUS, turn), 0.0
+                )
             return out
 
         return kappa
@@ -134,7 +148,12 @@ def _frames(points: np.ndarray, side_sign: float) -> tuple[np.ndarray, np.ndarra
     return tangents, side_sign * left
 
 
-def generate_seam(rng: np.random.Generator, joint: str | None = None, shape: str | None = None, length: float | None = None) -> Seam:
+def generate_seam(
+    rng: np.random.Generator,
+    joint: str | None = None,
+    shape: str | None = None,
+    length: float | None = None,
+) -> Seam:
     """A seam in its part frame: starts at the origin heading +x, lies in the plane z = 0.
 
     Unset ``joint``, ``shape`` and ``length`` (m, 0.10–0.40) are drawn from ``rng``;
@@ -154,7 +173,9 @@ def generate_seam(rng: np.random.Generator, joint: str | None = None, shape: str
     return Seam(joint, shape, points, tangents, sides)
 
 
-def transform(seam: Seam, yaw: float, translation: np.ndarray, pivot: np.ndarray | None = None) -> Seam:
+def transform(
+    seam: Seam, yaw: float, translation: np.ndarray, pivot: np.ndarray | None = None
+) -> Seam:
     """The seam rotated by ``yaw`` (rad, about vertical through ``pivot``, default the origin), then translated."""
     c, s = math.cos(yaw), math.sin(yaw)
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
@@ -165,7 +186,13 @@ def transform(seam: Seam, yaw: float, translation: np.ndarray, pivot: np.ndarray
 
 def reverse(seam: Seam) -> Seam:
     """The same seam welded from its other end (the wall stays where it is)."""
-    return Seam(seam.joint, seam.shape, seam.points[::-1].copy(), -seam.tangents[::-1], seam.sides[::-1].copy())
+    return Seam(
+        seam.joint,
+        seam.shape,
+        seam.points[::-1].copy(),
+        -seam.tangents[::-1],
+        seam.sides[::-1].copy(),
+    )
 
 
 def place_seam(seam: Seam, centre: np.ndarray, yaw: float) -> Seam:
@@ -186,7 +213,13 @@ class FitUpError:
     bow: float  #: lateral bend, peak at mid-length (distortion), sin-shaped, zero at both ends
 
     #: the ranges at difficulty 1: ±3 mm offsets, ±1 mm vertical, ±1.5°, ±2 mm bow
-    LIMITS = {"along": 0.003, "lateral": 0.003, "vertical": 0.001, "yaw": math.radians(1.5), "bow": 0.002}
+    LIMITS = {
+        "along": 0.003,
+        "lateral": 0.003,
+        "vertical": 0.001,
+        "yaw": math.radians(1.5),
+        "bow": 0.002,
+    }
 
     @classmethod
     def sample(cls, rng: np.random.Generator, difficulty: float) -> FitUpError:
@@ -194,7 +227,11 @@ class FitUpError:
         if not 0.0 <= difficulty <= 2.0 or not math.isfinite(difficulty):
             raise ValueError(f"difficulty must be within [0, 2], got {difficulty}")
         names = ("along", "lateral", "vertical", "yaw", "bow")
-        values = rng.uniform(-1.0, 1.0, len(names)) * difficulty * np.array([cls.LIMITS[n] for n in names])
+        values = (
+            rng.uniform(-1.0, 1.0, len(names))
+            * difficulty
+            * np.array([cls.LIMITS[n] for n in names])
+        )
         return cls(**dict(zip(names, values.tolist())))
 
 
@@ -217,7 +254,12 @@ def apply_fit_up_error(nominal: Seam, error: FitUpError) -> Seam:
     across = np.cross(UP, direction)
     shift = error.along * direction + error.lateral * across + error.vertical * UP
     middle = nominal.points[len(nominal.points) // 2]
-    moved = transform(Seam(nominal.joint, nominal.shape, bowed, nominal.tangents, nominal.sides), error.yaw, shift, pivot=middle)
+    moved = transform(
+        Seam(nominal.joint, nominal.shape, bowed, nominal.tangents, nominal.sides),
+        error.yaw,
+        shift,
+        pivot=middle,
+    )
     xy = _resample(moved.points[:, :2])
     z = np.full(len(xy), moved.points[0, 2])
     points = np.column_stack([xy, z])

@@ -22,7 +22,6 @@ import numpy as np
 
 from robodojo.physics import Sim
 
-
 CELL = 0.05  #: m per heightfield cell
 LENGTH = 8.0  #: m along +x
 WIDTH = 4.0  #: m along y
@@ -68,7 +67,11 @@ class Terrain:
 
     def height_at(self, x: float, y: float) -> float:
         i, j = self.index(x, y)
-        return float(self.heights[min(max(i, 0), self.heights.shape[0] - 1), min(max(j, 0), self.heights.shape[1] - 1)])
+        return float(
+            self.heights[
+                min(max(i, 0), self.heights.shape[0] - 1), min(max(j, 0), self.heights.shape[1] - 1)
+            ]
+        )
 
     def max_slope(self) -> float:
         """Steepest gradient (rad) of the ground under the debris, steps and gaps."""
@@ -81,7 +84,9 @@ class Terrain:
         return max(float(np.abs(np.diff(self.heights, axis=a)).max(initial=0.0)) for a in (0, 1))
 
 
-def generate_terrain(rng: np.random.Generator, difficulty: float, length: float = LENGTH, width: float = WIDTH) -> Terrain:
+def generate_terrain(
+    rng: np.random.Generator, difficulty: float, length: float = LENGTH, width: float = WIDTH
+) -> Terrain:
     """A rubble field of the given difficulty in [0, 1] (0: flat), drawn from ``rng``."""
     if not 0.0 <= difficulty <= 1.0:
         raise ValueError(f"difficulty must be in [0, 1], got {difficulty}")
@@ -129,7 +134,9 @@ def _debris(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
         top = MIN_OBSTACLE + (MAX_OBSTACLE - MIN_OBSTACLE) * d * rng.uniform(0.3, 1.0)
         patch = h[i : i + di, j : j + dj]
         patch[...] = patch.min() + top  # a flat-topped block sitting on the lowest ground under it
-        terrain.features.append(("block", {"x": i * cell, "y": j * cell - terrain.width / 2, "height": top}))
+        terrain.features.append(
+            ("block", {"x": i * cell, "y": j * cell - terrain.width / 2, "height": top})
+        )
 
 
 def _gaps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
@@ -141,13 +148,17 @@ def _gaps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
     d, h, cell = terrain.difficulty, terrain.heights, terrain.cell
     if d < GAP_FROM:
         return
-    before = h.copy()  # trenches never deepen each other: each is GAP_DEPTH below the ground it cuts
+    before = (
+        h.copy()
+    )  # trenches never deepen each other: each is GAP_DEPTH below the ground it cuts
     rows_free = np.arange(start + 10, h.shape[0] - 10)
     for _ in range(int(rng.integers(1, 3))):
         if rows_free.size == 0:
             break
         row = int(rng.choice(rows_free))
-        rows_free = rows_free[np.abs(rows_free - row) > 10]  # trenches 0.5 m apart: each leaves its own way round
+        rows_free = rows_free[
+            np.abs(rows_free - row) > 10
+        ]  # trenches 0.5 m apart: each leaves its own way round
         rows = max(1, int(round(MAX_GAP * d * rng.uniform(0.5, 1.0) / cell)))
         span = int(h.shape[1] * rng.uniform(0.4, 0.7))
         first = int(rng.integers(0, h.shape[1] - span))
@@ -156,7 +167,9 @@ def _gaps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
         terrain.features.append(("gap", {"x": row * cell, "width": rows * cell}))
 
 
-def reachable(terrain: Terrain, step_limit: float = A1_STEP_LIMIT, margin: float = 0.3) -> np.ndarray:
+def reachable(
+    terrain: Terrain, step_limit: float = A1_STEP_LIMIT, margin: float = 0.3
+) -> np.ndarray:
     """Cells a walker reaches from the start edge (x = 0) over neighbouring cells, each rise ≤ ``step_limit``.
 
     ``margin`` keeps the route that far from the side edges (a robot is not a point).
@@ -171,7 +184,12 @@ def reachable(terrain: Terrain, step_limit: float = A1_STEP_LIMIT, margin: float
     while queue:
         i, j = queue.popleft()
         for ni, nj in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
-            if 0 <= ni < rows and edge <= nj < cols - edge and not seen[ni, nj] and abs(h[ni, nj] - h[i, j]) <= step_limit:
+            if (
+                0 <= ni < rows
+                and edge <= nj < cols - edge
+                and not seen[ni, nj]
+                and abs(h[ni, nj] - h[i, j]) <= step_limit
+            ):
                 seen[ni, nj] = True
                 queue.append((ni, nj))
     return seen
@@ -187,15 +205,20 @@ class TerrainBody:
 
     def __init__(self, sim: Sim, terrain: Terrain) -> None:
         self._client = sim.client
-        self._shape_args = {"meshScale": [terrain.cell, terrain.cell, 1.0],
-                            "numHeightfieldRows": terrain.heights.shape[0], "numHeightfieldColumns": terrain.heights.shape[1]}
+        self._shape_args = {
+            "meshScale": [terrain.cell, terrain.cell, 1.0],
+            "numHeightfieldRows": terrain.heights.shape[0],
+            "numHeightfieldColumns": terrain.heights.shape[1],
+        }
         # PyBullet fixes a field's vertical centre and bounds when it is created and keeps them when the data
         # is replaced (measured: a ball fell through a rough field that replaced a flat one). So the field is
         # created once with two far corners pinned to PIN_LOW and PIN_HIGH, below and above any terrain,
         # then replaced at once by the real heights: later fields need no pins, and renders show no spikes.
         created = self._data(terrain)
         created[0], created[-1] = PIN_LOW, PIN_HIGH
-        self.shape = self._client.createCollisionShape(self._client.GEOM_HEIGHTFIELD, heightfieldData=created, **self._shape_args)
+        self.shape = self._client.createCollisionShape(
+            self._client.GEOM_HEIGHTFIELD, heightfieldData=created, **self._shape_args
+        )
         self.body = self._client.createMultiBody(0, self.shape, -1, self._position(terrain))
         self.update(terrain)
         # Bullet multiplies the two bodies' frictions: PyBullet's default 0.5 against the robots' 0.5 feet
@@ -217,4 +240,3 @@ class TerrainBody:
     def update(self, terrain: Terrain) -> None:
         self._client.createCollisionShape(self._client.GEOM_HEIGHTFIELD, heightfieldData=self._data(terrain),
                                           replaceHeightfieldIndex=self.shape, **self._shape_args)  # fmt: skip
-

@@ -14,7 +14,6 @@ import numpy as np
 from robodojo.physics import Sim
 from robodojo.physics.bodies import static_compound
 
-
 TABLE_TOP = 0.0
 TABLE_CENTER = (0.45, 0.0)
 TABLE_HALF = (0.32, 0.55)  #: x, y half sizes: x 0.13 … 0.77, y −0.55 … 0.55
@@ -65,14 +64,18 @@ class ParcelRanges:
         for name in ("size", "mass", "friction"):
             low, high = getattr(self, name)
             if not 0 < low <= high:
-                raise ValueError(f"parcel {name} range must satisfy 0 < low <= high, got ({low}, {high})")
+                raise ValueError(
+                    f"parcel {name} range must satisfy 0 < low <= high, got ({low}, {high})"
+                )
         if self.size[0] > max_grip:
             raise ValueError(
                 f"parcels of {self.size[0] * 100:.1f} cm and more cannot be grasped: the gripper closes on "
                 f"at most {max_grip * 100:.1f} cm (its opening minus clearance); lower the size range"
             )
         if self.size[1] > 2 * min(CONVEYOR_HALF):
-            raise ValueError(f"parcels of up to {self.size[1]} m do not fit on the {2 * min(CONVEYOR_HALF)} m conveyor")
+            raise ValueError(
+                f"parcels of up to {self.size[1]} m do not fit on the {2 * min(CONVEYOR_HALF)} m conveyor"
+            )
 
 
 def sample_parcel(rng: np.random.Generator, ranges: ParcelRanges, max_grip: float) -> ParcelSpec:
@@ -99,11 +102,23 @@ def build_cell(sim: Sim) -> dict[str, int]:
     rails = [((CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
               (CONVEYOR_CENTER[0], CONVEYOR_CENTER[1] + side * (CONVEYOR_HALF[1] + 0.005), CONVEYOR_TOP / 2),
               (0.5, 0.5, 0.55, 1.0)) for side in (1, -1)]  # fmt: skip
-    belt = ((*CONVEYOR_HALF, CONVEYOR_TOP / 2), (*CONVEYOR_CENTER, CONVEYOR_TOP / 2), (0.18, 0.18, 0.20, 1.0))
+    belt = (
+        (*CONVEYOR_HALF, CONVEYOR_TOP / 2),
+        (*CONVEYOR_CENTER, CONVEYOR_TOP / 2),
+        (0.18, 0.18, 0.20, 1.0),
+    )
     parts = {
-        "table": [((*TABLE_HALF, half_t), (*TABLE_CENTER, TABLE_TOP - half_t), (0.55, 0.45, 0.32, 1.0))],
+        "table": [
+            ((*TABLE_HALF, half_t), (*TABLE_CENTER, TABLE_TOP - half_t), (0.55, 0.45, 0.32, 1.0))
+        ],
         "conveyor": [belt, *rails],
-        "pallet": [((*PALLET_HALF, PALLET_TOP / 2), (*PALLET_CENTER, PALLET_TOP / 2), (0.76, 0.60, 0.38, 1.0))],
+        "pallet": [
+            (
+                (*PALLET_HALF, PALLET_TOP / 2),
+                (*PALLET_CENTER, PALLET_TOP / 2),
+                (0.76, 0.60, 0.38, 1.0),
+            )
+        ],
     }
     return {name: _static_boxes(sim, boxes) for name, boxes in parts.items()}
 
@@ -111,16 +126,26 @@ def build_cell(sim: Sim) -> dict[str, int]:
 def _static_boxes(sim: Sim, boxes: list[tuple]) -> int:
     """One fixed body made of boxes given as (half extents, centre, rgba)."""
     client = sim.client
-    collisions = [client.createCollisionShape(client.GEOM_BOX, halfExtents=list(half)) for half, _, _ in boxes]
-    visuals = [client.createVisualShape(client.GEOM_BOX, halfExtents=list(half), rgbaColor=list(rgba)) for half, _, rgba in boxes]
-    return static_compound(client, collisions, visuals, [c for _, c, _ in boxes], [(0.0, 0.0, 0.0, 1.0)] * len(boxes))
+    collisions = [
+        client.createCollisionShape(client.GEOM_BOX, halfExtents=list(half)) for half, _, _ in boxes
+    ]
+    visuals = [
+        client.createVisualShape(client.GEOM_BOX, halfExtents=list(half), rgbaColor=list(rgba))
+        for half, _, rgba in boxes
+    ]
+    return static_compound(
+        client, collisions, visuals, [c for _, c, _ in boxes], [(0.0, 0.0, 0.0, 1.0)] * len(boxes)
+    )
 
 
 def support_top(x: float, y: float) -> float:
     """Height (m) of the surface under the point (x, y): pallet, conveyor belt or table."""
     if abs(x - PALLET_CENTER[0]) <= PALLET_HALF[0] and abs(y - PALLET_CENTER[1]) <= PALLET_HALF[1]:
         return PALLET_TOP
-    if abs(x - CONVEYOR_CENTER[0]) <= CONVEYOR_HALF[0] and abs(y - CONVEYOR_CENTER[1]) <= CONVEYOR_HALF[1]:
+    if (
+        abs(x - CONVEYOR_CENTER[0]) <= CONVEYOR_HALF[0]
+        and abs(y - CONVEYOR_CENTER[1]) <= CONVEYOR_HALF[1]
+    ):
         return CONVEYOR_TOP
     return TABLE_TOP
 
@@ -129,10 +154,14 @@ def pick_pose(rng: np.random.Generator, parcel: ParcelSpec) -> tuple[np.ndarray,
     """A parcel's arrival pose on the belt: centre (m) resting on it, and yaw (rad) within ±90°."""
     reach = np.array(CONVEYOR_HALF) - PICK_MARGIN
     xy = np.array(CONVEYOR_CENTER) + rng.uniform(-reach, reach)
-    return np.array([xy[0], xy[1], CONVEYOR_TOP + parcel.size[2] / 2]), float(rng.uniform(-np.pi / 2, np.pi / 2))
+    return np.array([xy[0], xy[1], CONVEYOR_TOP + parcel.size[2] / 2]), float(
+        rng.uniform(-np.pi / 2, np.pi / 2)
+    )
 
 
-def goal_positions(rng: np.random.Generator, parcels: list[ParcelSpec], fixed: np.ndarray | None = None) -> list[np.ndarray]:
+def goal_positions(
+    rng: np.random.Generator, parcels: list[ParcelSpec], fixed: np.ndarray | None = None
+) -> list[np.ndarray]:
     """Each parcel's goal: its centre standing on the surface below. One parcel: at ``fixed`` (x, y) if
     given, else anywhere near the pallet's middle; several: distinct slots of a 2 × 2 grid on the
     pallet (random order, ±1 cm jitter)."""
@@ -145,7 +174,10 @@ def goal_positions(rng: np.random.Generator, parcels: list[ParcelSpec], fixed: n
         slots = [center + SLOT_OFFSET * np.array(s) for s in ((-1, -1), (-1, 1), (1, -1), (1, 1))]
         order = rng.permutation(len(slots))[: len(parcels)]
         xys = [slots[i] + rng.uniform(-0.01, 0.01, size=2) for i in order]
-    return [np.array([xy[0], xy[1], support_top(xy[0], xy[1]) + p.size[2] / 2]) for xy, p in zip(xys, parcels)]
+    return [
+        np.array([xy[0], xy[1], support_top(xy[0], xy[1]) + p.size[2] / 2])
+        for xy, p in zip(xys, parcels)
+    ]
 
 
 def spawn_parcel(sim: Sim, parcel: ParcelSpec, position: np.ndarray, yaw: float) -> int:
@@ -153,7 +185,13 @@ def spawn_parcel(sim: Sim, parcel: ParcelSpec, position: np.ndarray, yaw: float)
     client = sim.client
     half = [s / 2 for s in parcel.size]
     shape = client.createCollisionShape(client.GEOM_BOX, halfExtents=half)
-    visual = client.createVisualShape(client.GEOM_BOX, halfExtents=half, rgbaColor=[*parcel.color, 1.0])
-    body = client.createMultiBody(parcel.mass, shape, visual, position.tolist(), client.getQuaternionFromEuler([0, 0, yaw]))
-    client.changeDynamics(body, -1, lateralFriction=parcel.friction, spinningFriction=0.002, rollingFriction=0.0)
+    visual = client.createVisualShape(
+        client.GEOM_BOX, halfExtents=half, rgbaColor=[*parcel.color, 1.0]
+    )
+    body = client.createMultiBody(
+        parcel.mass, shape, visual, position.tolist(), client.getQuaternionFromEuler([0, 0, yaw])
+    )
+    client.changeDynamics(
+        body, -1, lateralFriction=parcel.friction, spinningFriction=0.002, rollingFriction=0.0
+    )
     return body

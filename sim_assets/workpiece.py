@@ -38,11 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robodojo.physics import Sim, pybullet  # pybullet for constants only; calls go through the Sim's client
-
+from robodojo.physics import (
+    Sim,
+    pybullet,
+)  # pybullet for constants only; calls go through the Sim's client
 from robodojo.physics.bodies import static_compound
 from robodojo.sim_assets.seams import UP, Seam
-
 
 TABLE_TOP_Z = 0.0
 TABLE_X = (0.25, 1.15)
@@ -60,7 +61,9 @@ PLATE_MARGIN = 0.050  #: base plate reach either side of the seam
 END_MARGIN = 0.020  #: base plate overrun past the seam's ends
 
 MAX_CURVED_SEGMENT = 0.010
-CURVED_TURN = math.radians(2.0)  #: a segment turning more than this counts as curved (≤ MAX_CURVED_SEGMENT)
+CURVED_TURN = math.radians(
+    2.0
+)  #: a segment turning more than this counts as curved (≤ MAX_CURVED_SEGMENT)
 MAX_STRAIGHT_SEGMENT = 0.100
 CHORD_TOLERANCE = 1e-4  #: max distance of a seam sample from its segment's chord, m
 OVERLAP = 1e-4  #: extra length at each segment end beyond the bend-gap closure
@@ -98,11 +101,17 @@ def build_table(sim: Sim) -> int:
     """The fixture table: a static box with its top face at z = TABLE_TOP_Z. Returns its body id."""
     client = sim.client
     half = [(TABLE_X[1] - TABLE_X[0]) / 2, (TABLE_Y[1] - TABLE_Y[0]) / 2, TABLE_THICKNESS / 2]
-    centre = [(TABLE_X[0] + TABLE_X[1]) / 2, (TABLE_Y[0] + TABLE_Y[1]) / 2, TABLE_TOP_Z - TABLE_THICKNESS / 2]
+    centre = [
+        (TABLE_X[0] + TABLE_X[1]) / 2,
+        (TABLE_Y[0] + TABLE_Y[1]) / 2,
+        TABLE_TOP_Z - TABLE_THICKNESS / 2,
+    ]
     return client.createMultiBody(
         baseMass=0.0,
         baseCollisionShapeIndex=client.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half),
-        baseVisualShapeIndex=client.createVisualShape(pybullet.GEOM_BOX, halfExtents=half, rgbaColor=TABLE_COLOUR),
+        baseVisualShapeIndex=client.createVisualShape(
+            pybullet.GEOM_BOX, halfExtents=half, rgbaColor=TABLE_COLOUR
+        ),
         basePosition=centre,
     )
 
@@ -114,7 +123,13 @@ def segment_breaks(seam: Seam) -> list[int]:
     n = len(xy)
     heading = np.unwrap(np.arctan2(seam.tangents[:, 1], seam.tangents[:, 0]))
     spacing = seam.length / max(n - 1, 1)
-    candidates = sorted({max(1, round(d / spacing)) for d in (0.1, 0.08, 0.06, 0.04, 0.03, 0.02, 0.015, *np.arange(1, 11) * 1e-3)}, reverse=True)
+    candidates = sorted(
+        {
+            max(1, round(d / spacing))
+            for d in (0.1, 0.08, 0.06, 0.04, 0.03, 0.02, 0.015, *np.arange(1, 11) * 1e-3)
+        },
+        reverse=True,
+    )
     curved_max = max(1, math.floor(MAX_CURVED_SEGMENT / spacing + 1e-9))
     breaks = [0]
     i = 0
@@ -159,7 +174,14 @@ def _boxes(seam: Seam) -> list[tuple[np.ndarray, float, np.ndarray, str, tuple]]
         c = points[b, :2] - points[a, :2]
         chords.append((points[a], points[b], math.atan2(c[1], c[0])))
     # turn (signed, toward +left) at every junction, 0 at the two ends
-    turns = [0.0] + [math.remainder(chords[k + 1][2] - chords[k][2], math.tau) for k in range(len(chords) - 1)] + [0.0]
+    turns = (
+        [0.0]
+        + [
+            math.remainder(chords[k + 1][2] - chords[k][2], math.tau)
+            for k in range(len(chords) - 1)
+        ]
+        + [0.0]
+    )
     boxes = []
     for spec in plate_specs(seam.joint):
         lo, hi = spec.lateral
@@ -179,7 +201,13 @@ def _boxes(seam: Seam) -> list[tuple[np.ndarray, float, np.ndarray, str, tuple]]
             along = 0.5 * (extend[1] - extend[0])
             centre = 0.5 * (pa + pb) + c * along + normal * 0.5 * (lo + hi)
             centre[2] = z0 + 0.5 * (spec.z[0] + spec.z[1])
-            half = np.array([0.5 * length + 0.5 * (extend[0] + extend[1]), 0.5 * (hi - lo), 0.5 * (spec.z[1] - spec.z[0])])
+            half = np.array(
+                [
+                    0.5 * length + 0.5 * (extend[0] + extend[1]),
+                    0.5 * (hi - lo),
+                    0.5 * (spec.z[1] - spec.z[0]),
+                ]
+            )
             boxes.append((centre, yaw, half, spec.role, spec.colour))
     return boxes
 

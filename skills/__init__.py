@@ -6,7 +6,22 @@ level) and read only what a real robot measures.
 
 from robodojo.skills.getup import ScriptedGetUp
 from robodojo.skills.trot import TrotGait
-from robodojo.skills.walking import TROT, Walker, WalkerFactory, WalkingController, register_walker_resolver, walker_factory
+from robodojo.skills.walking import (
+    TROT,
+    Walker,
+    WalkerFactory,
+    WalkingController,
+    register_walker_resolver,
+    walker_factory,
+)
 
-__all__ = ["TROT", "ScriptedGetUp", "TrotGait", "Walker", "WalkerFactory", "WalkingController", "register_walker_resolver",
-           "walker_factory"]
+__all__ = [
+    "TROT",
+    "ScriptedGetUp",
+    "TrotGait",
+    "Walker",
+    "WalkerFactory",
+    "WalkingController",
+    "register_walker_resolver",
+    "walker_factory",
+]

@@ -45,7 +45,9 @@ class ScriptedGetUp:
     ) -> None:
         missing = {"flip", "roll_right", "roll_left"} - set(spec.keyframes)
         if missing:
-            raise ValueError(f"robot {spec.name!r} lacks the keyframes {sorted(missing)} the scripted get-up needs")
+            raise ValueError(
+                f"robot {spec.name!r} lacks the keyframes {sorted(missing)} the scripted get-up needs"
+            )
         self.spec = spec
         #: projected gravity, read from the quadruped's proprioception at the head of every quadruped observation
         self.gravity = spec.proprioception().slice("projected_gravity")
@@ -80,7 +82,10 @@ class ScriptedGetUp:
         if gravity[2] < READY_TO_STAND and self.phase == "stand":
             self._replan("stand", [spec.home])  # up: keep standing
         elif gravity[2] < READY_TO_STAND:
-            ramp = [spec.tuck + (spec.home - spec.tuck) * min(1.0, (k + 1) / self.ramp_steps) for k in range(self.ramp_steps)]
+            ramp = [
+                spec.tuck + (spec.home - spec.tuck) * min(1.0, (k + 1) / self.ramp_steps)
+                for k in range(self.ramp_steps)
+            ]
             self._replan("stand", ramp + [spec.home] * self.tuck_steps)
         elif gravity[2] < BELLY_DOWN:
             self._replan("tuck", [spec.tuck] * (self.tuck_steps // 2))

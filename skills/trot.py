@@ -50,13 +50,17 @@ class TrotGait:
     MAX_LATERAL = 0.15  # rad of hip swing
     INTEGRAL_LIMIT = 1.0
 
-    def __init__(self, spec: QuadrupedSpec, control_dt: float, frequency: float = 2.5, lift: float = 0.6) -> None:
+    def __init__(
+        self, spec: QuadrupedSpec, control_dt: float, frequency: float = 2.5, lift: float = 0.6
+    ) -> None:
         self.spec = spec
         self.control_dt = control_dt
         self.frequency = frequency
         # Mini Cheetah's knees bend the other way: its thigh and calf angles run with the opposite sign.
         self.knee_sign = 1.0 if spec.home[2] < 0 else -1.0
-        scale = REFERENCE_HEIGHT / spec.standing_height  # a longer leg covers more ground per radian
+        scale = (
+            REFERENCE_HEIGHT / spec.standing_height
+        )  # a longer leg covers more ground per radian
         self.stride_gains = np.array([0.45, 0.3, 0.4]) * scale  # feed-forward, P, I on vx
         self.lateral_gains = np.array([0.3, 0.2, 0.3]) * scale
         self.turn_gains = np.array([0.12, 0.1, 0.15]) * scale
@@ -67,7 +71,13 @@ class TrotGait:
         self.phase = 0.0
         self.integral = np.zeros(3)
 
-    def targets(self, command: np.ndarray, body_velocity: np.ndarray, yaw_rate: float, gravity: np.ndarray | None = None) -> np.ndarray:
+    def targets(
+        self,
+        command: np.ndarray,
+        body_velocity: np.ndarray,
+        yaw_rate: float,
+        gravity: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Advance the gait one control period and return the joint targets.
 
         ``body_velocity`` is (vx, vy) in the heading frame (yaw only), ``yaw_rate`` the world z rate,
@@ -75,9 +85,15 @@ class TrotGait:
         """
         command = np.asarray(command, dtype=np.float64)
         error = command - np.array([body_velocity[0], body_velocity[1], yaw_rate])
-        self.integral = np.clip(self.integral + error * self.control_dt, -self.INTEGRAL_LIMIT, self.INTEGRAL_LIMIT)
-        stride = self._pi(self.stride_gains, command[0], error[0], self.integral[0], self.MAX_STRIDE)
-        lateral = self._pi(self.lateral_gains, command[1], error[1], self.integral[1], self.MAX_LATERAL)
+        self.integral = np.clip(
+            self.integral + error * self.control_dt, -self.INTEGRAL_LIMIT, self.INTEGRAL_LIMIT
+        )
+        stride = self._pi(
+            self.stride_gains, command[0], error[0], self.integral[0], self.MAX_STRIDE
+        )
+        lateral = self._pi(
+            self.lateral_gains, command[1], error[1], self.integral[1], self.MAX_LATERAL
+        )
         turn = self._pi(self.turn_gains, command[2], error[2], self.integral[2], self.MAX_TURN)
 
         phases = 2.0 * math.pi * self.phase + PHASE_OFFSET
@@ -93,6 +109,14 @@ class TrotGait:
         return targets
 
     @staticmethod
-    def _pi(gains: np.ndarray, command: float, error: float, integral: float, limit: float) -> float:
+    def _pi(
+        gains: np.ndarray, command: float, error: float, integral: float, limit: float
+    ) -> float:
         feed_forward, proportional, integral_gain = gains
-        return float(np.clip(feed_forward * command + proportional * error + integral_gain * integral, -limit, limit))
+        return float(
+            np.clip(
+                feed_forward * command + proportional * error + integral_gain * integral,
+                -limit,
+                limit,
+            )
+        )

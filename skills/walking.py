@@ -32,7 +32,9 @@ class Walker(Protocol):
 
     def reset(self) -> None: ...
 
-    def __call__(self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray) -> np.ndarray: ...
+    def __call__(
+        self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray
+    ) -> np.ndarray: ...
 
 
 #: builds a walker for a robot and the period it is called at (s)
@@ -64,7 +66,9 @@ class WalkingController:
         self.recovering = False
         self.restart_walking()
 
-    def __call__(self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray) -> np.ndarray:
+    def __call__(
+        self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray
+    ) -> np.ndarray:
         """``proprioception`` as FallRecovery-v0's observation; ``body_velocity`` in the heading frame."""
         gravity = proprioception[self.gravity]
         if gravity[2] > FALLEN_GRAVITY_Z and not self.recovering:
@@ -81,11 +85,15 @@ class WalkingController:
     def restart_walking(self) -> None:
         self.gait.reset()
 
-    def walk(self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray) -> np.ndarray:
+    def walk(
+        self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray
+    ) -> np.ndarray:
         """The trot's action for ``command``."""
         gravity = proprioception[self.gravity]
         yaw_rate = float(proprioception[self.gyro] @ -gravity)  # the gyro's component about world z
-        return self.spec.targets_to_action(self.gait.targets(command, body_velocity, yaw_rate, gravity)).astype(np.float32)
+        return self.spec.targets_to_action(
+            self.gait.targets(command, body_velocity, yaw_rate, gravity)
+        ).astype(np.float32)
 
 
 def register_walker_resolver(resolver: WalkerResolver) -> None:
@@ -106,4 +114,6 @@ def walker_factory(name: str) -> WalkerFactory:
         factory = resolver(name)
         if factory is not None:
             return factory
-    raise ValueError(f"walker must be 'trot' or a Locomotion-v0 policy (pretrained name or exported path), got {name!r}")
+    raise ValueError(
+        f"walker must be 'trot' or a Locomotion-v0 policy (pretrained name or exported path), got {name!r}"
+    )

@@ -98,7 +98,12 @@ def random_actions(space: gymnasium.spaces.Box, count: int, seed: int) -> list[n
     return [rng.uniform(space.low, space.high).astype(space.dtype) for _ in range(count)]
 
 
-def rollout(env: gymnasium.Env, seed: int, actions: list[np.ndarray], between: Callable[[int], None] | None = None) -> list[tuple]:
+def rollout(
+    env: gymnasium.Env,
+    seed: int,
+    actions: list[np.ndarray],
+    between: Callable[[int], None] | None = None,
+) -> list[tuple]:
     """Reset with ``seed``, play ``actions`` (resetting, unseeded, when an episode ends).
 
     Returns one record per reset / step: (obs, reward, terminated, truncated,
@@ -110,7 +115,16 @@ def rollout(env: gymnasium.Env, seed: int, actions: list[np.ndarray], between: C
         if between is not None:
             between(index)
         observation, reward, terminated, truncated, info = env.step(action)
-        records.append((observation.copy(), reward, terminated, truncated, dict(info["reward_terms"]), info["is_success"]))
+        records.append(
+            (
+                observation.copy(),
+                reward,
+                terminated,
+                truncated,
+                dict(info["reward_terms"]),
+                info["is_success"],
+            )
+        )
         if terminated or truncated:
             observation, info = env.reset()
             records.append(("reset", observation.copy(), info["is_success"]))
@@ -119,7 +133,12 @@ def rollout(env: gymnasium.Env, seed: int, actions: list[np.ndarray], between: C
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and np.array_equal(a, b)
+        )
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, tuple) and isinstance(b, tuple):
@@ -161,7 +180,9 @@ def dds_domain() -> Iterator[int]:
     """
     import os
 
-    pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
+    pytest.importorskip(
+        "cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')"
+    )
     from robodojo.bridge.loopback import loopback_env, run_domain_id
 
     domain = run_domain_id()

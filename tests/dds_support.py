@@ -30,8 +30,13 @@ PEERS = Path(__file__).parent / "peers"
 #: Generous: discovery and process start on a loaded 2-core machine.
 TIMEOUT = 30.0
 #: The QoS ROS 2 uses per message type (sensor data for joint states and IMU; tests/peers/echo_peer.py agrees).
-QOS = {m.JointState: SENSOR_QOS, m.Imu: SENSOR_QOS, m.Float64MultiArray: DEFAULT_QOS,
-       m.Twist: DEFAULT_QOS, m.Bool: DEFAULT_QOS}
+QOS = {
+    m.JointState: SENSOR_QOS,
+    m.Imu: SENSOR_QOS,
+    m.Float64MultiArray: DEFAULT_QOS,
+    m.Twist: DEFAULT_QOS,
+    m.Bool: DEFAULT_QOS,
+}
 
 #: Every message the bridge sends or receives, with values that exercise the encoding:
 #: strings of odd lengths (padding), empty and unequal-length sequences, negative numbers,
@@ -55,8 +60,10 @@ SAMPLES: dict[str, Any] = {
     ),
     "Float64MultiArray": m.Float64MultiArray(
         layout=m.MultiArrayLayout(
-            dim=[m.MultiArrayDimension(label="joints", size=3, stride=6),
-                 m.MultiArrayDimension(label="xy", size=2, stride=2)],
+            dim=[
+                m.MultiArrayDimension(label="joints", size=3, stride=6),
+                m.MultiArrayDimension(label="xy", size=2, stride=2),
+            ],
             data_offset=4_294_967_295,
         ),
         data=[0.0, -0.9, 1.8, -1e6, 3.14159, -0.5],
@@ -77,9 +84,18 @@ SAMPLES: dict[str, Any] = {
 #: The messages that travel on topics (the rest only nest inside them).
 TOPIC_MESSAGES = ("JointState", "Imu", "Float64MultiArray", "Twist", "BoolTrue")
 
-_NUMPY = {"float64": np.float64, "float32": np.float32, "int32": np.int32, "uint32": np.uint32,
-          "int64": np.int64, "uint64": np.uint64, "uint8": np.uint8, "int8": np.int8,
-          "int16": np.int16, "uint16": np.uint16}
+_NUMPY = {
+    "float64": np.float64,
+    "float32": np.float32,
+    "int32": np.int32,
+    "uint32": np.uint32,
+    "int64": np.int64,
+    "uint64": np.uint64,
+    "uint8": np.uint8,
+    "int8": np.int8,
+    "int16": np.int16,
+    "uint16": np.uint16,
+}
 
 
 def typestore(store: str = "ros2_humble") -> Any:
@@ -105,11 +121,15 @@ def _field_out(value: Any, spec: tuple, store: Any) -> Any:
 def to_rosbags(message: Any, store: Any, ros_type: str | None = None) -> Any:
     """Our dataclass as rosbags' message of the same ROS type, field by field as rosbags defines them."""
     ros_type = ros_type or message.ROS_TYPE
-    assert message.ROS_TYPE == ros_type, (message, ros_type)
+    assert ros_type == message.ROS_TYPE, (message, ros_type)
     _constants, fields = store.fielddefs[ros_type]
     ours = [f.name for f in dataclasses.fields(message)]
-    assert ours == [name for name, _ in fields], f"{ros_type}: our fields {ours} != ROS's {[n for n, _ in fields]}"
-    return store.types[ros_type](**{name: _field_out(getattr(message, name), spec, store) for name, spec in fields})
+    assert ours == [name for name, _ in fields], (
+        f"{ros_type}: our fields {ours} != ROS's {[n for n, _ in fields]}"
+    )
+    return store.types[ros_type](
+        **{name: _field_out(getattr(message, name), spec, store) for name, spec in fields}
+    )
 
 
 def from_rosbags(message: Any, cls: type) -> Any:
@@ -171,8 +191,13 @@ def echo_peer() -> Iterator[subprocess.Popen]:
 
     On exit closes its stdin and asserts that it closed its transport and exited 0.
     """
-    process = subprocess.Popen([sys.executable, str(PEERS / "echo_peer.py")], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(PEERS / "echo_peer.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out = LineReader(process.stdout)
     try:
         out.expect("ready")

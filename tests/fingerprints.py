@@ -39,7 +39,9 @@ class Case:
     policy: str  #: "random" = uniform actions from an rng of its own (seeded per episode), else a make_policy name
     seeds: tuple[int, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
-    max_steps: int = 10_000  #: per episode: longer ones are cut here (their metrics are then not in the hash)
+    max_steps: int = (
+        10_000  #: per episode: longer ones are cut here (their metrics are then not in the hash)
+    )
 
 
 FALL, WELD, TRANSPORT = "robodojo/FallRecovery-v0", "robodojo/Weld-v0", "robodojo/Transport-v0"
@@ -50,43 +52,135 @@ TRANSPORT_ARMS = ("panda", "kuka_iiwa", "xarm6")
 
 CASES: list[Case] = [
     *(Case(f"fall_{r}_getup", FALL, "scripted", (0, 1, 2), {"robot": r}) for r in QUADRUPEDS),
-    *(Case(f"fall_{r}_random", FALL, "random", (3, 4), {"robot": r}, max_steps=120) for r in QUADRUPEDS),
-    Case("fall_a1_short_weights", FALL, "random", (5, 6),
-         {"episode_seconds": 1.0, "reward_weights": {"energy": -0.01}, "hold_seconds": 0.5}),
+    *(
+        Case(f"fall_{r}_random", FALL, "random", (3, 4), {"robot": r}, max_steps=120)
+        for r in QUADRUPEDS
+    ),
+    Case(
+        "fall_a1_short_weights",
+        FALL,
+        "random",
+        (5, 6),
+        {"episode_seconds": 1.0, "reward_weights": {"energy": -0.01}, "hold_seconds": 0.5},
+    ),
     *(Case(f"weld_{r}_seam_tracking", WELD, "seam_tracking", (0, 1), {"robot": r}) for r in ARMS),
-    Case("weld_kuka_teach_and_repeat_d2", WELD, "teach_and_repeat", (2, 3), {"difficulty": 2.0, "shape": "corner"}),
-    Case("weld_xarm_joint_random", WELD, "random", (4, 5), {"robot": "xarm6", "control": "joint"}, max_steps=150),
-    Case("weld_panda_fillet_arc_random", WELD, "random", (6,), {"robot": "panda", "joint": "fillet", "shape": "arc"},
-         max_steps=200),
-    *(Case(f"transport_{r}_pick_and_place", TRANSPORT, "scripted", (0, 1), {"robot": r}) for r in TRANSPORT_ARMS),
-    Case("transport_panda_two_fragile", TRANSPORT, "scripted", (2,), {"parcels": 2, "fragile": True}),
-    Case("transport_panda_dense_random", TRANSPORT, "random", (3, 4), {"reward_type": "dense"}, max_steps=120),
-    Case("transport_kuka_joint_random", TRANSPORT, "random", (5, 6, 7), {"robot": "kuka_iiwa", "control": "joint"},
-         max_steps=120),
-    Case("locomotion_a1_trot_d075", LOCOMOTION, "scripted", (0, 1), {"difficulty": 0.75}, max_steps=400),
-    *(Case(f"locomotion_{r}_trot", LOCOMOTION, "scripted", (2,), {"robot": r, "difficulty": 0.25}, max_steps=200)
-      for r in QUADRUPEDS[1:]),
+    Case(
+        "weld_kuka_teach_and_repeat_d2",
+        WELD,
+        "teach_and_repeat",
+        (2, 3),
+        {"difficulty": 2.0, "shape": "corner"},
+    ),
+    Case(
+        "weld_xarm_joint_random",
+        WELD,
+        "random",
+        (4, 5),
+        {"robot": "xarm6", "control": "joint"},
+        max_steps=150,
+    ),
+    Case(
+        "weld_panda_fillet_arc_random",
+        WELD,
+        "random",
+        (6,),
+        {"robot": "panda", "joint": "fillet", "shape": "arc"},
+        max_steps=200,
+    ),
+    *(
+        Case(f"transport_{r}_pick_and_place", TRANSPORT, "scripted", (0, 1), {"robot": r})
+        for r in TRANSPORT_ARMS
+    ),
+    Case(
+        "transport_panda_two_fragile", TRANSPORT, "scripted", (2,), {"parcels": 2, "fragile": True}
+    ),
+    Case(
+        "transport_panda_dense_random",
+        TRANSPORT,
+        "random",
+        (3, 4),
+        {"reward_type": "dense"},
+        max_steps=120,
+    ),
+    Case(
+        "transport_kuka_joint_random",
+        TRANSPORT,
+        "random",
+        (5, 6, 7),
+        {"robot": "kuka_iiwa", "control": "joint"},
+        max_steps=120,
+    ),
+    Case(
+        "locomotion_a1_trot_d075",
+        LOCOMOTION,
+        "scripted",
+        (0, 1),
+        {"difficulty": 0.75},
+        max_steps=400,
+    ),
+    *(
+        Case(
+            f"locomotion_{r}_trot",
+            LOCOMOTION,
+            "scripted",
+            (2,),
+            {"robot": r, "difficulty": 0.25},
+            max_steps=200,
+        )
+        for r in QUADRUPEDS[1:]
+    ),
     Case("locomotion_a1_random", LOCOMOTION, "random", (3,), {"difficulty": 0.5}, max_steps=100),
-    Case("locomotion_a1_learned", LOCOMOTION, "locomotion_a1", (4,), {"difficulty": 0.5}, max_steps=300),
+    Case(
+        "locomotion_a1_learned",
+        LOCOMOTION,
+        "locomotion_a1",
+        (4,),
+        {"difficulty": 0.5},
+        max_steps=300,
+    ),
     Case("rescue_a1_rescuer_d0", RESCUE, "scripted", (0,), {"difficulty": 0.0}),
     Case("rescue_a1_rescuer_d075", RESCUE, "scripted", (1, 2), {"difficulty": 0.75}, max_steps=120),
-    Case("rescue_a1_joints_rescuer", RESCUE, "scripted", (3,), {"action": "joints", "difficulty": 0.5}, max_steps=300),
+    Case(
+        "rescue_a1_joints_rescuer",
+        RESCUE,
+        "scripted",
+        (3,),
+        {"action": "joints", "difficulty": 0.5},
+        max_steps=300,
+    ),
     Case("rescue_a1_joints_random", RESCUE, "random", (4,), {"action": "joints"}, max_steps=100),
-    Case("rescue_a1_policy_learned_walker", RESCUE, "rescue_a1", (5,), {"walker": "locomotion_a1", "difficulty": 0.5},
-         max_steps=120),
-    Case("rescue_a1_trot_policy", RESCUE, "rescue_a1_trot", (6,), {"difficulty": 0.25}, max_steps=120),
+    Case(
+        "rescue_a1_policy_learned_walker",
+        RESCUE,
+        "rescue_a1",
+        (5,),
+        {"walker": "locomotion_a1", "difficulty": 0.5},
+        max_steps=120,
+    ),
+    Case(
+        "rescue_a1_trot_policy", RESCUE, "rescue_a1_trot", (6,), {"difficulty": 0.25}, max_steps=120
+    ),
     Case("rescue_laikago_rescuer", RESCUE, "scripted", (7,), {"robot": "laikago"}, max_steps=80),
     Case("fall_a1_pretrained", FALL, "fall_recovery_a1", (7, 8), {}),
     Case("weld_kuka_pretrained", WELD, "weld_kuka_iiwa", (7,), {}),
     Case("transport_panda_pretrained", TRANSPORT, "transport_panda", (7,), {}),
-    *(Case(f"resets_{name}", env_id, policy, tuple(range(100, 160)), kwargs, max_steps=3)
-      for name, env_id, policy, kwargs in (
-          ("weld", WELD, "teach_and_repeat", {}),
-          ("transport", TRANSPORT, "scripted", {}),
-          ("locomotion_debris", LOCOMOTION, "scripted", {"difficulty": 1.0}),
-      )),
+    *(
+        Case(f"resets_{name}", env_id, policy, tuple(range(100, 160)), kwargs, max_steps=3)
+        for name, env_id, policy, kwargs in (
+            ("weld", WELD, "teach_and_repeat", {}),
+            ("transport", TRANSPORT, "scripted", {}),
+            ("locomotion_debris", LOCOMOTION, "scripted", {"difficulty": 1.0}),
+        )
+    ),
     # More resets than robodojo.envs.base.REBUILD_EVERY_RESETS: episodes across a world rebuild
-    Case("resets_transport_past_a_rebuild", TRANSPORT, "scripted", tuple(range(1000, 1520)), {}, max_steps=1),
+    Case(
+        "resets_transport_past_a_rebuild",
+        TRANSPORT,
+        "scripted",
+        tuple(range(1000, 1520)),
+        {},
+        max_steps=1,
+    ),
 ]
 
 
@@ -123,7 +217,9 @@ def play(case: Case) -> list[dict[str, Any]]:
 
     import robodojo.envs
 
-    make = getattr(robodojo.envs, "make", gymnasium.make)  # the old code had no TimeLimit, the new one fits it
+    make = getattr(
+        robodojo.envs, "make", gymnasium.make
+    )  # the old code had no TimeLimit, the new one fits it
     env = make(case.env_id, **case.kwargs)
     episodes = []
     try:
@@ -146,24 +242,45 @@ def play(case: Case) -> list[dict[str, Any]]:
                 observation, reward, terminated, truncated, info = env.step(action)
                 steps += 1
                 total += float(reward)
-                for value in (observation, float(reward), terminated, truncated, info.get("reward_terms", {}),
-                              info.get("is_success"), info.get("physics_error")):
+                for value in (
+                    observation,
+                    float(reward),
+                    terminated,
+                    truncated,
+                    info.get("reward_terms", {}),
+                    info.get("is_success"),
+                    info.get("physics_error"),
+                ):
                     _update(digest, value)
                 if terminated or truncated:
                     metrics, ended = info.get("episode_metrics"), True
                     _update(digest, metrics)
                     break
-            episodes.append({"seed": seed, "steps": steps, "ended": ended, "return": repr(total),
-                             "metrics": {k: repr(float(v)) for k, v in (metrics or {}).items()},
-                             "sha256": digest.hexdigest()})
+            episodes.append(
+                {
+                    "seed": seed,
+                    "steps": steps,
+                    "ended": ended,
+                    "return": repr(total),
+                    "metrics": {k: repr(float(v)) for k, v in (metrics or {}).items()},
+                    "sha256": digest.hexdigest(),
+                }
+            )
     finally:
         env.close()
     return episodes
 
 
 def record(cases: list[Case]) -> dict[str, Any]:
-    return {case.name: {"env_id": case.env_id, "policy": case.policy, "kwargs": case.kwargs, "episodes": play(case)}
-            for case in cases}
+    return {
+        case.name: {
+            "env_id": case.env_id,
+            "policy": case.policy,
+            "kwargs": case.kwargs,
+            "episodes": play(case),
+        }
+        for case in cases
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     result = {}
     for case in cases:
         result[case.name] = record([case])[case.name]
-        print(case.name, [e["steps"] for e in result[case.name]["episodes"]], file=sys.stderr, flush=True)
+        print(
+            case.name,
+            [e["steps"] for e in result[case.name]["episodes"]],
+            file=sys.stderr,
+            flush=True,
+        )
     if args.write:
         args.write.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     if args.check:

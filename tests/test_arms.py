@@ -50,7 +50,9 @@ def test_home_points_the_torch_down_over_the_work_area(arm: Arm) -> None:
     arm.reset(spec.home)
     assert np.allclose(arm.q, spec.home)  # not clipped
     position, rotation = arm.tcp_pose()
-    assert rotation[:, 2] @ np.array([0.0, 0.0, -1.0]) > math.cos(math.radians(35))  # within 35° of straight down
+    assert rotation[:, 2] @ np.array([0.0, 0.0, -1.0]) > math.cos(
+        math.radians(35)
+    )  # within 35° of straight down
     # the TCP is 0.10 m above the work-area centre (homes were computed with solve_ik to 0.1 mm)
     assert np.allclose(position, spec.work_center + [0.0, 0.0, 0.10], atol=1e-3)
 
@@ -72,7 +74,9 @@ def test_solve_ik_reaches_reachable_targets(arm: Arm) -> None:
     spec, rng = arm.spec, np.random.default_rng(0)
     failures = []
     for _ in range(8):
-        q_goal = np.clip(spec.home + rng.uniform(-0.3, 0.3, spec.num_joints), spec.lower, spec.upper)
+        q_goal = np.clip(
+            spec.home + rng.uniform(-0.3, 0.3, spec.num_joints), spec.lower, spec.upper
+        )
         arm.reset(q_goal)
         target_p, target_r = arm.tcp_pose()
         arm.reset(spec.home)
@@ -98,14 +102,19 @@ def test_solve_ik_reaches_weld_poses_in_the_work_disc(arm: Arm) -> None:
         approach = math.atan2(p[1], p[0]) + math.radians(rng.uniform(-45, 45))
         work, travel = 45 + rng.uniform(-10, 10), rng.uniform(-10, 10)
         reached += any(
-            arm.solve_ik(p, weld_orientation(approach, work, travel, spin), q_start=spec.home).success for spin in (0.0, math.pi)
+            arm.solve_ik(
+                p, weld_orientation(approach, work, travel, spin), q_start=spec.home
+            ).success
+            for spin in (0.0, math.pi)
         )
     assert reached >= count - 1, f"{reached}/{count}"
 
 
 def test_weld_orientation_frame() -> None:
     rotation = weld_orientation(0.3, 45.0)
-    assert np.allclose(rotation.T @ rotation, np.eye(3)) and np.isclose(np.linalg.det(rotation), 1.0)
+    assert np.allclose(rotation.T @ rotation, np.eye(3)) and np.isclose(
+        np.linalg.det(rotation), 1.0
+    )
     z, x = rotation[:, 2], rotation[:, 0]
     assert np.isclose(math.degrees(math.asin(-z[2])), 45.0)  # 45° below the horizontal
     assert np.isclose(math.atan2(z[1], z[0]), 0.3)  # pointing along the approach azimuth
@@ -154,9 +163,15 @@ def test_collision_distance(arm: Arm) -> None:
     tcp_p, tcp_r = arm.tcp_pose()
     shape = client.createCollisionShape(pybullet.GEOM_BOX, halfExtents=[0.05, 0.05, 0.05])
     # a box around the nozzle: the torch penetrates it
-    inside = client.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, basePosition=(tcp_p - 0.02 * tcp_r[:, 2]).tolist())
+    inside = client.createMultiBody(
+        baseMass=0.0,
+        baseCollisionShapeIndex=shape,
+        basePosition=(tcp_p - 0.02 * tcp_r[:, 2]).tolist(),
+    )
     # a box 2 m away from everything
-    far = client.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, basePosition=[3.0, 3.0, 0.5])
+    far = client.createMultiBody(
+        baseMass=0.0, baseCollisionShapeIndex=shape, basePosition=[3.0, 3.0, 0.5]
+    )
     try:
         assert arm.collision_distance([inside]) < 0.0
         assert arm.collision_distance([far], margin=0.02) >= 0.02
@@ -169,7 +184,11 @@ def test_collision_distance(arm: Arm) -> None:
 def test_tcp_jacobian_matches_finite_differences(arm: Arm) -> None:
     """The per-step IK's Jacobian (PyBullet's, for the TCP in the flange frame) is the TCP's true one."""
     rng = np.random.default_rng(2)
-    q0 = np.clip(arm.spec.home + rng.uniform(-0.3, 0.3, arm.spec.num_joints), arm.spec.lower + 0.01, arm.spec.upper - 0.01)
+    q0 = np.clip(
+        arm.spec.home + rng.uniform(-0.3, 0.3, arm.spec.num_joints),
+        arm.spec.lower + 0.01,
+        arm.spec.upper - 0.01,
+    )
     arm.set_joint_positions(q0)
     jacobian = arm._tcp_jacobian()
     p0, r0 = arm.tcp_pose()
@@ -181,5 +200,7 @@ def test_tcp_jacobian_matches_finite_differences(arm: Arm) -> None:
         p1, r1 = arm.tcp_pose()
         np.testing.assert_allclose((p1 - p0) / h, jacobian[:3, i], atol=2e-3)
         skew = (r1 @ r0.T - r0 @ r1.T) / 2.0  # small rotation ≈ I + [ω]×
-        np.testing.assert_allclose(np.array([skew[2, 1], skew[0, 2], skew[1, 0]]) / h, jacobian[3:, i], atol=2e-3)
+        np.testing.assert_allclose(
+            np.array([skew[2, 1], skew[0, 2], skew[1, 0]]) / h, jacobian[3:, i], atol=2e-3
+        )
     arm.set_joint_positions(q0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gymnasium
 import numpy as np
 import pytest
-
 from conftest import DEFAULT_ENV_ID, assert_same_rollout, connected_clients, random_actions, rollout
+
 from robodojo.robots import robot_names
 
 
@@ -107,7 +107,9 @@ def test_invalid_constructor_values_raise(kwargs):
 
 def _blow_up_base(env) -> None:
     unwrapped = env.unwrapped
-    unwrapped.sim.client.resetBaseVelocity(unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0])
+    unwrapped.sim.client.resetBaseVelocity(
+        unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0]
+    )
 
 
 def _nan_joint(env) -> None:
@@ -122,7 +124,11 @@ def _spinning_joint(env) -> None:
     unwrapped.sim.client.resetJointState(robot.body_id, robot.joint_ids[2], 0.0, 1e5)
 
 
-@pytest.mark.parametrize("sabotage", [_blow_up_base, _nan_joint, _spinning_joint], ids=["base-1e6", "nan-joint", "joint-1e5"])
+@pytest.mark.parametrize(
+    "sabotage",
+    [_blow_up_base, _nan_joint, _spinning_joint],
+    ids=["base-1e6", "nan-joint", "joint-1e5"],
+)
 def test_physics_blow_up_truncates_and_next_reset_is_clean(make_env, sabotage):
     env = make_env()
     env.reset(seed=0)

@@ -80,7 +80,9 @@ class Process:
     def __init__(self, args: list[str], log: Path) -> None:
         self.log = log
         self._file = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(args, stdout=self._file, stderr=subprocess.STDOUT, env=os.environ.copy())
+        self.popen = subprocess.Popen(
+            args, stdout=self._file, stderr=subprocess.STDOUT, env=os.environ.copy()
+        )
 
     @property
     def pid(self) -> int:
@@ -104,7 +106,9 @@ class Process:
         return self.popen.returncode
 
 
-def wait_for(predicate, timeout: float, what: str, processes: tuple[Process, ...] = (), poll: float = 0.05):
+def wait_for(
+    predicate, timeout: float, what: str, processes: tuple[Process, ...] = (), poll: float = 0.05
+):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -112,7 +116,9 @@ def wait_for(predicate, timeout: float, what: str, processes: tuple[Process, ...
             return value
         for process in processes:
             if not process.alive():
-                pytest.fail(f"{what}: a process exited early ({process.popen.returncode}):\n{process.text()[-3000:]}")
+                pytest.fail(
+                    f"{what}: a process exited early ({process.popen.returncode}):\n{process.text()[-3000:]}"
+                )
         if time.monotonic() > deadline:
             details = "\n".join(f"--- {p.log.name}:\n{p.text()[-3000:]}" for p in processes)
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{details}")
@@ -165,24 +171,51 @@ def transport(dds_domain):
         yield t
 
 
-def test_malformed_messages_are_rejected_and_no_command_is_sent(dds_domain, transport, tmp_path) -> None:
+def test_malformed_messages_are_rejected_and_no_command_is_sent(
+    dds_domain, transport, tmp_path
+) -> None:
     from robodojo.bridge.transport import SENSOR_QOS
 
     policy = shipped_policy()
     events_path = tmp_path / "deploy_events.jsonl"
-    controller = "malformed_test_controller"  # a topic of its own: nothing else in this run publishes there
-    deploy = Process(robodojo("deploy", "--policy", policy, "--enable", "--transport", "dds", "--controller", controller,
-                              "--log", str(events_path), "--duration", "60"), tmp_path / "deploy.log")
+    controller = (
+        "malformed_test_controller"  # a topic of its own: nothing else in this run publishes there
+    )
+    deploy = Process(
+        robodojo(
+            "deploy",
+            "--policy",
+            policy,
+            "--enable",
+            "--transport",
+            "dds",
+            "--controller",
+            controller,
+            "--log",
+            str(events_path),
+            "--duration",
+            "60",
+        ),
+        tmp_path / "deploy.log",
+    )
     try:
         commands: list[list[float]] = []
         command_topic = f"/{controller}/commands"
-        transport.subscribe(command_topic, m.Float64MultiArray, lambda msg: commands.append(list(msg.data)))
+        transport.subscribe(
+            command_topic, m.Float64MultiArray, lambda msg: commands.append(list(msg.data))
+        )
         joints_pub = transport.publisher("/joint_states", m.JointState, SENSOR_QOS)
         imu_pub = transport.publisher("/imu", m.Imu, SENSOR_QOS)
         # Explicit discovery: deploy's readers match our writers, and its command writer our reader.
-        wait_for(lambda: joints_pub.matched_subscriptions() > 0 and imu_pub.matched_subscriptions() > 0,
-                 STARTUP_TIMEOUT, "deploy to subscribe /joint_states and /imu", (deploy,))
-        assert transport.wait_for_publishers(command_topic, timeout=STARTUP_TIMEOUT), "deploy has no command publisher"
+        wait_for(
+            lambda: joints_pub.matched_subscriptions() > 0 and imu_pub.matched_subscriptions() > 0,
+            STARTUP_TIMEOUT,
+            "deploy to subscribe /joint_states and /imu",
+            (deploy,),
+        )
+        assert transport.wait_for_publishers(command_topic, timeout=STARTUP_TIMEOUT), (
+            "deploy has no command publisher"
+        )
 
         names = a1_joints()
         home = [0.0, 0.8, -1.5] * 4
@@ -190,9 +223,15 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(dds_domain, tran
         def state(names=names, position=home, velocity=None):
             now = time.time()
             stamp = m.Time.from_seconds(now)
-            return (m.Imu(header=m.Header(stamp=stamp), orientation=m.Quaternion(0.0, 0.0, 0.0, 1.0)),
-                    m.JointState(header=m.Header(stamp=stamp), name=list(names), position=list(position),
-                                 velocity=list([0.0] * len(position) if velocity is None else velocity)))
+            return (
+                m.Imu(header=m.Header(stamp=stamp), orientation=m.Quaternion(0.0, 0.0, 0.0, 1.0)),
+                m.JointState(
+                    header=m.Header(stamp=stamp),
+                    name=list(names),
+                    position=list(position),
+                    velocity=list([0.0] * len(position) if velocity is None else velocity),
+                ),
+            )
 
         def send(make, seconds=0.3, imu_override=None):
             for _ in range(int(seconds / DT)):
@@ -202,22 +241,42 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(dds_domain, tran
                 time.sleep(DT)
 
         cases = [  # (what is wrong, how the log must name it)
-            ("NaN in the IMU", lambda: state(), m.Imu(orientation=m.Quaternion(0.0, 0.0, math.nan, 1.0)),
-             "rejected Imu: Imu orientation is NaN/inf"),
-            ("unknown joint name", lambda: state(names=[*names[:-1], "RL_foot_joint"]), None,
-             "rejected JointState: JointState names unknown joints RL_foot_joint"),
-            ("wrong length", lambda: state(position=home[:-1]), None,
-             "rejected JointState: JointState has 12 names but 11 positions"),
-            ("NaN position", lambda: state(position=[*home[:4], math.nan, *home[5:]]), None,
-             "rejected JointState: JointState position is NaN/inf for FL_thigh_joint"),
+            (
+                "NaN in the IMU",
+                lambda: state(),
+                m.Imu(orientation=m.Quaternion(0.0, 0.0, math.nan, 1.0)),
+                "rejected Imu: Imu orientation is NaN/inf",
+            ),
+            (
+                "unknown joint name",
+                lambda: state(names=[*names[:-1], "RL_foot_joint"]),
+                None,
+                "rejected JointState: JointState names unknown joints RL_foot_joint",
+            ),
+            (
+                "wrong length",
+                lambda: state(position=home[:-1]),
+                None,
+                "rejected JointState: JointState has 12 names but 11 positions",
+            ),
+            (
+                "NaN position",
+                lambda: state(position=[*home[:4], math.nan, *home[5:]]),
+                None,
+                "rejected JointState: JointState position is NaN/inf for FL_thigh_joint",
+            ),
         ]
         for what, make, imu_override, expected in cases:
             # Each case sends one bad and one valid message; the pause (> the 50 ms watchdog timeout) keeps
             # a valid message of one case from pairing with the valid other half of the next.
             time.sleep(0.2)
             send(make, imu_override=imu_override)
-            wait_for(lambda: any(expected in e["message"] for e in read_events(events_path)), 5.0,
-                     f"deploy to log the {what}", (deploy,))
+            wait_for(
+                lambda: any(expected in e["message"] for e in read_events(events_path)),
+                5.0,
+                f"deploy to log the {what}",
+                (deploy,),
+            )
         time.sleep(0.2)
         assert commands == [], f"deploy sent {len(commands)} commands for malformed input"
         log = deploy.text()
@@ -238,19 +297,41 @@ def test_operator_enable_and_estop_over_dds(dds_domain, transport, tmp_path) -> 
     from robodojo.bridge.transport import SENSOR_QOS
 
     controller = "enable_test_controller"
-    deploy = Process(robodojo("deploy", "--policy", shipped_policy(), "--transport", "dds", "--controller", controller,
-                              "--duration", "60"), tmp_path / "deploy.log")
+    deploy = Process(
+        robodojo(
+            "deploy",
+            "--policy",
+            shipped_policy(),
+            "--transport",
+            "dds",
+            "--controller",
+            controller,
+            "--duration",
+            "60",
+        ),
+        tmp_path / "deploy.log",
+    )
     stop = threading.Event()
     try:
         commands: list[tuple[float, list[float]]] = []
         command_topic = f"/{controller}/commands"
-        transport.subscribe(command_topic, m.Float64MultiArray, lambda msg: commands.append((time.time(), list(msg.data))))
+        transport.subscribe(
+            command_topic,
+            m.Float64MultiArray,
+            lambda msg: commands.append((time.time(), list(msg.data))),
+        )
         joints_pub = transport.publisher("/joint_states", m.JointState, SENSOR_QOS)
         imu_pub = transport.publisher("/imu", m.Imu, SENSOR_QOS)
         enable = transport.publisher("/robodojo/enable", m.Bool)
         estop = transport.publisher("/robodojo/estop", m.Bool)
-        wait_for(lambda: all(p.matched_subscriptions() > 0 for p in (joints_pub, imu_pub, enable, estop)),
-                 STARTUP_TIMEOUT, "deploy to subscribe its four topics", (deploy,))
+        wait_for(
+            lambda: all(
+                p.matched_subscriptions() > 0 for p in (joints_pub, imu_pub, enable, estop)
+            ),
+            STARTUP_TIMEOUT,
+            "deploy to subscribe its four topics",
+            (deploy,),
+        )
         assert transport.wait_for_publishers(command_topic, timeout=STARTUP_TIMEOUT)
         names = a1_joints()
         pose = [0.05, 0.9, -1.6] * 4  # lying folded, the right way up
@@ -258,22 +339,39 @@ def test_operator_enable_and_estop_over_dds(dds_domain, transport, tmp_path) -> 
         def robot() -> None:  # a driver at 50 Hz: the same pose, always
             while not stop.is_set():
                 stamp = m.Time.from_seconds(time.time())
-                imu_pub.publish(m.Imu(header=m.Header(stamp=stamp), orientation=m.Quaternion(0.0, 0.0, 0.0, 1.0)))
-                joints_pub.publish(m.JointState(header=m.Header(stamp=stamp), name=names, position=pose, velocity=[0.0] * 12))
+                imu_pub.publish(
+                    m.Imu(
+                        header=m.Header(stamp=stamp), orientation=m.Quaternion(0.0, 0.0, 0.0, 1.0)
+                    )
+                )
+                joints_pub.publish(
+                    m.JointState(
+                        header=m.Header(stamp=stamp), name=names, position=pose, velocity=[0.0] * 12
+                    )
+                )
                 time.sleep(DT)
 
         threading.Thread(target=robot, daemon=True).start()
-        wait_for(lambda: "waiting for enable" in deploy.text(), 10.0, "deploy to say it waits for enable", (deploy,))
+        wait_for(
+            lambda: "waiting for enable" in deploy.text(),
+            10.0,
+            "deploy to say it waits for enable",
+            (deploy,),
+        )
         time.sleep(0.5)
         assert commands == [], "commands were sent before the operator enabled"
         enable.publish(m.Bool(data=True))
         wait_for(lambda: len(commands) >= 10, 5.0, "commands once enabled", (deploy,))
         estop.publish(m.Bool(data=True))
-        wait_for(lambda: "e-stop engaged" in deploy.text(), 5.0, "deploy to report the e-stop", (deploy,))
+        wait_for(
+            lambda: "e-stop engaged" in deploy.text(), 5.0, "deploy to report the e-stop", (deploy,)
+        )
         engaged = time.time()
         time.sleep(0.3)
         damped = [data for t, data in commands if t > engaged + 0.05]
-        assert len(damped) >= 5 and all(np.allclose(d, pose) for d in damped), "e-stop: targets = the measured pose"
+        assert len(damped) >= 5 and all(np.allclose(d, pose) for d in damped), (
+            "e-stop: targets = the measured pose"
+        )
         assert "SAFE STATE DAMP" in deploy.text()
     finally:
         stop.set()
@@ -287,20 +385,70 @@ def live_pair(dds_domain, transport, tmp_path_factory):
     folder = tmp_path_factory.mktemp("bridge_e2e")
     joints = ",".join(controller_order())
     status, events = folder / "sim_status.json", folder / "deploy_events.jsonl"
-    sim = Process(robodojo("sim-robot", "--robot", "a1", "--scenario", "fall_recovery", "--seed", str(SEED),
-                           "--joints", joints, "--status", str(status), "--duration", "120",
-                           "--transport", "dds", "--controller", CONTROLLER), folder / "sim_robot.log")
-    deploy = Process(robodojo("deploy", "--policy", policy, "--enable", "--command-joints", joints,
-                              "--transport", "dds", "--controller", CONTROLLER, "--log", str(events),
-                              "--duration", "120"), folder / "deploy.log")
+    sim = Process(
+        robodojo(
+            "sim-robot",
+            "--robot",
+            "a1",
+            "--scenario",
+            "fall_recovery",
+            "--seed",
+            str(SEED),
+            "--joints",
+            joints,
+            "--status",
+            str(status),
+            "--duration",
+            "120",
+            "--transport",
+            "dds",
+            "--controller",
+            CONTROLLER,
+        ),
+        folder / "sim_robot.log",
+    )
+    deploy = Process(
+        robodojo(
+            "deploy",
+            "--policy",
+            policy,
+            "--enable",
+            "--command-joints",
+            joints,
+            "--transport",
+            "dds",
+            "--controller",
+            CONTROLLER,
+            "--log",
+            str(events),
+            "--duration",
+            "120",
+        ),
+        folder / "deploy.log",
+    )
     seen = {"commands": [], "joint_states": []}
-    transport.subscribe(COMMANDS, m.Float64MultiArray, lambda msg: seen["commands"].append((time.time(), list(msg.data))))
+    transport.subscribe(
+        COMMANDS,
+        m.Float64MultiArray,
+        lambda msg: seen["commands"].append((time.time(), list(msg.data))),
+    )
     from robodojo.bridge.transport import SENSOR_QOS
 
-    transport.subscribe("/joint_states", m.JointState,
-                        lambda msg: seen["joint_states"].append((time.time(), list(msg.name), list(msg.position))), SENSOR_QOS)
-    pair = {"sim": sim, "deploy": deploy, "status": status, "events": events, "policy": policy, "seen": seen,
-            "started": time.monotonic()}
+    transport.subscribe(
+        "/joint_states",
+        m.JointState,
+        lambda msg: seen["joint_states"].append((time.time(), list(msg.name), list(msg.position))),
+        SENSOR_QOS,
+    )
+    pair = {
+        "sim": sim,
+        "deploy": deploy,
+        "status": status,
+        "events": events,
+        "policy": policy,
+        "seen": seen,
+        "started": time.monotonic(),
+    }
     try:
         yield pair
     finally:
@@ -310,37 +458,62 @@ def live_pair(dds_domain, transport, tmp_path_factory):
 
 def test_shipped_policy_gets_the_simulated_a1_up_over_dds(live_pair) -> None:
     sim, deploy, status_path = live_pair["sim"], live_pair["deploy"], live_pair["status"]
-    wait_for(lambda: (read_json(status_path) or {}).get("commands_received", 0) > 0,
-             STARTUP_TIMEOUT, "the first command to reach sim-robot", (sim, deploy))
-    status = wait_for(lambda: (s := read_json(status_path)) and s["stood"] and s, STAND_TIMEOUT,
-                      "sim-robot to report that the A1 stood", (sim, deploy))
+    wait_for(
+        lambda: (read_json(status_path) or {}).get("commands_received", 0) > 0,
+        STARTUP_TIMEOUT,
+        "the first command to reach sim-robot",
+        (sim, deploy),
+    )
+    status = wait_for(
+        lambda: (s := read_json(status_path)) and s["stood"] and s,
+        STAND_TIMEOUT,
+        "sim-robot to report that the A1 stood",
+        (sim, deploy),
+    )
     # Judged by the simulator: upright and at height, held for 1 s (the env's success rule).
     assert status["stood"] and status["upright"] and status["height_fraction"] >= 0.8
     assert status["commands_rejected"] == 0, status["last_rejection"]
     assert status["joints"] == controller_order()
     reference = env_time_to_stand(live_pair["policy"], SEED)
     safe = [e for e in read_events(live_pair["events"]) if e["kind"] == "safe"]
-    print(f"\nbridge e2e: stood {status['time_to_stand']:.2f} s after the first command over DDS; "
-          f"the env with the same policy and fall: {reference:.2f} s; sim-robot late ticks {status['late_ticks']}, "
-          f"worst lateness {status['max_lateness_ms']:.1f} ms, slips {status['slips']}; deploy safe-state entries {len(safe)}")
+    print(
+        f"\nbridge e2e: stood {status['time_to_stand']:.2f} s after the first command over DDS; "
+        f"the env with the same policy and fall: {reference:.2f} s; sim-robot late ticks {status['late_ticks']}, "
+        f"worst lateness {status['max_lateness_ms']:.1f} ms, slips {status['slips']}; deploy safe-state entries {len(safe)}"
+    )
     assert status["time_to_stand"] <= reference + 3.0, "far slower than the same policy in the env"
 
 
-def test_watchdog_reaches_its_safe_state_within_three_periods_when_sim_robot_dies(live_pair) -> None:
+def test_watchdog_reaches_its_safe_state_within_three_periods_when_sim_robot_dies(
+    live_pair,
+) -> None:
     sim, deploy, events_path = live_pair["sim"], live_pair["deploy"], live_pair["events"]
     seen = live_pair["seen"]
-    wait_for(lambda: (read_json(live_pair["status"]) or {}).get("commands_received", 0) > 25,
-             STARTUP_TIMEOUT + STAND_TIMEOUT, "deploy to be driving sim-robot", (sim, deploy))
+    wait_for(
+        lambda: (read_json(live_pair["status"]) or {}).get("commands_received", 0) > 25,
+        STARTUP_TIMEOUT + STAND_TIMEOUT,
+        "deploy to be driving sim-robot",
+        (sim, deploy),
+    )
     trips_before = len([e for e in read_events(events_path) if e.get("watchdog")])
     killed_at = time.time()
     os.kill(sim.pid, signal.SIGKILL)
     sim.popen.wait(10.0)
-    trip = wait_for(lambda: next((e for e in read_events(events_path)[::-1] if e.get("watchdog")), None)
-                    if len([e for e in read_events(events_path) if e.get("watchdog")]) > trips_before else None,
-                    5.0, "deploy to report the watchdog trip", (deploy,))
+    trip = wait_for(
+        lambda: (
+            next((e for e in read_events(events_path)[::-1] if e.get("watchdog")), None)
+            if len([e for e in read_events(events_path) if e.get("watchdog")]) > trips_before
+            else None
+        ),
+        5.0,
+        "deploy to report the watchdog trip",
+        (deploy,),
+    )
     age_periods = trip["age"] / DT
-    print(f"\nwatchdog: safe state {trip['action']} {trip['age'] * 1e3:.1f} ms ({age_periods:.2f} periods) after the last "
-          f"state; {(trip['wall'] - killed_at) * 1e3:.1f} ms after the kill")
+    print(
+        f"\nwatchdog: safe state {trip['action']} {trip['age'] * 1e3:.1f} ms ({age_periods:.2f} periods) after the last "
+        f"state; {(trip['wall'] - killed_at) * 1e3:.1f} ms after the kill"
+    )
     assert trip["age"] <= 3 * DT, f"detected {age_periods:.2f} control periods after the last state"
     assert trip["action"] == "damp" and "watchdog" in trip["message"]
     assert trip["wall"] - killed_at <= 3 * DT + 0.05
@@ -350,5 +523,7 @@ def test_watchdog_reaches_its_safe_state_within_three_periods_when_sim_robot_die
     assert len(after) >= 15, f"{len(after)} damp commands in 0.5 s"
     names, last_positions = seen["joint_states"][-1][1], seen["joint_states"][-1][2]
     assert names == controller_order()
-    assert np.allclose(after[-1], last_positions, atol=1e-9), "damp: targets = the last measured positions"
+    assert np.allclose(after[-1], last_positions, atol=1e-9), (
+        "damp: targets = the last measured positions"
+    )
     assert "SAFE STATE DAMP" in deploy.text() and "watchdog" in deploy.text()

@@ -15,8 +15,8 @@ import pytest
 
 from robodojo.bridge import messages as m
 from robodojo.bridge.deploy import RUNNING, SAFE, WAITING_FOR_ENABLE, DeployCore
-from robodojo.bridge.deploy_policy import LoadedPolicy, build_core, interface_spec
 from robodojo.bridge.deploy_node import DeployNode, EventLog
+from robodojo.bridge.deploy_policy import LoadedPolicy, build_core, interface_spec
 from robodojo.bridge.observation import ObservationBuilder, RejectedMessage
 from robodojo.bridge.safety import (
     DAMP,
@@ -51,13 +51,21 @@ def joints(spec) -> list[str]:
 
 def joint_state(names, position, velocity=None, stamp=0.0, effort=None) -> m.JointState:
     velocity = [0.0] * len(position) if velocity is None else velocity
-    return m.JointState(header=m.Header(stamp=m.Time.from_seconds(stamp)), name=list(names), position=list(position),
-                        velocity=list(velocity), effort=list(effort or []))
+    return m.JointState(
+        header=m.Header(stamp=m.Time.from_seconds(stamp)),
+        name=list(names),
+        position=list(position),
+        velocity=list(velocity),
+        effort=list(effort or []),
+    )
 
 
 def imu(quaternion=(0.0, 0.0, 0.0, 1.0), gyro=(0.0, 0.0, 0.0), stamp=0.0) -> m.Imu:
-    return m.Imu(header=m.Header(stamp=m.Time.from_seconds(stamp)), orientation=m.Quaternion(*quaternion),
-                 angular_velocity=m.Vector3(*gyro))
+    return m.Imu(
+        header=m.Header(stamp=m.Time.from_seconds(stamp)),
+        orientation=m.Quaternion(*quaternion),
+        angular_velocity=m.Vector3(*gyro),
+    )
 
 
 # -- the rules ------------------------------------------------------------------------------------
@@ -75,16 +83,25 @@ def test_soft_start_blends_from_the_start_pose() -> None:
 def test_limit_step_moves_at_most_max_step_per_joint() -> None:
     previous = np.array([0.0, 0.0, 1.0])
     assert np.allclose(limit_step(np.array([1.0, -0.1, 0.0]), previous, 0.3), [0.3, -0.1, 0.7])
-    assert np.allclose(limit_step(np.array([1.0, 1.0, 1.0]), previous, np.array([0.1, 0.2, 0.3])), [0.1, 0.2, 1.0])
+    assert np.allclose(
+        limit_step(np.array([1.0, 1.0, 1.0]), previous, np.array([0.1, 0.2, 0.3])), [0.1, 0.2, 1.0]
+    )
 
 
 def test_clamp_to_limits_and_finite_guard() -> None:
-    assert np.allclose(clamp_to_limits(np.array([-5.0, 0.5, 5.0]), np.array([-1.0, 0, 0]), np.array([1.0, 1, 2])), [-1, 0.5, 2])
+    assert np.allclose(
+        clamp_to_limits(np.array([-5.0, 0.5, 5.0]), np.array([-1.0, 0, 0]), np.array([1.0, 1, 2])),
+        [-1, 0.5, 2],
+    )
     assert is_finite([0.0, 1.0]) and not is_finite([0.0, math.nan]) and not is_finite([math.inf])
 
 
 def test_tilt_limit() -> None:
-    upright, side, upside_down = np.array([0, 0, -1.0]), np.array([0, 1.0, 0]), np.array([0, 0, 1.0])
+    upright, side, upside_down = (
+        np.array([0, 0, -1.0]),
+        np.array([0, 1.0, 0]),
+        np.array([0, 0, 1.0]),
+    )
     assert tilt_exceeded(upright, math.radians(60)) is None
     assert tilt_exceeded(side, math.radians(60)) == pytest.approx(math.pi / 2)
     assert tilt_exceeded(upside_down, math.radians(60)) == pytest.approx(math.pi)
@@ -93,7 +110,9 @@ def test_tilt_limit() -> None:
 
 def test_watchdog_ages_from_the_last_feed() -> None:
     watchdog = Watchdog(0.05)
-    assert not watchdog.expired(10.0) and watchdog.deadline() is None  # nothing fed yet: the runner waits instead
+    assert (
+        not watchdog.expired(10.0) and watchdog.deadline() is None
+    )  # nothing fed yet: the runner waits instead
     watchdog.feed(1.0)
     assert not watchdog.expired(1.049) and watchdog.expired(1.0501)
     assert watchdog.deadline() == pytest.approx(1.05)
@@ -111,11 +130,21 @@ def test_safety_defaults_come_from_the_spec_and_the_scenario(spec) -> None:
     config = SafetyConfig.for_spec(spec)
     assert config.tilt_limit is None, "fall recovery expects to be upside down: attitude e-stop off"
     assert default_tilt_limit_deg("robodojo/Locomotion-v0") == 60.0
-    assert np.allclose(config.max_step, spec["action"]["max_target_speed"] * DT)  # the env's own rate limit
-    assert config.stale_timeout == pytest.approx(2.5 * DT) and config.watchdog_action == DAMP and config.require_enable
+    assert np.allclose(
+        config.max_step, spec["action"]["max_target_speed"] * DT
+    )  # the env's own rate limit
+    assert (
+        config.stale_timeout == pytest.approx(2.5 * DT)
+        and config.watchdog_action == DAMP
+        and config.require_enable
+    )
     assert np.allclose(SafetyConfig.for_spec(spec, max_joint_speed=5.0).max_step, 0.1)
-    assert np.allclose(SafetyConfig.for_spec(spec, max_joint_speed=500.0).max_step, 0.3), "may only tighten"
-    assert SafetyConfig.for_spec(spec, tilt_limit_deg=45).tilt_limit == pytest.approx(math.radians(45))
+    assert np.allclose(SafetyConfig.for_spec(spec, max_joint_speed=500.0).max_step, 0.3), (
+        "may only tighten"
+    )
+    assert SafetyConfig.for_spec(spec, tilt_limit_deg=45).tilt_limit == pytest.approx(
+        math.radians(45)
+    )
     margin = SafetyConfig.for_spec(spec, limit_margin=0.1)
     assert np.allclose(margin.lower, np.asarray(spec["action"]["lower"]) + 0.1)
     with pytest.raises(ValueError):
@@ -134,7 +163,9 @@ def test_command_filter_chain(spec) -> None:
     steps = np.abs(np.diff(np.vstack([start, *out]), axis=0))
     assert np.all(steps <= 0.3 + 1e-12), "never more than max_step per period"
     assert np.allclose(out[-1], config.upper), "ends clamped at the joint limits"
-    assert np.all(np.abs(out[0] - start) <= 0.25 * np.abs(far - start) + 1e-12), "first step: a quarter of the way (soft start)"
+    assert np.all(np.abs(out[0] - start) <= 0.25 * np.abs(far - start) + 1e-12), (
+        "first step: a quarter of the way (soft start)"
+    )
     with pytest.raises(ValueError):
         filt(np.full(12, math.nan))
 
@@ -148,8 +179,12 @@ def test_observation_maps_joints_by_name_not_order(spec, joints) -> None:
     qd = np.linspace(-3, 3, 12)
     ordered = builder.read_joint_state(joint_state(joints, q, qd))
     permutation = np.random.default_rng(0).permutation(12)
-    shuffled = builder.read_joint_state(joint_state([joints[i] for i in permutation], q[permutation], qd[permutation]))
-    assert np.array_equal(ordered.position, shuffled.position) and np.array_equal(ordered.velocity, shuffled.velocity)
+    shuffled = builder.read_joint_state(
+        joint_state([joints[i] for i in permutation], q[permutation], qd[permutation])
+    )
+    assert np.array_equal(ordered.position, shuffled.position) and np.array_equal(
+        ordered.velocity, shuffled.velocity
+    )
     assert np.allclose(ordered.position, q)
 
 
@@ -161,8 +196,14 @@ def test_observation_maps_joints_by_name_not_order(spec, joints) -> None:
         (lambda n, q, v: (n, q[:-1], v), "12 names but 11 positions"),
         (lambda n, q, v: (n, q, []), "12 names but 0 velocities"),
         (lambda n, q, v: (n[:1] + n[:11], q, v), "more than once: FR_hip_joint"),
-        (lambda n, q, v: (n, q[:3] + [math.nan] + q[4:], v), "position is NaN/inf for FL_hip_joint"),
-        (lambda n, q, v: (n, q, v[:5] + [math.inf] + v[6:]), "velocity is NaN/inf for FL_calf_joint"),
+        (
+            lambda n, q, v: (n, q[:3] + [math.nan] + q[4:], v),
+            "position is NaN/inf for FL_hip_joint",
+        ),
+        (
+            lambda n, q, v: (n, q, v[:5] + [math.inf] + v[6:]),
+            "velocity is NaN/inf for FL_calf_joint",
+        ),
         (lambda n, q, v: ([], [], []), "no joint names"),
     ],
 )
@@ -178,7 +219,9 @@ def test_extra_joints_can_be_allowed(spec, joints) -> None:
     q = [*spec["action"]["home"], 0.5]
     with pytest.raises(RejectedMessage, match="unknown joints gripper_joint"):
         ObservationBuilder.from_spec(spec).read_joint_state(joint_state(names, q))
-    reading = ObservationBuilder.from_spec(spec, allow_extra_joints=True).read_joint_state(joint_state(names, q))
+    reading = ObservationBuilder.from_spec(spec, allow_extra_joints=True).read_joint_state(
+        joint_state(names, q)
+    )
     assert np.allclose(reading.position, spec["action"]["home"])
 
 
@@ -200,7 +243,9 @@ def test_bad_imus_are_rejected_with_a_reason(spec, message, reason) -> None:
 def test_imu_gives_gyro_and_projected_gravity(spec) -> None:
     builder = ObservationBuilder.from_spec(spec)
     assert np.allclose(builder.read_imu(imu()).gravity, [0, 0, -1])
-    upside_down = builder.read_imu(imu(quaternion=(1.0, 0.0, 0.0, 0.0), gyro=(1.0, 2.0, 3.0)))  # 180 deg about x
+    upside_down = builder.read_imu(
+        imu(quaternion=(1.0, 0.0, 0.0, 0.0), gyro=(1.0, 2.0, 3.0))
+    )  # 180 deg about x
     assert np.allclose(upside_down.gravity, [0, 0, 1]) and np.allclose(upside_down.gyro, [1, 2, 3])
 
 
@@ -209,7 +254,9 @@ def test_sensor_ranges_match_the_env(spec) -> None:
     env = gym.make(ENV_ID, robot="a1")
     try:
         builder = ObservationBuilder.from_spec(spec)
-        assert np.array_equal(builder.low, env.observation_space.low) and np.array_equal(builder.high, env.observation_space.high)
+        assert np.array_equal(builder.low, env.observation_space.low) and np.array_equal(
+            builder.high, env.observation_space.high
+        )
     finally:
         env.close()
 
@@ -227,7 +274,12 @@ def test_the_core_reproduces_the_env_step_for_step(spec) -> None:
         loaded = LoadedPolicy(spec, make_controller("scripted", ENV_ID, "a1", DT), "scripted")
         permutation = list(np.random.default_rng(1).permutation(12))
         command_joints = [spec["action"]["joints"][i] for i in permutation]
-        core = build_core(loaded, SafetyConfig.for_spec(spec, soft_start_seconds=0.0), command_joints=command_joints, enabled=True)
+        core = build_core(
+            loaded,
+            SafetyConfig.for_spec(spec, soft_start_seconds=0.0),
+            command_joints=command_joints,
+            enabled=True,
+        )
         # The one intended difference: deploy's rate limit starts from the *measured* pose (all a real robot
         # offers), the env's from the targets the robot fell holding (a few hundredths of a rad apart after
         # the fall). Start both from the same pose to compare the rest bit for bit.
@@ -239,9 +291,13 @@ def test_the_core_reproduces_the_env_step_for_step(spec) -> None:
             core.on_joint_state(joint_state_message(task, now), now)
             command = core.poll(now)
             assert command is not None and command.mode == RUNNING
-            assert np.allclose(core.last_observation, observation, atol=1e-6), f"observation differs at step {step}"
+            assert np.allclose(core.last_observation, observation, atol=1e-6), (
+                f"observation differs at step {step}"
+            )
             observation, _, terminated, truncated, _ = env.step(env_policy(observation))
-            assert np.allclose(command.targets, task.robot.targets[permutation], atol=1e-9), f"targets differ at step {step}"
+            assert np.allclose(command.targets, task.robot.targets[permutation], atol=1e-9), (
+                f"targets differ at step {step}"
+            )
             if terminated or truncated:
                 break
         assert step > 50
@@ -261,7 +317,12 @@ def make_core(spec, policy=None, **safety) -> tuple[DeployCore, list[str]]:
     command_joints = defaults.pop("command_joints", None)
     policy = policy or (lambda observation: np.full(12, 0.1, dtype=np.float32))
     loaded = LoadedPolicy(spec, policy, "test policy")
-    core = build_core(loaded, SafetyConfig.for_spec(spec, **defaults), command_joints=command_joints, enabled=enabled)
+    core = build_core(
+        loaded,
+        SafetyConfig.for_spec(spec, **defaults),
+        command_joints=command_joints,
+        enabled=enabled,
+    )
     return core, list(spec["action"]["joints"])
 
 
@@ -289,7 +350,9 @@ def test_nothing_is_sent_before_enable_and_the_log_says_so(spec) -> None:
 
 def test_commands_use_the_controllers_joint_order(spec, joints) -> None:
     order = list(reversed(joints))
-    core, _ = make_core(spec, command_joints=order, policy=lambda o: np.linspace(-0.5, 0.5, 12).astype(np.float32))
+    core, _ = make_core(
+        spec, command_joints=order, policy=lambda o: np.linspace(-0.5, 0.5, 12).astype(np.float32)
+    )
     command = feed(core, joints, 1.0)
     by_name = dict(zip(order, command.targets))
     policy_order = np.array([by_name[j] for j in joints])
@@ -304,7 +367,9 @@ def test_malformed_state_sends_nothing_and_names_the_problem(spec, joints) -> No
     core.on_imu(imu(stamp=1.0), 1.0)
     assert core.on_joint_state(bad, 1.0) is not None
     assert core.poll(1.0) is None
-    assert any(kind == "reject" and "unknown joints tail_joint" in text for kind, text in kinds(core))
+    assert any(
+        kind == "reject" and "unknown joints tail_joint" in text for kind, text in kinds(core)
+    )
 
 
 def test_watchdog_fires_at_its_deadline_and_damps(spec, joints) -> None:
@@ -313,7 +378,9 @@ def test_watchdog_fires_at_its_deadline_and_damps(spec, joints) -> None:
     for k in range(5):
         assert feed(core, joints, 1.0 + k * DT, q=q) is not None
     last = 1.0 + 4 * DT
-    assert core.next_wakeup(last) == pytest.approx(last + 2.5 * DT, abs=1e-3), "the runner wakes at the watchdog deadline"
+    assert core.next_wakeup(last) == pytest.approx(last + 2.5 * DT, abs=1e-3), (
+        "the runner wakes at the watchdog deadline"
+    )
     assert core.poll(last + 2.4 * DT) is None and core.mode == RUNNING
     command = core.poll(last + 2.5 * DT + 1e-3)
     assert core.mode == SAFE and command.action == DAMP
@@ -403,7 +470,9 @@ def test_steps_follow_the_control_rate_of_the_state_stamps(spec, joints) -> None
     core, _ = make_core(spec)
     stamps = [1.0 + k * DT for k in range(20) if k != 7]
     jitter = np.random.default_rng(0).uniform(-0.004, 0.004, len(stamps))
-    sent = [feed(core, joints, s + j + 0.001, stamp=s + j) is not None for s, j in zip(stamps, jitter)]
+    sent = [
+        feed(core, joints, s + j + 0.001, stamp=s + j) is not None for s, j in zip(stamps, jitter)
+    ]
     assert all(sent)
     # a driver without stamps: timed by arrival
     core, _ = make_core(spec)
@@ -412,7 +481,9 @@ def test_steps_follow_the_control_rate_of_the_state_stamps(spec, joints) -> None
 
 
 def test_soft_start_ramps_from_the_measured_pose(spec, joints) -> None:
-    core, _ = make_core(spec, soft_start_seconds=0.1, policy=lambda o: np.full(12, 0.1, dtype=np.float32))
+    core, _ = make_core(
+        spec, soft_start_seconds=0.1, policy=lambda o: np.full(12, 0.1, dtype=np.float32)
+    )
     q = np.asarray(spec["action"]["home"])
     targets = []
     for k in range(8):
@@ -480,7 +551,9 @@ def test_command_joints_from_a_list_or_a_ros2_control_yaml(tmp_path) -> None:
     assert read_command_joints(None, "ctl") is None
     pytest.importorskip("yaml")
     path = tmp_path / "controllers.yaml"
-    path.write_text("ctl:\n  ros__parameters:\n    interface_name: position\n    joints: [FR_hip_joint, FL_hip_joint]\n")
+    path.write_text(
+        "ctl:\n  ros__parameters:\n    interface_name: position\n    joints: [FR_hip_joint, FL_hip_joint]\n"
+    )
     assert read_command_joints(str(path), "ctl") == ["FR_hip_joint", "FL_hip_joint"]
     with pytest.raises(ValueError, match="has no other: ros__parameters: joints"):
         read_command_joints(str(path), "other")
@@ -491,7 +564,9 @@ def test_deploy_usage_errors_exit_2_with_one_line(capsys) -> None:
 
     assert main(["deploy", "--policy", "no_such_policy"]) == 2
     assert "unknown policy 'no_such_policy'" in capsys.readouterr().err
-    assert main(["deploy", "--policy", "scripted", "--command-joints", "FR_hip_joint,tail_joint"]) == 2
+    assert (
+        main(["deploy", "--policy", "scripted", "--command-joints", "FR_hip_joint,tail_joint"]) == 2
+    )
     assert "unknown to the policy: tail_joint" in capsys.readouterr().err
     assert main(["sim-robot", "--joints", "FR_hip_joint"]) == 2
     assert "--joints must list each of a1's joints once" in capsys.readouterr().err

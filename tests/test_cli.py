@@ -23,7 +23,11 @@ SHORT = ["--env-arg", "episode_seconds=2"]
 
 def robodojo(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "robodojo.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+        [sys.executable, "-m", "robodojo.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -52,8 +56,20 @@ def test_list_shows_envs_robots_and_policies() -> None:
 def test_eval_writes_json_and_passes_a_zero_bar(tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
     run = robodojo(
-        "eval", "--env", "fall_recovery", "--policy", "random", "--episodes", "3", "--seed", "7",
-        *SHORT, "--json", str(out), "--min-success", "0",
+        "eval",
+        "--env",
+        "fall_recovery",
+        "--policy",
+        "random",
+        "--episodes",
+        "3",
+        "--seed",
+        "7",
+        *SHORT,
+        "--json",
+        str(out),
+        "--min-success",
+        "0",
     )
     assert run.returncode == 0, run.stderr
     assert "success rate" in run.stdout and "Wilson 95% CI" in run.stdout
@@ -76,16 +92,50 @@ def test_names_are_resolved_before_paths(tmp_path: Path, name: str) -> None:
     (it used to: `--policy scripted` went to the exported-policy loader and failed)."""
     (tmp_path / name).mkdir()
     (tmp_path / name / "policy.json").write_text("{}")  # not a policy: loading it as one would fail
-    run = robodojo("eval", "--env", "fall_recovery", "--policy", name, "--episodes", "1", *SHORT, "-q", cwd=tmp_path)
+    run = robodojo(
+        "eval",
+        "--env",
+        "fall_recovery",
+        "--policy",
+        name,
+        "--episodes",
+        "1",
+        *SHORT,
+        "-q",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     assert "success rate" in run.stdout
-    as_path = robodojo("eval", "--env", "fall_recovery", "--policy", f"./{name}", "--episodes", "1", "-q", cwd=tmp_path)
-    assert as_path.returncode == 2 and "format" in as_path.stderr  # ./name is the path, and that is no policy
+    as_path = robodojo(
+        "eval",
+        "--env",
+        "fall_recovery",
+        "--policy",
+        f"./{name}",
+        "--episodes",
+        "1",
+        "-q",
+        cwd=tmp_path,
+    )
+    assert (
+        as_path.returncode == 2 and "format" in as_path.stderr
+    )  # ./name is the path, and that is no policy
 
 
 def test_eval_below_min_success_exits_1(tmp_path: Path) -> None:
-    run = robodojo("eval", "--env", "robodojo/FallRecovery-v0", "--policy", "scripted", "--episodes", "2", *SHORT,
-                   "--min-success", "1.01", "--quiet")
+    run = robodojo(
+        "eval",
+        "--env",
+        "robodojo/FallRecovery-v0",
+        "--policy",
+        "scripted",
+        "--episodes",
+        "2",
+        *SHORT,
+        "--min-success",
+        "1.01",
+        "--quiet",
+    )
     assert run.returncode == 1, run.stderr
     assert "below --min-success" in run.stderr
 
@@ -97,8 +147,14 @@ def test_eval_below_min_success_exits_1(tmp_path: Path) -> None:
         (["--env", "fall_recovery", "--robot", "spot"], ["a1"]),
         (["--env", "fall_recovery", "--policy", "ppo"], ["random", "scripted"]),
         (["--env", "fall_recovery", "--env-arg", "bogus=1"], ["episode_seconds"]),
-        (["--env", "fall_recovery", "--policy", "runs/best/policy.onnx"], ["runs/best/policy.onnx", "no such file"]),
-        (["--env", "fall_recovery", "--policy", "runs/best/model.zip"], ["pickled", "robodojo export"]),
+        (
+            ["--env", "fall_recovery", "--policy", "runs/best/policy.onnx"],
+            ["runs/best/policy.onnx", "no such file"],
+        ),
+        (
+            ["--env", "fall_recovery", "--policy", "runs/best/model.zip"],
+            ["pickled", "robodojo export"],
+        ),
         (["--policy", "random"], ["--env is required"]),
     ],
     ids=["env", "robot", "policy", "env-arg", "policy-path", "pickle", "no-env"],
@@ -120,8 +176,23 @@ def test_argparse_usage_error_exits_2() -> None:
 def test_video_frame_count_matches(tmp_path: Path) -> None:
     imageio = pytest.importorskip("imageio.v2")
     video, out = tmp_path / "eval.mp4", tmp_path / "eval.json"
-    run = robodojo("eval", "--env", "fall_recovery", "--policy", "scripted", "--episodes", "3", "--video-episodes", "2",
-                   *SHORT, "--video", str(video), "--json", str(out), "--quiet")
+    run = robodojo(
+        "eval",
+        "--env",
+        "fall_recovery",
+        "--policy",
+        "scripted",
+        "--episodes",
+        "3",
+        "--video-episodes",
+        "2",
+        *SHORT,
+        "--video",
+        str(video),
+        "--json",
+        str(out),
+        "--quiet",
+    )
     assert run.returncode == 0, run.stderr
     frames = [e["frames"] for e in strict_json(out)["episodes"]]
     assert frames[0] > 0 and frames[1] > 0 and frames[2] == 0  # only the first two are filmed
@@ -175,7 +246,11 @@ def test_an_exported_policy_is_evaluated_in_the_env_it_was_trained_in(tmp_path: 
     shutil.copytree(discover()["rescue_a1"].path, folder)
     spec = json.loads((folder / "policy.json").read_text())
     other_walker = "trot"
-    spec["env_kwargs"] = {**spec["env_kwargs"], "walker": "locomotion_a1", "difficulty": 0.0}  # not the defaults
+    spec["env_kwargs"] = {
+        **spec["env_kwargs"],
+        "walker": "locomotion_a1",
+        "difficulty": 0.0,
+    }  # not the defaults
     (folder / "policy.json").write_text(json.dumps(spec))
 
     short = {"episode_seconds": 0.5}
@@ -187,10 +262,25 @@ def test_an_exported_policy_is_evaluated_in_the_env_it_was_trained_in(tmp_path: 
 
 def test_metric_means_skip_undefined_values() -> None:
     def episode(index: int, success: bool, time_to_stand: float) -> EpisodeResult:
-        return EpisodeResult(index, index, success, 1.0, 10, 0.2, {"time_to_stand": time_to_stand, "energy": 2.0 * index})
+        return EpisodeResult(
+            index,
+            index,
+            success,
+            1.0,
+            10,
+            0.2,
+            {"time_to_stand": time_to_stand, "energy": 2.0 * index},
+        )
 
-    result = EvalResult("robodojo/FallRecovery-v0", "a1", {}, "scripted", 0,
-                        [episode(0, True, 1.0), episode(1, False, math.nan), episode(2, True, 3.0)], wall_time=1.0)
+    result = EvalResult(
+        "robodojo/FallRecovery-v0",
+        "a1",
+        {},
+        "scripted",
+        0,
+        [episode(0, True, 1.0), episode(1, False, math.nan), episode(2, True, 3.0)],
+        wall_time=1.0,
+    )
     metrics = result.summary()["metrics"]
     assert metrics["time_to_stand"]["mean"] == pytest.approx(2.0)
     assert metrics["time_to_stand"]["over"] == "successful episodes"

@@ -8,6 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
+
 from robodojo.envs.curriculum import TerrainCurriculum
 
 
@@ -64,7 +65,9 @@ def test_demotion_follows_progress_when_reported_and_failure_otherwise() -> None
 def test_levels_are_clamped_at_both_ends() -> None:
     low = TerrainCurriculum(ScriptedEnv([(False, 0.0)] * 3))
     assert play(low, 4) == [0, 0, 0, 0]
-    high = TerrainCurriculum(ScriptedEnv([(True, None)] * 3), levels=[0.2, 0.6], start_level=1, top_level_random=False)
+    high = TerrainCurriculum(
+        ScriptedEnv([(True, None)] * 3), levels=[0.2, 0.6], start_level=1, top_level_random=False
+    )
     assert play(high, 4) == [1, 1, 1, 1]
     assert high.difficulty == 0.6
 
@@ -94,7 +97,10 @@ def test_the_callers_difficulty_wins_and_does_not_move_the_level() -> None:
     assert info["difficulty"] == 0.9 and info["curriculum_level"] == 2
     env.step(env.action_space.sample())  # a success at the caller's difficulty
     _, info = env.reset(options={"other": 2})
-    assert fake.reset_options[-1] == {"difficulty": pytest.approx(0.2), "other": 2}  # merged, level unchanged
+    assert fake.reset_options[-1] == {
+        "difficulty": pytest.approx(0.2),
+        "other": 2,
+    }  # merged, level unchanged
     assert info["curriculum_level"] == 2
 
 
@@ -103,7 +109,9 @@ def test_reset_and_step_infos_carry_level_and_difficulty() -> None:
     _, info = env.reset(seed=0)
     assert info["curriculum_level"] == 1 and info["difficulty"] == 0.5
     *_, info = env.step(env.action_space.sample())
-    assert info["curriculum_level"] == 1 and info["difficulty"] == 0.5  # the episode's, not the next one's
+    assert (
+        info["curriculum_level"] == 1 and info["difficulty"] == 0.5
+    )  # the episode's, not the next one's
     _, info = env.reset()
     assert (env.level, env.difficulty) == (info["curriculum_level"], info["difficulty"]) == (2, 1.0)
 
@@ -127,11 +135,18 @@ def test_config_fills_in_the_curriculum_and_rejects_bad_ones() -> None:
     assert build_config("fall_recovery")["curriculum"] is None  # the default: no curriculum
     check = lambda value: _check_curriculum(value, "robodojo/Locomotion-v0", "a1", {})
     assert check(True) == {"levels": 11, "start_level": 0, "top_level_random": True}
-    assert check({"levels": [0.0, 0.5], "start_level": 1}) == {"levels": [0.0, 0.5], "start_level": 1, "top_level_random": True}
+    assert check({"levels": [0.0, 0.5], "start_level": 1}) == {
+        "levels": [0.0, 0.5],
+        "start_level": 1,
+        "top_level_random": True,
+    }
     assert check(False) is None and check(None) is None
-    for value, message in [({"levels": 3, "start_level": 3}, "start_level must be an integer in [0, 2]"),
-                           ({"level": 3}, "unknown key(s) level"), ({"levels": [1.5]}, "list of difficulties in [0, 1]"),
-                           ("yes", "must be null, true or a mapping")]:
+    for value, message in [
+        ({"levels": 3, "start_level": 3}, "start_level must be an integer in [0, 2]"),
+        ({"level": 3}, "unknown key(s) level"),
+        ({"levels": [1.5]}, "list of difficulties in [0, 1]"),
+        ("yes", "must be null, true or a mapping"),
+    ]:
         with pytest.raises(ConfigError, match=re.escape(message)):
             check(value)
     with pytest.raises(ConfigError, match=re.escape("options={'difficulty': d}")):
@@ -143,8 +158,12 @@ def test_training_envs_get_the_curriculum_under_the_residual() -> None:
     from robodojo.policies.residual import ResidualEnv
     from robodojo.training.train import make_env
 
-    env = make_env("robodojo/Locomotion-v0", {"base": "scripted", "scale": 0.5},
-                   {"levels": 3, "start_level": 2, "top_level_random": False}, robot="a1")
+    env = make_env(
+        "robodojo/Locomotion-v0",
+        {"base": "scripted", "scale": 0.5},
+        {"levels": 3, "start_level": 2, "top_level_random": False},
+        robot="a1",
+    )
     try:
         assert isinstance(env, ResidualEnv) and isinstance(env.env, TerrainCurriculum)
         _, info = env.reset(seed=0)

@@ -17,14 +17,16 @@ import time
 
 import pytest
 
-pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
+pytest.importorskip(
+    "cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')"
+)
 
-from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer, first_arrival  # noqa: E402
+from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer, first_arrival
 
-from robodojo.bridge import messages as m  # noqa: E402
-from robodojo.bridge.dds import DdsTransport, dds_qos, dds_topic_name, ros_topic_name  # noqa: E402
-from robodojo.bridge.connect import open_transport  # noqa
-from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, QoS  # noqa: E402
+from robodojo.bridge import messages as m
+from robodojo.bridge.connect import open_transport
+from robodojo.bridge.dds import DdsTransport, dds_qos, dds_topic_name, ros_topic_name
+from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS, QoS
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,9 @@ def test_every_message_type_crosses_to_another_process_and_back(peer, transport,
     transport.subscribe(f"/pong/{message_type.__name__}", message_type, inbox.put, qos)
     publisher = transport.publisher(f"/ping/{message_type.__name__}", message_type, qos)
     assert publisher.wait_for_subscribers(1, TIMEOUT), "the peer's reader never matched"
-    assert transport.wait_for_publishers(f"/pong/{message_type.__name__}", 1, TIMEOUT), "the peer's writer never matched"
+    assert transport.wait_for_publishers(f"/pong/{message_type.__name__}", 1, TIMEOUT), (
+        "the peer's writer never matched"
+    )
 
     received = first_arrival(inbox, lambda: publisher.publish(sample))
     assert type(received) is message_type
@@ -62,7 +66,9 @@ def test_reliable_topics_lose_nothing_and_keep_order(peer, transport) -> None:
     publisher = transport.publisher("/ping/Float64MultiArray", m.Float64MultiArray, DEFAULT_QOS)
     assert publisher.wait_for_subscribers(1, TIMEOUT)
     assert transport.wait_for_publishers("/pong/Float64MultiArray", 1, TIMEOUT)
-    first_arrival(inbox, lambda: publisher.publish(m.Float64MultiArray(data=[-1.0])))  # both hops are live
+    first_arrival(
+        inbox, lambda: publisher.publish(m.Float64MultiArray(data=[-1.0]))
+    )  # both hops are live
 
     # Keep-last 10 promises the newest 10 samples at every hop, so bursts of 10 (the depth) may not lose one.
     got: list[float] = []
@@ -84,11 +90,16 @@ def test_ros_qos_profiles_map_onto_dds() -> None:
     assert reliable[Policy.Reliability].__class__ is Policy.Reliability.Reliable
     assert reliable[Policy.Durability] == Policy.Durability.Volatile
     assert reliable[Policy.History] == Policy.History.KeepLast(10)
-    assert reliable[Policy.DataRepresentation] == Policy.DataRepresentation(use_cdrv0_representation=True)
+    assert reliable[Policy.DataRepresentation] == Policy.DataRepresentation(
+        use_cdrv0_representation=True
+    )
     sensor = dds_qos(SENSOR_QOS)
     assert sensor[Policy.Reliability] == Policy.Reliability.BestEffort
     assert sensor[Policy.History] == Policy.History.KeepLast(5)
-    assert dds_qos(QoS(reliable=True, depth=1, transient_local=True))[Policy.Durability] == Policy.Durability.TransientLocal
+    assert (
+        dds_qos(QoS(reliable=True, depth=1, transient_local=True))[Policy.Durability]
+        == Policy.Durability.TransientLocal
+    )
 
 
 def test_qos_compatibility_is_ros_2s(dds_domain: int) -> None:
@@ -110,8 +121,14 @@ def test_qos_compatibility_is_ros_2s(dds_domain: int) -> None:
 def test_topic_names_resolve_as_in_ros_2() -> None:
     assert dds_topic_name("/joint_states") == "rt/joint_states"
     assert dds_topic_name("cmd_vel") == "rt/cmd_vel"
-    assert dds_topic_name("/forward_position_controller/commands") == "rt/forward_position_controller/commands"
-    assert dds_topic_name("~/commands", "forward_position_controller") == "rt/forward_position_controller/commands"
+    assert (
+        dds_topic_name("/forward_position_controller/commands")
+        == "rt/forward_position_controller/commands"
+    )
+    assert (
+        dds_topic_name("~/commands", "forward_position_controller")
+        == "rt/forward_position_controller/commands"
+    )
     for bad in ("", "/", "/a/", "/a//b", "/a b", "/9lives", "/joint-states"):
         with pytest.raises(ValueError):
             ros_topic_name(bad)
@@ -202,17 +219,22 @@ _EXIT_SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize("how", ["close", "exit-without-close"])
 def test_a_process_using_dds_exits_cleanly(dds_domain: int, how: str) -> None:
     """No hang and no crash at interpreter exit, whether or not the transports were closed."""
-    result = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, how], capture_output=True, text=True,
-                            timeout=TIMEOUT)
+    result = subprocess.run(
+        [sys.executable, "-c", _EXIT_SCRIPT, how], capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["received"]
     assert "Traceback" not in result.stderr, result.stderr
 
 
 def test_importing_the_bridge_imports_neither_dds_nor_rclpy() -> None:
-    code = ("import sys, robodojo.bridge, robodojo.bridge.transport, robodojo.bridge.messages, "
-            "robodojo.bridge.loopback, robodojo.bridge.rclpy_transport; "
-            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('cyclonedds', 'rclpy')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
+    code = (
+        "import sys, robodojo.bridge, robodojo.bridge.transport, robodojo.bridge.messages, "
+        "robodojo.bridge.loopback, robodojo.bridge.rclpy_transport; "
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('cyclonedds', 'rclpy')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+
 from robodojo.physics import Sim
 from robodojo.sim_assets.debris import MASS, MAX_PIECES, DebrisField
 from robodojo.sim_assets.terrain import Terrain, TerrainBody, generate_terrain
@@ -49,10 +50,16 @@ def test_full_difficulty_rests_twelve_light_pieces_on_the_terrain(sim: Sim, seed
     for piece, body in zip(debris.pieces, debris.body_ids):
         assert MASS[0] - 1e-9 <= piece.mass <= MASS[1] + 1e-9
         assert sim.client.getDynamicsInfo(body, -1)[0] == pytest.approx(piece.mass)
-        assert 0.04 - 1e-9 <= min(piece.half_extents[:2]) and max(piece.half_extents[:2]) <= 0.15 + 1e-9
+        assert (
+            min(piece.half_extents[:2]) >= 0.04 - 1e-9
+            and max(piece.half_extents[:2]) <= 0.15 + 1e-9
+        )
         assert 0.015 - 1e-9 <= piece.half_extents[2] <= 0.04 + 1e-9
         x, y, _ = piece.position
-        assert 1.5 - 0.01 <= x <= terrain.length - 0.3 + 0.01 and abs(y) <= terrain.width / 2 - 0.2 + 0.01  # ± the tilt's shift
+        assert (
+            1.5 - 0.01 <= x <= terrain.length - 0.3 + 0.01
+            and abs(y) <= terrain.width / 2 - 0.2 + 0.01
+        )  # ± the tilt's shift
         # never inside the ground: PyBullet finds no penetration at the start
         for contact in sim.client.getClosestPoints(body, 0, 0.01):  # body 0: the terrain
             assert contact[8] > -1e-3
@@ -73,7 +80,9 @@ def test_pieces_keep_clear_of_the_start_and_of_each_other(sim: Sim) -> None:
     discs = [START, (4.0, 0.5, 0.8)]
     for _ in range(5):
         debris.scatter(rng, terrain, discs)
-        footprints = [(p.position[0], p.position[1], math.hypot(*p.half_extents[:2])) for p in debris.pieces]
+        footprints = [
+            (p.position[0], p.position[1], math.hypot(*p.half_extents[:2])) for p in debris.pieces
+        ]
         for x, y, r in footprints:
             assert all(math.hypot(x - cx, y - cy) >= r + cr for cx, cy, cr in discs)
         for a, (x1, y1, r1) in enumerate(footprints):
@@ -92,10 +101,17 @@ def test_a_robot_can_push_the_heaviest_piece(sim: Sim) -> None:
     # Pieces start asleep (cheap to simulate); a contact wakes them, an external force does not.
     sim.client.changeDynamics(body, -1, activationState=sim.client.ACTIVATION_STATE_WAKE_UP)
     for _ in range(round(0.5 / PHYSICS_DT)):
-        sim.client.applyExternalForce(body, -1, [30.0, 0.0, 0.0], sim.client.getBasePositionAndOrientation(body)[0],
-                                      sim.client.WORLD_FRAME)
+        sim.client.applyExternalForce(
+            body,
+            -1,
+            [30.0, 0.0, 0.0],
+            sim.client.getBasePositionAndOrientation(body)[0],
+            sim.client.WORLD_FRAME,
+        )
         sim.client.stepSimulation()
-    assert positions(sim, [body])[0][0] - start[0] > 0.2  # 30 N on ≤ 1.5 kg against ~0.3 friction: well over 0.2 m
+    assert (
+        positions(sim, [body])[0][0] - start[0] > 0.2
+    )  # 30 N on ≤ 1.5 kg against ~0.3 friction: well over 0.2 m
 
 
 def test_a_sleeping_piece_wakes_when_something_hits_it(sim: Sim) -> None:
@@ -106,7 +122,9 @@ def test_a_sleeping_piece_wakes_when_something_hits_it(sim: Sim) -> None:
     body = debris.body_ids[0]
     (x, y, z), _ = sim.client.getBasePositionAndOrientation(body)
     client = sim.client
-    half_height = debris.pieces[0].half_extents[2]  # a 12 kg block driven into it at 1 m/s, like a robot's leg
+    half_height = debris.pieces[0].half_extents[
+        2
+    ]  # a 12 kg block driven into it at 1 m/s, like a robot's leg
     pusher = client.createMultiBody(12.0, client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.1, 0.1, half_height]), -1,
                                     [x - 0.5, y, z + 0.01])  # fmt: skip
     for _ in range(round(1.0 / PHYSICS_DT)):

@@ -5,8 +5,14 @@ from __future__ import annotations
 import gymnasium
 import numpy as np
 import pytest
-
-from conftest import DEFAULT_ENV_ID, assert_same_rollout, random_actions, robot_kwargs, robot_params, rollout
+from conftest import (
+    DEFAULT_ENV_ID,
+    assert_same_rollout,
+    random_actions,
+    robot_kwargs,
+    robot_params,
+    rollout,
+)
 
 STEPS = 200
 
@@ -24,9 +30,13 @@ def test_different_seeds_give_different_starts(make_env, robot):
     starts = [env.reset(seed=seed)[0] for seed in range(8)]
     for i in range(len(starts)):
         for j in range(i):
-            assert not np.allclose(starts[i], starts[j], atol=1e-3), f"seeds {i} and {j} start alike"
+            assert not np.allclose(starts[i], starts[j], atol=1e-3), (
+                f"seeds {i} and {j} start alike"
+            )
     # and the falls are genuinely varied: some land closer to the back, some to the belly
-    gravity_z = np.array([start[5] for start in starts])  # projected gravity z: -1 upright, +1 on its back
+    gravity_z = np.array(
+        [start[5] for start in starts]
+    )  # projected gravity z: -1 upright, +1 on its back
     assert gravity_z.max() - gravity_z.min() > 0.5, gravity_z
 
 
@@ -48,7 +58,9 @@ def test_reset_with_seed_does_not_depend_on_history(make_env, robot):
     env = make_env(**robot_kwargs(robot))
     history = random_actions(env.action_space, 40, seed=1)
     for seed in (0, 0, 2, 5, 2, 0):
-        np.testing.assert_array_equal(env.reset(seed=seed)[0], fresh[seed], err_msg=f"reset(seed={seed})")
+        np.testing.assert_array_equal(
+            env.reset(seed=seed)[0], fresh[seed], err_msg=f"reset(seed={seed})"
+        )
         env.reset(seed=100 + seed)  # some other fall ...
         for action in history[: 10 + 5 * seed]:  # ... and some steps in it
             env.step(action)
@@ -59,14 +71,18 @@ def test_unseeded_resets_continue_the_seeded_stream(make_env):
     env = make_env()
     env.reset(seed=9)
     after_seed = [env.reset()[0] for _ in range(2)]
-    assert not np.array_equal(after_seed[0], after_seed[1]), "two unseeded resets gave the same start"
+    assert not np.array_equal(after_seed[0], after_seed[1]), (
+        "two unseeded resets gave the same start"
+    )
     env.reset(seed=9)
     np.testing.assert_array_equal(env.reset()[0], after_seed[0])
 
 
 def test_unseeded_instances_differ(make_env):
     starts = [make_env().reset()[0] for _ in range(2)]
-    assert not np.array_equal(*starts), "two unseeded envs started identically: seeding is not random"
+    assert not np.array_equal(*starts), (
+        "two unseeded envs started identically: seeding is not random"
+    )
 
 
 def test_two_envs_in_one_process_do_not_interfere():

@@ -7,12 +7,20 @@ import inspect
 import re
 
 import pytest
-
 from conftest import env_class
+
 from robodojo.envs import ENV_IDS
 from robodojo.robots import robot_names
 
-SECTIONS = ("Description", "Action Space", "Observation Space", "Rewards", "Starting State", "Episode End", "Arguments")
+SECTIONS = (
+    "Description",
+    "Action Space",
+    "Observation Space",
+    "Rewards",
+    "Starting State",
+    "Episode End",
+    "Arguments",
+)
 
 ENV_PARAMS = [pytest.param(env_id, id=env_id.split("/")[-1]) for env_id in sorted(ENV_IDS)]
 
@@ -32,7 +40,9 @@ def _documented_make_call(arguments: str) -> ast.Call:
         for node in ast.walk(ast.parse(inspect.cleandoc(block)))
         if isinstance(node, ast.Call) and ast.unparse(node.func) in ("gymnasium.make", "gym.make")
     ]
-    assert len(calls) == 1, f"expected one gymnasium.make(...) call in the Arguments section, found {len(calls)}"
+    assert len(calls) == 1, (
+        f"expected one gymnasium.make(...) call in the Arguments section, found {len(calls)}"
+    )
     return calls[0]
 
 
@@ -59,15 +69,22 @@ def documented_default_problems(cls: type, env_id: str) -> list[str]:
     parameters = {
         name: parameter
         for name, parameter in inspect.signature(cls.__init__).parameters.items()
-        if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        if name != "self"
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
     }
     if set(documented) != set(parameters):
-        problems.append(f"documented arguments {sorted(documented)} differ from the constructor's {sorted(parameters)}")
+        problems.append(
+            f"documented arguments {sorted(documented)} differ from the constructor's {sorted(parameters)}"
+        )
     for name, value in documented.items():
         if name not in parameters:
             continue
         default = parameters[name].default
-        if default is inspect.Parameter.empty or value != default or type(value) is not type(default):
+        if (
+            default is inspect.Parameter.empty
+            or value != default
+            or type(value) is not type(default)
+        ):
             problems.append(f"{name}: documented {value!r}, real default {default!r}")
     return problems
 
@@ -83,7 +100,11 @@ def test_arguments_section_names_every_robot(env_id):
     if "robot" not in inspect.signature(cls.__init__).parameters:
         pytest.skip("env takes no robot argument")
     arguments = _sections(inspect.getdoc(cls))["Arguments"]
-    undocumented = [name for name in robot_names(getattr(cls, "ROBOT_KIND", None)) if f'"{name}"' not in arguments]
+    undocumented = [
+        name
+        for name in robot_names(getattr(cls, "ROBOT_KIND", None))
+        if f'"{name}"' not in arguments
+    ]
     assert not undocumented, f"robots missing from the Arguments section: {undocumented}"
 
 

@@ -11,9 +11,16 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
+from conftest import (
+    DEFAULT_ENV_ID,
+    assert_same_observation,
+    env_robot_params,
+    flat_size,
+    random_actions,
+    robot_kwargs,
+)
 from gymnasium.utils.env_checker import check_env
 
-from conftest import DEFAULT_ENV_ID, assert_same_observation, env_robot_params, flat_size, random_actions, robot_kwargs
 from robodojo.envs import ENV_IDS
 
 
@@ -41,7 +48,11 @@ def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
         "print('made', len(sys.argv) - 1)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, *sorted(ENV_IDS)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script, *sorted(ENV_IDS)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert f"made {len(ENV_IDS)}" in result.stdout
@@ -50,7 +61,9 @@ def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
 def test_plain_gymnasium_does_not_import_robodojo(tmp_path):
     """No import hook: `import gymnasium` (and pip, and every other process of the venv) leaves robodojo alone."""
     script = "import sys, gymnasium; print('robodojo' in sys.modules, 'robodojo/FallRecovery-v0' in gymnasium.registry)"
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"], result.stdout
 
@@ -73,7 +86,9 @@ def test_registered_time_limit_is_the_default_episode(env_id, robot):
         assert env.spec.max_episode_steps == env.unwrapped.max_episode_steps == 2 * registered
     finally:
         env.close()
-    env = gymnasium.make(env_id, max_episode_steps=2 * registered, **longer)  # what make() passes, by hand
+    env = gymnasium.make(
+        env_id, max_episode_steps=2 * registered, **longer
+    )  # what make() passes, by hand
     try:
         assert env.spec.max_episode_steps == env.unwrapped.max_episode_steps
     finally:
@@ -133,7 +148,11 @@ def test_spec_round_trip_makes_an_equivalent_env(make_env, env_id, robot):
             assert clone.spec.kwargs == kwargs, how
             unwrapped = clone.unwrapped
             assert type(unwrapped) is type(env.unwrapped), how
-            assert unwrapped.max_episode_steps == env.unwrapped.max_episode_steps == round(4.0 / unwrapped.control_dt), how
+            assert (
+                unwrapped.max_episode_steps
+                == env.unwrapped.max_episode_steps
+                == round(4.0 / unwrapped.control_dt)
+            ), how
             assert unwrapped.observation_space == env.observation_space, how
             assert unwrapped.action_space == env.action_space, how
             if robot is not None:
@@ -175,13 +194,17 @@ def test_closed_env_says_so(make_env):
 
 def test_async_vector_env_in_spawned_processes():
     """Subprocess vector envs (spawn: env factories are pickled) give the same starts as single envs."""
-    vec = gymnasium.make_vec(DEFAULT_ENV_ID, num_envs=2, vectorization_mode="async", vector_kwargs={"context": "spawn"})
+    vec = gymnasium.make_vec(
+        DEFAULT_ENV_ID, num_envs=2, vectorization_mode="async", vector_kwargs={"context": "spawn"}
+    )
     single = gymnasium.make(DEFAULT_ENV_ID)
     try:
         observations, _ = vec.reset(seed=5)
         for index in range(2):  # sub-env i is seeded with seed + i
             np.testing.assert_array_equal(observations[index], single.reset(seed=5 + index)[0])
-        observations, rewards, terminated, truncated, info = vec.step(np.zeros((2, *single.action_space.shape), np.float32))
+        observations, rewards, terminated, truncated, info = vec.step(
+            np.zeros((2, *single.action_space.shape), np.float32)
+        )
         assert observations.shape == (2, *single.observation_space.shape)
         assert np.all(np.isfinite(rewards)) and "reward_terms" in info
     finally:
@@ -194,9 +217,13 @@ def test_interface_describes_the_spaces(make_env, env_id: str, robot: str | None
     """The exported interface must match the spaces: deployments rebuild observations from it."""
     env = make_env(env_id, **robot_kwargs(robot))
     interface = env.unwrapped.interface()
-    assert sum(field["size"] for field in interface["observation"]) == flat_size(env.observation_space)
+    assert sum(field["size"] for field in interface["observation"]) == flat_size(
+        env.observation_space
+    )
     action = interface["action"]
-    named = action.get("fields") or action["joints"]  # a task-space action names its fields, a joint action its joints
+    named = (
+        action.get("fields") or action["joints"]
+    )  # a task-space action names its fields, a joint action its joints
     assert len(named) == env.action_space.shape[0]
     if "home" in action:
         assert len(action["home"]) == len(action["joints"])

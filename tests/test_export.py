@@ -58,12 +58,25 @@ def make_run(root: Path, algo: str, steps: int) -> Path:
     if algo == "ppo":
         model = PPO("MlpPolicy", venv, n_steps=128, batch_size=64, n_epochs=2, seed=0, device="cpu")
     elif algo == "sac":
-        model = SAC("MlpPolicy", venv, learning_starts=100, batch_size=64, seed=0, device="cpu",
-                    policy_kwargs={"net_arch": [64, 64]})
+        model = SAC(
+            "MlpPolicy",
+            venv,
+            learning_starts=100,
+            batch_size=64,
+            seed=0,
+            device="cpu",
+            policy_kwargs={"net_arch": [64, 64]},
+        )
     else:
         from sb3_contrib import TQC
 
-        model = TQC("MlpPolicy", venv, seed=0, device="cpu", policy_kwargs={"net_arch": [32, 32], "n_critics": 1})
+        model = TQC(
+            "MlpPolicy",
+            venv,
+            seed=0,
+            device="cpu",
+            policy_kwargs={"net_arch": [32, 32], "n_critics": 1},
+        )
     if steps:
         model.learn(steps)
     else:  # untrained: give it statistics far from identity so normalisation matters
@@ -76,14 +89,38 @@ def make_run(root: Path, algo: str, steps: int) -> Path:
         model.save(run / checkpoint / "model.zip")
         venv.save(str(run / checkpoint / "vecnormalize.pkl"))
     venv.close()
-    config = {"scenario": "fall_recovery", "robot": "a1", "env_kwargs": ENV_KWARGS, "algo": algo, "total_steps": steps,
-              "n_envs": 1, "seed": 0, "normalize_observations": True, "normalize_rewards": True}
+    config = {
+        "scenario": "fall_recovery",
+        "robot": "a1",
+        "env_kwargs": ENV_KWARGS,
+        "algo": algo,
+        "total_steps": steps,
+        "n_envs": 1,
+        "seed": 0,
+        "normalize_observations": True,
+        "normalize_rewards": True,
+    }
     (run / "config.yaml").write_text(yaml.safe_dump(config))
-    (run / "manifest.json").write_text(json.dumps({"env_id": ENV_ID, "git": {"commit": "0123abc", "dirty": False},
-                                                   "packages": {"torch": torch.__version__}}))
-    card = {"model": "final/model.zip", "algo": algo,
-            "final_evaluation": {"episodes": 20, "success_rate": 0.25, "success_ci95": [0.11, 0.47]},
-            "best_periodic_evaluation": {"step": steps, "episodes": 5, "success_rate": 0.4, "return_mean": -3.0}}
+    (run / "manifest.json").write_text(
+        json.dumps(
+            {
+                "env_id": ENV_ID,
+                "git": {"commit": "0123abc", "dirty": False},
+                "packages": {"torch": torch.__version__},
+            }
+        )
+    )
+    card = {
+        "model": "final/model.zip",
+        "algo": algo,
+        "final_evaluation": {"episodes": 20, "success_rate": 0.25, "success_ci95": [0.11, 0.47]},
+        "best_periodic_evaluation": {
+            "step": steps,
+            "episodes": 5,
+            "success_rate": 0.4,
+            "return_mean": -3.0,
+        },
+    }
     (run / "card.json").write_text(json.dumps(card))
     return run
 
@@ -95,16 +132,28 @@ def make_residual_run(root: Path) -> Path:
     """A real `robodojo train` residual run: PPO on ResidualEnv (observation + the get-up's action in, correction out)."""
     from robodojo.training.train import train
 
-    config = {"scenario": "fall_recovery", "env_kwargs": ENV_KWARGS, "n_envs": 1, "total_steps": 256, "eval_every": 0,
-              "final_eval_episodes": 1, "video_episodes": 0, "residual": RESIDUAL,
-              "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}}}
+    config = {
+        "scenario": "fall_recovery",
+        "env_kwargs": ENV_KWARGS,
+        "n_envs": 1,
+        "total_steps": 256,
+        "eval_every": 0,
+        "final_eval_episodes": 1,
+        "video_episodes": 0,
+        "residual": RESIDUAL,
+        "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}},
+    }
     return train(config, root, quiet=True, stream=io.StringIO(), run_name="residual-run")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
-    return {"ppo": make_run(root, "ppo", 512), "sac": make_run(root, "sac", 400), "residual": make_residual_run(root)}
+    return {
+        "ppo": make_run(root, "ppo", 512),
+        "sac": make_run(root, "sac", 400),
+        "residual": make_residual_run(root),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +173,9 @@ def load_sb3(run: Path) -> SB3Policy:
 def test_onnx_matches_sb3_policy_on_1000_recorded_observations(algo, runs, exported) -> None:
     reference = load_sb3(runs[algo])
     # recorded independently of export's own check: another seed, acting with the reference
-    observations = export.record_observations(ENV_ID, {"robot": "a1", **ENV_KWARGS}, 1000, seed=123, act=reference)
+    observations = export.record_observations(
+        ENV_ID, {"robot": "a1", **ENV_KWARGS}, 1000, seed=123, act=reference
+    )
     assert observations.shape == (1000, 42) and len(np.unique(observations, axis=0)) > 900
     policy = OnnxPolicy.load(exported[algo].directory, env=None)
     expected = np.stack([reference(o) for o in observations])
@@ -156,7 +207,11 @@ def test_spec_describes_the_env_interface_and_provenance(algo, runs, exported, m
     spec = read_spec(result.directory)
     env = make_env(ENV_ID, robot="a1")
     interface = env.unwrapped.interface()
-    assert spec["format"] == FORMAT and spec["env_id"] == ENV_ID and spec["scenario"] == "fall_recovery"
+    assert (
+        spec["format"] == FORMAT
+        and spec["env_id"] == ENV_ID
+        and spec["scenario"] == "fall_recovery"
+    )
     assert spec["robot"] == "a1" and spec["env_kwargs"] == ENV_KWARGS
     assert spec["observation"]["size"] == 42 and spec["observation"]["dtype"] == "float32"
     assert spec["observation"]["layout"] == interface["observation"]
@@ -172,18 +227,35 @@ def test_spec_describes_the_env_interface_and_provenance(algo, runs, exported, m
     assert np.array_equal(normalization["var"], vecnormalize.obs_rms.var)
     assert normalization["epsilon"] == vecnormalize.epsilon
     prov = spec["provenance"]
-    assert prov["algo"] == algo and prov["seed"] == 0 and prov["git_commit"] == "0123abc" and prov["run"] == f"{algo}-run"
-    assert prov["checkpoint"] == "final"  # the checkpoint the run's card evaluated, so the listed numbers are its own
-    assert prov["card"]["success_rate"] == 0.25 and prov["card"]["ci95"] == [0.11, 0.47] and prov["card"]["episodes"] == 20
+    assert (
+        prov["algo"] == algo
+        and prov["seed"] == 0
+        and prov["git_commit"] == "0123abc"
+        and prov["run"] == f"{algo}-run"
+    )
+    assert (
+        prov["checkpoint"] == "final"
+    )  # the checkpoint the run's card evaluated, so the listed numbers are its own
+    assert (
+        prov["card"]["success_rate"] == 0.25
+        and prov["card"]["ci95"] == [0.11, 0.47]
+        and prov["card"]["episodes"] == 20
+    )
     assert prov["torch"] and prov["stable_baselines3"] and prov["exported_at"]
     verification = spec["verification"]
-    assert verification["passed"] and verification["observations"] == 1000 and verification["max_abs_diff"] <= TOLERANCE
+    assert (
+        verification["passed"]
+        and verification["observations"] == 1000
+        and verification["max_abs_diff"] <= TOLERANCE
+    )
     onnx_file = result.directory / "policy.onnx"
     assert spec["onnx"]["sha256"] == hashlib.sha256(onnx_file.read_bytes()).hexdigest()
     assert onnx_file.stat().st_size < 200_000  # kilobytes: the actor only, no critic
     card = (result.directory / "card.md").read_text()
     assert card.count(spec["onnx"]["sha256"]) == 1
-    assert all(f"{name}={value!r}" in card for name, value in ENV_KWARGS.items())  # the env it was trained on
+    assert all(
+        f"{name}={value!r}" in card for name, value in ENV_KWARGS.items()
+    )  # the env it was trained on
 
     import onnx
 
@@ -194,7 +266,9 @@ def test_spec_describes_the_env_interface_and_provenance(algo, runs, exported, m
     assert batch.dim_param and size.dim_value == 42  # dynamic batch axis
     metadata = {p.key: p.value for p in model.metadata_props}
     assert metadata["robodojo.robot"] == "a1"
-    assert json.loads(metadata["robodojo.spec"])["action"]["joints"] == interface["action"]["joints"]
+    assert (
+        json.loads(metadata["robodojo.spec"])["action"]["joints"] == interface["action"]["joints"]
+    )
 
 
 # -- evaluation and deployment: onnxruntime only --------------------------------------------
@@ -217,16 +291,35 @@ sys.exit(status)
 
 
 def run_without_torch(args: list[str], *blocked: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", NO_TORCH, json.dumps(args), *blocked],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", NO_TORCH, json.dumps(args), *blocked],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("name", ["ppo", "residual"])
 def test_eval_runs_the_onnx_without_torch_and_without_unpickling(name, exported, tmp_path) -> None:
     directory = exported[name].directory
-    for target, out in ((directory / "policy.onnx", tmp_path / "a.json"), (directory, tmp_path / "b.json")):
-        run = run_without_torch(["eval", "--policy", str(target), "--episodes", "2", "--env-arg", "episode_seconds=0.5",
-                                 "--json", str(out), "--quiet"])
+    for target, out in (
+        (directory / "policy.onnx", tmp_path / "a.json"),
+        (directory, tmp_path / "b.json"),
+    ):
+        run = run_without_torch(
+            [
+                "eval",
+                "--policy",
+                str(target),
+                "--episodes",
+                "2",
+                "--env-arg",
+                "episode_seconds=0.5",
+                "--json",
+                str(out),
+                "--quiet",
+            ]
+        )
         assert run.returncode == 0, run.stderr
         assert "onnxruntime imported: True" in run.stdout
         data = json.loads(out.read_text())
@@ -234,34 +327,65 @@ def test_eval_runs_the_onnx_without_torch_and_without_unpickling(name, exported,
         assert data["env_id"] == ENV_ID and data["robot"] == "a1" and data["seeds"] == [0, 1]
         assert all(episode["length"] == 25 for episode in data["episodes"])
         assert data["policy_source"]["sha256"] == exported[name].spec["onnx"]["sha256"]
-        assert data["policy_source"]["algo"] == "ppo"  # the residual's base controller too was built torch-free
+        assert (
+            data["policy_source"]["algo"] == "ppo"
+        )  # the residual's base controller too was built torch-free
 
 
 def test_eval_refuses_a_policy_for_another_robot(exported) -> None:
-    run = run_without_torch(["eval", "--env", "fall_recovery", "--robot", "aliengo",
-                             "--policy", str(exported["ppo"].directory), "--episodes", "1", "--quiet"])
+    run = run_without_torch(
+        [
+            "eval",
+            "--env",
+            "fall_recovery",
+            "--robot",
+            "aliengo",
+            "--policy",
+            str(exported["ppo"].directory),
+            "--episodes",
+            "1",
+            "--quiet",
+        ]
+    )
     assert run.returncode == 2
     (error,) = [line for line in run.stderr.splitlines() if "error:" in line]
     assert "'a1'" in error and "'aliengo'" in error and "Traceback" not in run.stderr
 
 
 def test_missing_onnxruntime_names_the_extra(exported) -> None:
-    run = run_without_torch(["eval", "--policy", str(exported["ppo"].directory), "--episodes", "1", "--quiet"],
-                            "onnxruntime")
+    run = run_without_torch(
+        ["eval", "--policy", str(exported["ppo"].directory), "--episodes", "1", "--quiet"],
+        "onnxruntime",
+    )
     assert run.returncode == 2
     assert "pip install 'robodojo[onnx]'" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_loading_code_imports_neither_torch_nor_pickle() -> None:
-    for path in (REPO / "policies" / "onnx_policy.py", REPO / "policies" / "spec.py", REPO / "policies" / "pretrained" / "__init__.py",
-                 REPO / "cli" / "export.py", REPO / "training" / "export_spec.py", REPO / "training" / "model_card.py"):
+    for path in (
+        REPO / "policies" / "onnx_policy.py",
+        REPO / "policies" / "spec.py",
+        REPO / "policies" / "pretrained" / "__init__.py",
+        REPO / "cli" / "export.py",
+        REPO / "training" / "export_spec.py",
+        REPO / "training" / "model_card.py",
+    ):
         imported = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module.split(".")[0])
-        forbidden = {"torch", "pickle", "_pickle", "dill", "cloudpickle", "joblib", "stable_baselines3", "sb3_contrib"}
+        forbidden = {
+            "torch",
+            "pickle",
+            "_pickle",
+            "dill",
+            "cloudpickle",
+            "joblib",
+            "stable_baselines3",
+            "sb3_contrib",
+        }
         assert not imported & forbidden, f"{path.name} imports {imported & forbidden}"
 
 
@@ -272,18 +396,38 @@ def test_residual_export_is_the_network_with_a_residual_block(exported, make_env
     result = exported["residual"]
     spec = read_spec(result.directory)
     interface = make_env(ENV_ID, robot="a1").unwrapped.interface()
-    assert spec["residual"]["base"] == "getup" and spec["residual"]["scale"] == 0.5  # "scripted" resolved
+    assert (
+        spec["residual"]["base"] == "getup" and spec["residual"]["scale"] == 0.5
+    )  # "scripted" resolved
     observation = spec["observation"]
-    assert observation["size"] == 54 and observation["env_size"] == 42 and "network's input" in observation["note"]
+    assert (
+        observation["size"] == 54
+        and observation["env_size"] == 42
+        and "network's input" in observation["note"]
+    )
     assert observation["layout"][:-1] == interface["observation"]
-    assert observation["layout"][-1] == {"name": "base_action", "size": 12, "unit": "1",
-                                         "source": "the base controller's action (computed by the runtime)"}
-    assert len(observation["normalization"]["mean"]) == 54 and spec["onnx"]["output"] == "correction"
-    assert spec["action"]["joints"] == interface["action"]["joints"]  # what the robot receives, after composing
+    assert observation["layout"][-1] == {
+        "name": "base_action",
+        "size": 12,
+        "unit": "1",
+        "source": "the base controller's action (computed by the runtime)",
+    }
+    assert (
+        len(observation["normalization"]["mean"]) == 54 and spec["onnx"]["output"] == "correction"
+    )
+    assert (
+        spec["action"]["joints"] == interface["action"]["joints"]
+    )  # what the robot receives, after composing
     verification = spec["verification"]
-    print(f"residual: max abs diff ONNX vs SB3 on {verification['observations']} ResidualEnv observations = "
-          f"{verification['max_abs_diff']:.3g}")
-    assert verification["passed"] and verification["observations"] == 1000 and verification["max_abs_diff"] <= TOLERANCE
+    print(
+        f"residual: max abs diff ONNX vs SB3 on {verification['observations']} ResidualEnv observations = "
+        f"{verification['max_abs_diff']:.3g}"
+    )
+    assert (
+        verification["passed"]
+        and verification["observations"] == 1000
+        and verification["max_abs_diff"] <= TOLERANCE
+    )
     assert "ResidualEnv" in verification["source"]
     assert "base_action" in (result.directory / "card.md").read_text()
 
@@ -304,15 +448,24 @@ def test_residual_onnx_composes_like_the_sb3_residual(runs, exported, make_env) 
     model, vecnormalize = export.load_model(export.load_run(runs["residual"]))
     network, corrections = SB3Policy(model, vecnormalize), []
 
-    def spy(observation: np.ndarray) -> np.ndarray:  # the reference's network, recording its corrections
+    def spy(
+        observation: np.ndarray,
+    ) -> np.ndarray:  # the reference's network, recording its corrections
         corrections.append(network(observation))
         return corrections[-1]
 
     spy.reset = network.reset  # type: ignore[attr-defined]
     reference = ResidualPolicy(spy, make_policy("scripted", env, ENV_ID), 0.5)
     directory = exported["residual"].directory
-    candidates = [make_policy(str(directory), env, ENV_ID), load_policy(directory, env=env), OnnxPolicy.load(directory)]
-    assert all(isinstance(p, ExportedResidualPolicy) and isinstance(p.network, OnnxPolicy) for p in candidates)
+    candidates = [
+        make_policy(str(directory), env, ENV_ID),
+        load_policy(directory, env=env),
+        OnnxPolicy.load(directory),
+    ]
+    assert all(
+        isinstance(p, ExportedResidualPolicy) and isinstance(p.network, OnnxPolicy)
+        for p in candidates
+    )
     assert candidates[0].spec["residual"]["base"] == "getup"
     with pytest.raises(ValueError, match="takes the env's 42"):
         candidates[0](np.zeros(54, dtype=np.float32))  # it appends the base action itself
@@ -328,9 +481,13 @@ def test_residual_onnx_composes_like_the_sb3_residual(runs, exported, make_env) 
                 diff = max(diff, float(np.abs(policy(observation) - expected).max()))
             observation, _, terminated, truncated, _ = env.step(expected)
             done = terminated or truncated
-    print(f"residual: composed ONNX vs composed SB3 over 4 seeded episodes, max abs diff = {diff:.3g}")
+    print(
+        f"residual: composed ONNX vs composed SB3 over 4 seeded episodes, max abs diff = {diff:.3g}"
+    )
     assert diff <= TOLERANCE
-    assert len(corrections) == 200 and np.abs(corrections).max() > 1e-3  # the network's correction is really applied
+    assert (
+        len(corrections) == 200 and np.abs(corrections).max() > 1e-3
+    )  # the network's correction is really applied
 
 
 def test_residual_spec_naming_an_unknown_base_is_refused(exported, tmp_path) -> None:
@@ -341,7 +498,10 @@ def test_residual_spec_naming_an_unknown_base_is_refused(exported, tmp_path) -> 
     spec = json.loads((folder / "policy.json").read_text())
     spec["residual"]["base"] = "backflip"
     (folder / "policy.json").write_text(json.dumps(spec))
-    with pytest.raises(PolicySpecError, match="residual.base: unknown controller 'backflip'.*valid names: scripted, getup"):
+    with pytest.raises(
+        PolicySpecError,
+        match="residual.base: unknown controller 'backflip'.*valid names: scripted, getup",
+    ):
         OnnxPolicy.load(folder)
     assert main(["eval", "--policy", str(folder), "--episodes", "1", "--quiet"]) == 2
     spec["residual"] = {"base": "getup", "scale": 0.0}
@@ -355,7 +515,9 @@ def test_residual_policy_checked_against_the_env(exported, make_env) -> None:
     with pytest.raises(PolicySpecError, match="robot 'a1'"):
         make_policy(str(folder), make_env(ENV_ID, robot="aliengo"), ENV_ID)
     plain = exported["ppo"].spec
-    assert plain.get("residual") is None and plain["onnx"]["output"] == "action"  # plain exports unchanged
+    assert (
+        plain.get("residual") is None and plain["onnx"]["output"] == "action"
+    )  # plain exports unchanged
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -417,7 +579,10 @@ def test_policy_checked_against_the_env(exported, make_env) -> None:
 def test_failed_verification_is_marked_and_never_loads(runs, tmp_path) -> None:
     with pytest.raises(export.VerificationError, match="tolerance"):
         export.export_run(runs["ppo"], out=tmp_path / "bad", observations=20, tolerance=-1.0)
-    assert json.loads((tmp_path / "bad" / "policy.json").read_text())["verification"]["passed"] is False
+    assert (
+        json.loads((tmp_path / "bad" / "policy.json").read_text())["verification"]["passed"]
+        is False
+    )
     with pytest.raises(PolicySpecError, match="failed verification"):
         OnnxPolicy.load(tmp_path / "bad")
 
@@ -429,26 +594,60 @@ def test_export_cli(runs, tmp_path, capsys) -> None:
     from robodojo.cli.main import main
 
     out = tmp_path / "cli-export"
-    assert main(["export", str(runs["ppo"]), "--out", str(out), "--checkpoint", "best", "--observations", "100"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(runs["ppo"]),
+                "--out",
+                str(out),
+                "--checkpoint",
+                "best",
+                "--observations",
+                "100",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
-    assert "max abs diff" in printed and "policy.onnx" in printed and "robodojo eval --policy" in printed
+    assert (
+        "max abs diff" in printed
+        and "policy.onnx" in printed
+        and "robodojo eval --policy" in printed
+    )
     spec = read_spec(out)
-    assert spec["provenance"]["checkpoint"] == "best" and spec["verification"]["observations"] == 100
+    assert (
+        spec["provenance"]["checkpoint"] == "best" and spec["verification"]["observations"] == 100
+    )
     # best/ was chosen by a periodic evaluation: that, not final/'s card, is what describes it
-    assert spec["provenance"]["card"]["success_rate"] == 0.4 and "best periodic" in spec["provenance"]["card"]["source"]
+    assert (
+        spec["provenance"]["card"]["success_rate"] == 0.4
+        and "best periodic" in spec["provenance"]["card"]["source"]
+    )
     assert main(["export", str(tmp_path / "no-such-run")]) == 2
     assert "no such run folder" in capsys.readouterr().err
 
 
-def test_pretrained_registry_lists_and_loads(exported, tmp_path, monkeypatch, capsys, make_env) -> None:
+def test_pretrained_registry_lists_and_loads(
+    exported, tmp_path, monkeypatch, capsys, make_env
+) -> None:
     from robodojo.cli.main import main
     from robodojo.evaluation.evaluate import evaluate
 
     shutil.copytree(exported["sac"].directory, tmp_path / "a1-tiny-sac")
     monkeypatch.setattr(pretrained, "ROOT", tmp_path)
     (entry,) = pretrained.discover().values()
-    assert (entry.name, entry.env_id, entry.robot, entry.algo, entry.success_rate) == ("a1-tiny-sac", ENV_ID, "a1", "sac", 0.25)
-    assert pretrained.names(ENV_ID, "a1") == ["a1-tiny-sac"] and pretrained.names(ENV_ID, "aliengo") == []
+    assert (entry.name, entry.env_id, entry.robot, entry.algo, entry.success_rate) == (
+        "a1-tiny-sac",
+        ENV_ID,
+        "a1",
+        "sac",
+        0.25,
+    )
+    assert (
+        pretrained.names(ENV_ID, "a1") == ["a1-tiny-sac"]
+        and pretrained.names(ENV_ID, "aliengo") == []
+    )
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     assert "a1-tiny-sac" in listing and "success 25%" in listing
@@ -469,24 +668,44 @@ def test_shipped_pretrained_policies_load_and_fit_their_env() -> None:
             assert env.action_space.contains(policy(observation))
         finally:
             env.close()
-        assert policy.spec["verification"]["passed"] and policy.spec["verification"]["max_abs_diff"] <= TOLERANCE
+        assert (
+            policy.spec["verification"]["passed"]
+            and policy.spec["verification"]["max_abs_diff"] <= TOLERANCE
+        )
         assert (entry.path / "card.md").is_file()
-        assert sum(f.stat().st_size for f in entry.path.iterdir()) < 1_000_000  # kilobytes, not megabytes
+        assert (
+            sum(f.stat().st_size for f in entry.path.iterdir()) < 1_000_000
+        )  # kilobytes, not megabytes
 
 
 def test_exports_a_real_robodojo_train_run(tmp_path) -> None:
     """The contract with `robodojo train`: its run folder exports as is (config.yaml, manifest, card, final/)."""
     train = pytest.importorskip("robodojo.training.train")
-    config = {"scenario": "fall_recovery", "env_kwargs": ENV_KWARGS, "n_envs": 1, "total_steps": 256, "residual": None,
-              "eval_episodes": 1, "final_eval_episodes": 2, "video_episodes": 0,
-              "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}}}
+    config = {
+        "scenario": "fall_recovery",
+        "env_kwargs": ENV_KWARGS,
+        "n_envs": 1,
+        "total_steps": 256,
+        "residual": None,
+        "eval_episodes": 1,
+        "final_eval_episodes": 2,
+        "video_episodes": 0,
+        "algo_kwargs": {"ppo": {"n_steps": 128, "batch_size": 128, "n_epochs": 1}},
+    }
     run = train.train(config, tmp_path, quiet=True, stream=io.StringIO())
     result = export.export_run(run, observations=200)
     spec, card = result.spec, json.loads((run / "card.json").read_text())
-    assert spec["robot"] == "a1" and spec["env_kwargs"] == ENV_KWARGS and result.max_abs_diff <= TOLERANCE
+    assert (
+        spec["robot"] == "a1"
+        and spec["env_kwargs"] == ENV_KWARGS
+        and result.max_abs_diff <= TOLERANCE
+    )
     assert spec["provenance"]["checkpoint"] == "final" and spec["provenance"]["run"] == run.name
     assert spec["provenance"]["card"]["episodes"] == 2
     assert spec["provenance"]["card"]["success_rate"] == card["final_evaluation"]["success_rate"]
     manifest = json.loads((run / "manifest.json").read_text())
     assert spec["provenance"]["git_commit"] == (manifest["git"] or {}).get("commit")
-    assert OnnxPolicy.load(result.directory / "policy.onnx").predict(np.zeros((3, 42))).shape == (3, 12)
+    assert OnnxPolicy.load(result.directory / "policy.onnx").predict(np.zeros((3, 42))).shape == (
+        3,
+        12,
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fingerprints import CASES, FINGERPRINTS, play
 
 RECORDED = json.loads(FINGERPRINTS.read_text())
@@ -23,6 +22,10 @@ def test_every_case_was_recorded() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_seeded_episodes_replay_bit_for_bit(case) -> None:
     expected = RECORDED[case.name]
-    assert (expected["env_id"], expected["policy"], expected["kwargs"]) == (case.env_id, case.policy, case.kwargs)
+    assert (expected["env_id"], expected["policy"], expected["kwargs"]) == (
+        case.env_id,
+        case.policy,
+        case.kwargs,
+    )
     for got, want in zip(play(case), expected["episodes"], strict=True):
         assert got == want, f"{case.name} seed {want['seed']}: {got} != recorded {want}"

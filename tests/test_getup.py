@@ -33,14 +33,20 @@ def test_scripted_getup_succeeds_on_a1(make_env):
             assert terminated and not truncated, f"seed {seed}"
             assert metrics["stood"] == 1.0, f"seed {seed}"
             # the held stance spans hold_seconds (1 s by default) of samples at the end of the episode
-            assert 0.0 <= metrics["time_to_stand"] <= metrics["duration"] - 1.0 + control_dt + 1e-9, f"seed {seed}: {metrics}"
+            assert (
+                0.0 <= metrics["time_to_stand"] <= metrics["duration"] - 1.0 + control_dt + 1e-9
+            ), f"seed {seed}: {metrics}"
             assert info["reward_terms"]["standing"] == 1.0
             gravity_z = observation[5]
-            assert gravity_z < -0.9, f"seed {seed}: 'success' while not upright (projected gravity z {gravity_z:.2f})"
+            assert gravity_z < -0.9, (
+                f"seed {seed}: 'success' while not upright (projected gravity z {gravity_z:.2f})"
+            )
         else:
             assert truncated and not terminated, f"seed {seed}"
             failures.append(seed)
         assert 0 < metrics["peak_torque"] <= np.max(env.unwrapped.task.spec.torque_limit) + 1e-9
         assert metrics["energy"] > 0
     rate = 1 - len(failures) / len(SEEDS)
-    assert rate >= MIN_SUCCESS_RATE, f"scripted get-up succeeded on {rate:.0%} of seeds; failed seeds {failures}"
+    assert rate >= MIN_SUCCESS_RATE, (
+        f"scripted get-up succeeded on {rate:.0%} of seeds; failed seeds {failures}"
+    )

@@ -18,7 +18,12 @@ def test_bad_actions_raise_value_error(make_env, env_id: str, kwargs: dict) -> N
     env = make_env(env_id, **kwargs)
     env.reset(seed=0)
     size = env.action_space.shape[0]
-    for bad in (np.full(size, np.nan), np.full(size, np.inf), np.zeros(size + 1), np.zeros((1, size))):
+    for bad in (
+        np.full(size, np.nan),
+        np.full(size, np.inf),
+        np.zeros(size + 1),
+        np.zeros((1, size)),
+    ):
         with pytest.raises(ValueError):
             env.step(bad)
     env.step(np.full(size, 7.0, dtype=np.float32))  # finite out of range: clipped, not an error
@@ -29,8 +34,12 @@ def test_physics_blow_up_truncates_with_a_flag(make_env, env_id: str, kwargs: di
     env = make_env(env_id, **kwargs)
     env.reset(seed=0)
     unwrapped = env.unwrapped
-    unwrapped.sim.client.resetBaseVelocity(unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0])
-    observation, reward, terminated, truncated, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    unwrapped.sim.client.resetBaseVelocity(
+        unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0]
+    )
+    observation, reward, terminated, truncated, info = env.step(
+        np.zeros(env.action_space.shape, dtype=np.float32)
+    )
     assert (terminated, truncated) == (False, True) and "physics_error" in info
     assert np.isfinite(observation).all() and np.isfinite(reward)
     observation, _ = env.reset(seed=3)

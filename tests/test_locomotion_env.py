@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import run_episodes
+
 from robodojo.envs.curriculum import TerrainCurriculum
 
 ENV_ID = "robodojo/Locomotion-v0"
@@ -18,7 +19,9 @@ def test_command_is_observed_and_resampled_on_schedule(make_env) -> None:
     for _ in range(150):
         observation, *_ = env.step(np.zeros(12, dtype=np.float32))
         commands.append(observation[COMMAND].copy())
-    changes = [k for k in range(1, len(commands)) if not np.array_equal(commands[k], commands[k - 1])]
+    changes = [
+        k for k in range(1, len(commands)) if not np.array_equal(commands[k], commands[k - 1])
+    ]
     assert changes == [50, 100, 150]  # every 1 s at 50 Hz
     low, high = np.array([-0.2, -0.2, -0.5]), np.array([0.5, 0.2, 0.5])
     assert all(((c >= low) & (c <= high)).all() for c in commands)
@@ -27,7 +30,9 @@ def test_command_is_observed_and_resampled_on_schedule(make_env) -> None:
 @pytest.mark.parametrize(("command", "axis"), [((0.4, 0.0, 0.0), 0), ((0.0, 0.15, 0.0), 1)])
 def test_scripted_trot_tracks_commands_on_flat_ground(make_env, command, axis) -> None:
     ranges = tuple((c, c) for c in command)
-    env = make_env(ENV_ID, difficulty=0.0, command_ranges=ranges, standing_probability=0.0, episode_seconds=6.0)
+    env = make_env(
+        ENV_ID, difficulty=0.0, command_ranges=ranges, standing_probability=0.0, episode_seconds=6.0
+    )
     (info,) = run_episodes(env, "scripted", range(1))
     metrics = info["episode_metrics"]
     assert metrics["falls"] == 0 and info["is_success"], metrics
@@ -56,14 +61,21 @@ def test_each_reset_draws_a_new_site_and_options_set_the_difficulty(make_env) ->
 
 
 def test_walking_off_the_terrain_truncates(make_env) -> None:
-    env = make_env(ENV_ID, difficulty=0.0, command_ranges=((-0.2, -0.2), (0, 0), (0, 0)), standing_probability=0.0)
+    env = make_env(
+        ENV_ID,
+        difficulty=0.0,
+        command_ranges=((-0.2, -0.2), (0, 0), (0, 0)),
+        standing_probability=0.0,
+    )
     (info,) = run_episodes(env, "scripted", range(1))
     assert info["episode_metrics"]["left_site"] == 1
     assert info["episode_metrics"]["duration"] < 14.0
 
 
 def test_curriculum_moves_the_real_env_up_and_down(make_env) -> None:
-    env = TerrainCurriculum(make_env(ENV_ID, episode_seconds=1.0), levels=5, start_level=1, top_level_random=False)
+    env = TerrainCurriculum(
+        make_env(ENV_ID, episode_seconds=1.0), levels=5, start_level=1, top_level_random=False
+    )
     _, info = env.reset(seed=0)
     assert info["difficulty"] == 0.25 and env.unwrapped.task.difficulty == 0.25
     while True:  # standing still under zero targets: no fall, but no progress either -> demoted

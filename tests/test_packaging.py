@@ -19,18 +19,40 @@ import pytest
 from robodojo.envs import ENV_IDS
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("physics", "interface", "robots", "sim_assets", "skills", "envs", "policies", "evaluation", "training",
-            "bridge", "cli")
+PACKAGES = (
+    "physics",
+    "interface",
+    "robots",
+    "sim_assets",
+    "skills",
+    "envs",
+    "policies",
+    "evaluation",
+    "training",
+    "bridge",
+    "cli",
+)
 PROBE = "zz-packaging-probe"
 PRETRAINED_FILES = ("policy.onnx", "policy.json", "card.md", "card.json")
 SOURCE_IGNORE = shutil.ignore_patterns(
-    ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "reports", "runs", "*.mp4"
+    ".venv",
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    "reports",
+    "runs",
+    "*.mp4",
 )
 
 
 def _run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -44,7 +66,21 @@ def wheel(tmp_path_factory) -> Path:
     probe.mkdir(parents=True, exist_ok=True)
     for name in PRETRAINED_FILES:
         (probe / name).write_text("probe\n")
-    _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-w", str(root / "dist"), "-q"], root, 600)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "-w",
+            str(root / "dist"),
+            "-q",
+        ],
+        root,
+        600,
+    )
     wheels = list((root / "dist").glob("robodojo-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -55,15 +91,25 @@ def test_wheel_ships_only_the_robodojo_namespace(wheel):
     top_level = {name.split("/")[0] for name in names}
     dist_info = [t for t in top_level if t.endswith(".dist-info")]
     assert len(dist_info) == 1, top_level
-    assert top_level == {"robodojo", *dist_info}, f"unexpected top-level entries: {sorted(top_level)}"
-    assert not any(name.endswith(".pth") for name in names), "no import hook: Gymnasium 1.x registers on import"
+    assert top_level == {"robodojo", *dist_info}, (
+        f"unexpected top-level entries: {sorted(top_level)}"
+    )
+    assert not any(name.endswith(".pth") for name in names), (
+        "no import hook: Gymnasium 1.x registers on import"
+    )
     for package in PACKAGES:
-        assert f"robodojo/{package}/__init__.py" in names, f"robodojo.{package} is missing from the wheel"
-    assert not any(name.startswith("robodojo/tests/") or name.startswith("tests/") for name in names)
+        assert f"robodojo/{package}/__init__.py" in names, (
+            f"robodojo.{package} is missing from the wheel"
+        )
+    assert not any(
+        name.startswith("robodojo/tests/") or name.startswith("tests/") for name in names
+    )
     # shipped policies: ONNX + IO spec + cards, and nothing compiled or stray
     assert "robodojo/policies/pretrained/__init__.py" in names
     for name in PRETRAINED_FILES:
-        assert f"robodojo/policies/pretrained/{PROBE}/{name}" in names, f"{name} of a pretrained policy is not shipped"
+        assert f"robodojo/policies/pretrained/{PROBE}/{name}" in names, (
+            f"{name} of a pretrained policy is not shipped"
+        )
     assert not any(name.endswith((".pyc", ".zip", ".pkl")) for name in names)
     assert not any("/benchmarks/" in name or name.startswith("benchmarks/") for name in names)
     entry_points = zipfile.ZipFile(wheel).read(f"{dist_info[0]}/entry_points.txt").decode()
@@ -97,7 +143,9 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
     location = Path(next(line for line in lines if line.endswith("__init__.py")))
     assert env_dir in location.parents, f"robodojo was imported from {location}, not the clean venv"
     assert f"{len(ENV_IDS)} ok" in result.stdout
-    assert "version 0.1.0" in result.stdout  # one definition: robodojo.__version__ is the wheel's version
+    assert (
+        "version 0.1.0" in result.stdout
+    )  # one definition: robodojo.__version__ is the wheel's version
     # nothing generic like `envs` landed in site-packages
     site_packages = location.parents[2]
     assert not any((site_packages / package).exists() for package in PACKAGES)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from robodojo.policies.pretrained import discover
 from robodojo.evaluation.evaluate import evaluate
+from robodojo.policies.pretrained import discover
 
 SHIPPED = discover()
 MARGIN = 0.15
@@ -34,7 +34,9 @@ def test_a_transport_policy_is_shipped() -> None:
 
 
 def test_a_velocity_level_rescue_policy_is_shipped() -> None:
-    assert any(p.env_id == "robodojo/QuadrupedRescue-v0" and p.robot == "a1" for p in SHIPPED.values())
+    assert any(
+        p.env_id == "robodojo/QuadrupedRescue-v0" and p.robot == "a1" for p in SHIPPED.values()
+    )
 
 
 def test_a_locomotion_policy_is_shipped() -> None:

@@ -13,7 +13,8 @@ from robodojo.bridge.transport import rclpy_available
 
 pytestmark = pytest.mark.skipif(
     not rclpy_available(),
-    reason="rclpy is not installed (it is neither on PyPI nor in Debian bookworm); install ROS 2 to run these")
+    reason="rclpy is not installed (it is neither on PyPI nor in Debian bookworm); install ROS 2 to run these",
+)
 
 from dds_support import QOS, SAMPLES, TOPIC_MESSAGES, first_arrival  # noqa: E402
 
@@ -29,8 +30,12 @@ def _exchange(sender, receiver, name: str) -> object:
     sample = SAMPLES[name]
     message_type = type(sample)
     inbox: queue.Queue = queue.Queue()
-    receiver.subscribe(f"/rclpy_check/{message_type.__name__}", message_type, inbox.put, QOS[message_type])
-    publisher = sender.publisher(f"/rclpy_check/{message_type.__name__}", message_type, QOS[message_type])
+    receiver.subscribe(
+        f"/rclpy_check/{message_type.__name__}", message_type, inbox.put, QOS[message_type]
+    )
+    publisher = sender.publisher(
+        f"/rclpy_check/{message_type.__name__}", message_type, QOS[message_type]
+    )
     return first_arrival(inbox, lambda: publisher.publish(sample))
 
 
@@ -48,7 +53,9 @@ def test_two_rclpy_nodes_exchange_every_message_type(dds_domain: int, name: str)
 
 @pytest.mark.parametrize("name", TOPIC_MESSAGES)
 def test_rclpy_and_the_dds_transport_understand_each_other(dds_domain: int, name: str) -> None:
-    pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
+    pytest.importorskip(
+        "cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')"
+    )
     from robodojo.bridge.dds import DdsTransport
     from robodojo.bridge.rclpy_transport import RclpyTransport
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import gymnasium
 import numpy as np
 import pytest
-
-from conftest import DEFAULT_ENV_ID, assert_same_rollout, connected_clients, env_robot_params, random_actions, robot_kwargs, rollout
+from conftest import (
+    DEFAULT_ENV_ID,
+    assert_same_rollout,
+    connected_clients,
+    env_robot_params,
+    random_actions,
+    robot_kwargs,
+    rollout,
+)
 
 
 def _distinct_colours(frame: np.ndarray) -> int:
@@ -26,7 +33,9 @@ def test_rgb_array_frame_shape_dtype_and_content(make_env, env_id, robot):
     env.reset(seed=1)
     other = env.render()
     changed = np.any(frame != other, axis=2).mean()
-    assert changed > 0.01, f"only {changed:.2%} of the pixels differ between two different start states"
+    assert changed > 0.01, (
+        f"only {changed:.2%} of the pixels differ between two different start states"
+    )
 
 
 def test_render_without_render_mode_returns_none(make_env):
@@ -39,7 +48,9 @@ def test_rendering_does_not_change_the_physics(make_env):
     reference, env = make_env(), make_env(render_mode="rgb_array")
     actions = random_actions(env.action_space, 30, seed=4)
     plain = rollout(reference, 4, actions)
-    rendered = rollout(env, 4, actions, between=lambda step: env.render() if step % 10 == 0 else None)
+    rendered = rollout(
+        env, 4, actions, between=lambda step: env.render() if step % 10 == 0 else None
+    )
     assert_same_rollout(plain, rendered)
 
 
@@ -50,7 +61,9 @@ def test_human_mode_without_display_raises_clearly(monkeypatch):
     with pytest.raises(RuntimeError, match="rgb_array") as raised:
         gymnasium.make(DEFAULT_ENV_ID, render_mode="human")
     assert "display" in str(raised.value).lower()
-    assert connected_clients() == before, "a failed human-mode construction left a PyBullet client connected"
+    assert connected_clients() == before, (
+        "a failed human-mode construction left a PyBullet client connected"
+    )
 
 
 def test_metadata_advertises_human_only_with_a_display(monkeypatch, make_env):

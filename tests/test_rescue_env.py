@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import assert_same_rollout, random_actions, rollout, run_episodes
 from gymnasium.utils.env_checker import check_env
+
 from robodojo.envs.rescue import interface
 from robodojo.envs.rescue.site import VICTIM_SIZE, place_victim
 from robodojo.robots import get_robot_spec
@@ -17,8 +18,12 @@ from robodojo.sim_assets.terrain import A1_STEP_LIMIT, generate_terrain, reachab
 ENV_ID = "robodojo/QuadrupedRescue-v0"
 #: the joints level's fields (the velocity level adds the previous command at the end), read by name
 FIELDS = interface.observation_layout(get_robot_spec("a1"), velocity=False)
-VISIBLE, EVER_SEEN, LAST_SEEN_AGE = (FIELDS.index(name) for name in ("victim_visible", "victim_ever_seen", "victim_last_seen_age"))
-DETECTION, LAST_SEEN, SCAN = (FIELDS.slice(name) for name in ("victim_detection", "victim_last_seen", "height_scan"))
+VISIBLE, EVER_SEEN, LAST_SEEN_AGE = (
+    FIELDS.index(name) for name in ("victim_visible", "victim_ever_seen", "victim_last_seen_age")
+)
+DETECTION, LAST_SEEN, SCAN = (
+    FIELDS.slice(name) for name in ("victim_detection", "victim_last_seen", "height_scan")
+)
 
 
 @pytest.mark.parametrize("robot", ["a1", "aliengo"])
@@ -51,14 +56,23 @@ def test_bad_settings_raise(make_env) -> None:
 @pytest.mark.parametrize("action", ["joints", "velocity"])
 def test_same_seed_same_site_and_rollout(make_env, action: str) -> None:
     """Terrain, debris, victim and the whole rollout repeat under a seed; another seed gives another site."""
-    env_a, env_b = make_env(ENV_ID, action=action, difficulty=0.9), make_env(ENV_ID, action=action, difficulty=0.9)
+    env_a, env_b = (
+        make_env(ENV_ID, action=action, difficulty=0.9),
+        make_env(ENV_ID, action=action, difficulty=0.9),
+    )
     actions = random_actions(env_a.action_space, 40, seed=3)
     assert_same_rollout(rollout(env_a, 11, actions), rollout(env_b, 11, actions))
     sites = []
     for seed in (11, 11, 12):
         env_a.reset(seed=seed)
         task = env_a.unwrapped.task
-        sites.append((task.terrain.heights.copy(), (task.victim.x, task.victim.y), [p.position for p in task.debris.pieces]))
+        sites.append(
+            (
+                task.terrain.heights.copy(),
+                (task.victim.x, task.victim.y),
+                [p.position for p in task.debris.pieces],
+            )
+        )
     assert np.array_equal(sites[0][0], sites[1][0]) and sites[0][1:] == sites[1][1:]
     assert not np.array_equal(sites[0][0], sites[2][0])
     assert len(sites[0][2]) > 0, "difficulty 0.9 should scatter loose debris"
@@ -73,9 +87,14 @@ def test_victim_lies_on_reachable_ground_never_inside_an_obstacle(difficulty: fl
         assert 0.0 < victim.x < terrain.length and abs(victim.y) < terrain.width / 2
         assert reachable(terrain, A1_STEP_LIMIT)[terrain.index(victim.x, victim.y)]
         # every terrain cell under the body lies below its underside
-        xs, ys = np.meshgrid(np.linspace(-0.75, 0.75, 31), np.linspace(-0.225, 0.225, 10), indexing="ij")
+        xs, ys = np.meshgrid(
+            np.linspace(-0.75, 0.75, 31), np.linspace(-0.225, 0.225, 10), indexing="ij"
+        )
         c, s = math.cos(victim.yaw), math.sin(victim.yaw)
-        under = [terrain.height_at(victim.x + c * a - s * b, victim.y + s * a + c * b) for a, b in zip(xs.ravel(), ys.ravel())]
+        under = [
+            terrain.height_at(victim.x + c * a - s * b, victim.y + s * a + c * b)
+            for a, b in zip(xs.ravel(), ys.ravel())
+        ]
         assert max(under) <= victim.z - VICTIM_SIZE[2] / 2 + 1e-9
 
 
@@ -102,7 +121,9 @@ def _face_victim_from(env, distance: float) -> np.ndarray:
     task = env.unwrapped.task
     victim = task.victim
     x, y = victim.x - distance, victim.y
-    task.robot.move_base([x, y, task.ground_under(x, y) + task.spec.standing_height], [0.0, 0.0, 0.0, 1.0])
+    task.robot.move_base(
+        [x, y, task.ground_under(x, y) + task.spec.standing_height], [0.0, 0.0, 0.0, 1.0]
+    )
     task._refresh_state()
     task._sense()
     return task.observe()
@@ -169,13 +190,19 @@ def test_scripted_rescuer_reaches_the_victim_at_difficulty_0(make_env) -> None:
     for info in infos:
         m = info["episode_metrics"]
         if m["reached"]:
-            assert m["found"] == 1 and m["time_to_find"] < m["time_to_reach"] and m["final_distance"] <= 0.5
+            assert (
+                m["found"] == 1
+                and m["time_to_find"] < m["time_to_reach"]
+                and m["final_distance"] <= 0.5
+            )
             assert m["path_length"] > 4.0  # the victim lies beyond the rubble, > 4 m away
 
 
 def test_scripted_rescuer_drives_joint_level_too(make_env) -> None:
     infos = run_episodes(make_env(ENV_ID, action="joints", difficulty=0.0), "scripted", range(3))
-    assert sum(info["is_success"] for info in infos) >= 2, [info["episode_metrics"] for info in infos]
+    assert sum(info["is_success"] for info in infos) >= 2, [
+        info["episode_metrics"] for info in infos
+    ]
 
 
 def test_random_velocity_commands_do_not_rescue(make_env) -> None:

@@ -53,7 +53,9 @@ def test_residual_env_observes_the_base_action_and_passes_check_env(make_env) ->
     observation, _ = wrapped.reset(seed=0)
     assert observation.shape == (42 + 12,)
     base = make_policy("scripted", env, ENV_ID)
-    np.testing.assert_allclose(observation[42:], base(observation[:42]))  # a fresh controller agrees
+    np.testing.assert_allclose(
+        observation[42:], base(observation[:42])
+    )  # a fresh controller agrees
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # A wrapper is what is under test here, so only the checker's "this is a wrapper" note is allowed.
@@ -87,7 +89,10 @@ def test_make_controller_builds_the_base_without_an_env(make_env) -> None:
     env = make_env(ENV_ID, robot="aliengo")
     from_env = controller_for_env("getup", env)
     standalone = make_controller("scripted", ENV_ID, "aliengo", env.unwrapped.control_dt)
-    assert type(standalone) is type(from_env) and base_controller_names(ENV_ID) == ["scripted", "getup"]
+    assert type(standalone) is type(from_env) and base_controller_names(ENV_ID) == [
+        "scripted",
+        "getup",
+    ]
     observation, _ = env.reset(seed=5)
     for _ in range(120):
         action = from_env(observation)

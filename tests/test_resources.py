@@ -9,7 +9,6 @@ import numpy as np
 import psutil
 import pybullet
 import pytest
-
 from conftest import DEFAULT_ENV_ID, connected_clients, robot_kwargs, robot_params
 
 CYCLES = 200
@@ -18,7 +17,9 @@ RSS_BUDGET_MB = 20.0
 
 def _cycle(index: int, keep: list, robot: str | None = "a1") -> None:
     rgb = index % 10 == 0
-    env = gymnasium.make(DEFAULT_ENV_ID, render_mode="rgb_array" if rgb else None, **robot_kwargs(robot))
+    env = gymnasium.make(
+        DEFAULT_ENV_ID, render_mode="rgb_array" if rgb else None, **robot_kwargs(robot)
+    )
     env.reset(seed=index)
     env.step(np.zeros(env.action_space.shape, env.action_space.dtype))
     if rgb:
@@ -39,7 +40,9 @@ def test_create_close_cycles_leak_no_clients_or_memory():
 
     for index in range(CYCLES):
         _cycle(index, keep)
-    assert connected_clients() == clients_before, f"{len(connected_clients() - clients_before)} PyBullet clients leaked"
+    assert connected_clients() == clients_before, (
+        f"{len(connected_clients() - clients_before)} PyBullet clients leaked"
+    )
     keep.clear()
     gc.collect()
     grown_mb = (process.memory_info().rss - rss_before) / 2**20
@@ -80,7 +83,9 @@ def test_close_without_reset_and_after_blow_up():
     for _ in range(3):  # every blow-up + reset rebuilds the world; old worlds must be released
         env.reset(seed=0)
         unwrapped = env.unwrapped
-        unwrapped.sim.client.resetBaseVelocity(unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0])
+        unwrapped.sim.client.resetBaseVelocity(
+            unwrapped.task.robot.body_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0]
+        )
         assert "physics_error" in env.step(np.zeros(env.action_space.shape, np.float32))[4]
     env.reset(seed=0)
     assert len(connected_clients() - before) == 1

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import DEFAULT_ENV_ID, random_actions, robot_kwargs, robot_params
+
 from robodojo.policies import make_policy
 
 
@@ -45,16 +45,22 @@ def test_reward_is_weighted_sum_of_terms(make_env, robot):
     weights = env.unwrapped.reward_weights
     steps = _play(env, seed=0)
     for index, (reward, terms) in enumerate(steps):
-        assert set(terms) == set(weights), f"step {index}: terms {sorted(terms)} vs weights {sorted(weights)}"
+        assert set(terms) == set(weights), (
+            f"step {index}: terms {sorted(terms)} vs weights {sorted(weights)}"
+        )
         assert all(np.isfinite(v) for v in terms.values()), terms
-        assert reward == pytest.approx(_weighted_sum(weights, terms), rel=1e-9, abs=1e-12), f"step {index}"
+        assert reward == pytest.approx(_weighted_sum(weights, terms), rel=1e-9, abs=1e-12), (
+            f"step {index}"
+        )
 
 
 def test_every_reward_term_is_exercised(make_env):
     """Guards the sum test above against vacuous terms (a term that is always 0 would hide a wrong weight)."""
     env = make_env(robot="a1")
     steps = _play(env, seed=0)
-    never_nonzero = [name for name in env.unwrapped.reward_weights if all(terms[name] == 0 for _, terms in steps)]
+    never_nonzero = [
+        name for name in env.unwrapped.reward_weights if all(terms[name] == 0 for _, terms in steps)
+    ]
     assert not never_nonzero, f"terms never non-zero in the test episodes: {never_nonzero}"
 
 
@@ -64,14 +70,20 @@ def test_custom_reward_weights_are_honoured(make_env):
     custom = make_env(reward_weights=custom_weights)
     default_weights = default.unwrapped.reward_weights
     weights = custom.unwrapped.reward_weights
-    assert weights == {**default_weights, **custom_weights}, "overrides replace only the named weights"
+    assert weights == {**default_weights, **custom_weights}, (
+        "overrides replace only the named weights"
+    )
 
     default_steps, custom_steps = _play(default, seed=2), _play(custom, seed=2)
     assert len(default_steps) == len(custom_steps)
     differences = 0
-    for (default_reward, default_terms), (custom_reward, custom_terms) in zip(default_steps, custom_steps):
+    for (default_reward, default_terms), (custom_reward, custom_terms) in zip(
+        default_steps, custom_steps
+    ):
         assert custom_terms == default_terms, "weights must not change the dynamics or the terms"
-        assert custom_reward == pytest.approx(_weighted_sum(weights, custom_terms), rel=1e-9, abs=1e-12)
+        assert custom_reward == pytest.approx(
+            _weighted_sum(weights, custom_terms), rel=1e-9, abs=1e-12
+        )
         differences += not math.isclose(custom_reward, default_reward, rel_tol=1e-9, abs_tol=1e-12)
     assert differences > len(custom_steps) // 2, "custom weights barely changed the reward"
 

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from robodojo.robots import ROBOTS, Quadruped, QuadrupedSpec, get_robot_spec, robot_names
-from robodojo.robots.calibrate import KEYFRAME_FOR, measure_standing_height, search_keyframe, stand_from_belly
+from robodojo.robots.calibrate import (
+    KEYFRAME_FOR,
+    measure_standing_height,
+    search_keyframe,
+    stand_from_belly,
+)
 
 NAMES = robot_names("quadruped")
 
@@ -52,7 +57,9 @@ def test_joint_table_and_poses(name: str) -> None:
     assert len(set(spec.urdf_joint_names)) == 12
     assert set(KEYFRAME_FOR.values()) <= set(spec.keyframes)
     for label, pose in {"home": spec.home, "tuck": spec.tuck, **spec.keyframes}.items():
-        assert np.all((spec.lower <= pose) & (pose <= spec.upper)), f"{label} outside the joint limits"
+        assert np.all((spec.lower <= pose) & (pose <= spec.upper)), (
+            f"{label} outside the joint limits"
+        )
     assert np.all(spec.torque_limit > 0) and np.all(spec.kp > 0) and np.all(spec.kd > 0)
 
 
@@ -62,7 +69,10 @@ def test_urdf_joints_and_mass(name: str) -> None:
     spec = ROBOTS[name]
     with loaded(spec) as robot:
         client = robot._client
-        mass = sum(client.getDynamicsInfo(robot.body_id, link)[0] for link in range(-1, client.getNumJoints(robot.body_id)))
+        mass = sum(
+            client.getDynamicsInfo(robot.body_id, link)[0]
+            for link in range(-1, client.getNumJoints(robot.body_id))
+        )
     assert mass == pytest.approx(spec.mass, abs=0.01)
 
 
@@ -107,12 +117,21 @@ def test_joint_limits_are_hard_stops(name: str) -> None:
     spec = ROBOTS[name]
     with loaded(spec) as robot:
         client = robot._client
-        client.createConstraint(robot.body_id, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], [0, 0, 1.5])
+        client.createConstraint(
+            robot.body_id, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], [0, 0, 1.5]
+        )
         for sign, limit in ((1.0, spec.upper), (-1.0, spec.lower)):
             robot.reset([0.0, 0.0, 1.5], [0.0, 0.0, 0.0, 1.0], spec.home)
             for _ in range(125):
-                client.setJointMotorControlArray(robot.body_id, robot.joint_ids, pybullet.TORQUE_CONTROL, forces=sign * spec.torque_limit)
+                client.setJointMotorControlArray(
+                    robot.body_id,
+                    robot.joint_ids,
+                    pybullet.TORQUE_CONTROL,
+                    forces=sign * spec.torque_limit,
+                )
                 client.stepSimulation()
             robot.read_joints()
             overshoot = sign * (robot.q - limit)
-            assert np.all(overshoot < 0.6), f"{name}: joints {np.flatnonzero(overshoot >= 0.6).tolist()} passed their limits"
+            assert np.all(overshoot < 0.6), (
+                f"{name}: joints {np.flatnonzero(overshoot >= 0.6).tolist()} passed their limits"
+            )

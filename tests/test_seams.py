@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pytest
+
 from robodojo.physics import Sim
 from robodojo.sim_assets import seams as S
 from robodojo.sim_assets import workpiece as W
@@ -45,13 +46,17 @@ def _check_frames(seam: S.Seam) -> None:
     np.testing.assert_allclose(np.linalg.norm(s, axis=1), 1.0, atol=1e-9)
     assert np.abs(t[:, 2]).max() < 1e-12 and np.abs(s[:, 2]).max() < 1e-12
     assert np.abs(np.sum(t * s, axis=1)).max() < 1e-9
-    handed = np.sum(np.cross(S.UP, t) * s, axis=1)  # +1: wall on the left of travel, −1: on the right
+    handed = np.sum(
+        np.cross(S.UP, t) * s, axis=1
+    )  # +1: wall on the left of travel, −1: on the right
     assert np.all(np.abs(np.abs(handed) - 1.0) < 1e-9) and len(np.unique(np.sign(handed))) == 1
     assert np.all(np.sum(s[1:] * s[:-1], axis=1) > 0.99)  # no flips between samples
 
 
 def test_lengths_spacing_and_shape_coverage(seams):
-    assert {s.shape for s in seams} == set(S.SEAM_SHAPES) and {s.joint for s in seams} == set(S.JOINT_TYPES)
+    assert {s.shape for s in seams} == set(S.SEAM_SHAPES) and {s.joint for s in seams} == set(
+        S.JOINT_TYPES
+    )
     for seam in seams:
         assert S.MIN_LENGTH - 1e-3 <= seam.length <= S.MAX_LENGTH + 1e-9
         steps = np.linalg.norm(np.diff(seam.points, axis=0), axis=1)
@@ -87,7 +92,9 @@ def test_bisectors(seams):
             np.testing.assert_allclose(b, np.tile(S.UP, (len(b), 1)), atol=1e-9)
         else:
             np.testing.assert_allclose(b[:, 2], math.sin(math.radians(45)), atol=1e-9)
-            np.testing.assert_allclose(b[:, :2], -seam.sides[:, :2] * math.cos(math.radians(45)), atol=1e-9)
+            np.testing.assert_allclose(
+                b[:, :2], -seam.sides[:, :2] * math.cos(math.radians(45)), atol=1e-9
+            )
 
 
 def test_place_seam(seams):
@@ -116,14 +123,19 @@ def test_fit_up_error_difficulty_one_bounded(seams):
         placed = S.place_seam(seam, CENTRE, rng.uniform(-math.pi, math.pi))
         true = S.apply_fit_up_error(placed, S.FitUpError.sample(rng, 1.0))
         u_nominal, u_true = placed.arclength / placed.length, true.arclength / true.length
-        reference = np.stack([np.interp(u_true, u_nominal, placed.points[:, k]) for k in range(3)], axis=1)
+        reference = np.stack(
+            [np.interp(u_true, u_nominal, placed.points[:, k]) for k in range(3)], axis=1
+        )
         delta = true.points - reference
         horizontal = np.linalg.norm(delta[:, :2], axis=1).max()
         assert horizontal <= FIT_UP_HORIZONTAL_BOUND, (seed, horizontal)
         assert np.abs(delta[:, 2]).max() <= FIT_UP_VERTICAL_BOUND
         moved_far += seed < 20 and horizontal > 1e-3
         _check_frames(true)
-        assert np.abs(np.linalg.norm(np.diff(true.points, axis=0), axis=1) - S.SAMPLE_SPACING).max() <= 5e-5
+        assert (
+            np.abs(np.linalg.norm(np.diff(true.points, axis=0), axis=1) - S.SAMPLE_SPACING).max()
+            <= 5e-5
+        )
         # re-spacing the displaced 1 mm polyline by linear interpolation cuts the corner arcs' chords
         # unevenly: up to ~5.3°/mm was seen with 15 mm corners (20 mm now: 2.9° nominal), so true corner seams get 5.5°
         assert _turn_deg(true.tangents).max() <= (5.5 if true.shape == "corner" else 0.6)
@@ -154,7 +166,9 @@ def test_determinism():
             assert np.array_equal(getattr(a, name), getattr(b, name))
         ea = S.FitUpError.sample(np.random.default_rng(seed), 1.0)
         assert ea == S.FitUpError.sample(np.random.default_rng(seed), 1.0)
-        assert np.array_equal(S.apply_fit_up_error(a, ea).points, S.apply_fit_up_error(b, ea).points)
+        assert np.array_equal(
+            S.apply_fit_up_error(a, ea).points, S.apply_fit_up_error(b, ea).points
+        )
 
 
 # --- the built part -----------------------------------------------------------------------------
@@ -170,7 +184,9 @@ def sim():
 
 def _true_seam(seed: int, joint: str, shape: str, length: float | None = None) -> S.Seam:
     rng = np.random.default_rng(seed)
-    nominal = S.place_seam(S.generate_seam(rng, joint, shape, length), CENTRE, rng.uniform(-math.pi, math.pi))
+    nominal = S.place_seam(
+        S.generate_seam(rng, joint, shape, length), CENTRE, rng.uniform(-math.pi, math.pi)
+    )
     return S.apply_fit_up_error(nominal, S.FitUpError.sample(rng, 1.0))
 
 
@@ -182,7 +198,9 @@ def test_workpiece_geometry_matches_root_line(sim, joint, shape):
         seam = _true_seam(seed, joint, shape, length)
         part = W.build_workpiece(sim, seam)
         try:
-            assert len(part.link_roles) <= 120 and client.getNumJoints(part.body) == len(part.link_roles)
+            assert len(part.link_roles) <= 120 and client.getNumJoints(part.body) == len(
+                part.link_roles
+            )
             assert {"base", "wall"} == set(part.link_roles)
             index = np.arange(2, len(seam.points) - 2)
             points, sides = seam.points[index], seam.sides[index]
@@ -212,7 +230,9 @@ def test_workpiece_geometry_matches_root_line(sim, joint, shape):
 
 
 def test_table_top_at_zero(sim):
-    hits = sim.client.rayTestBatch([[0.3, 0.4, 0.5], [0.9, -0.4, 0.5]], [[0.3, 0.4, -0.5], [0.9, -0.4, -0.5]])
+    hits = sim.client.rayTestBatch(
+        [[0.3, 0.4, 0.5], [0.9, -0.4, 0.5]], [[0.3, 0.4, -0.5], [0.9, -0.4, -0.5]]
+    )
     assert all(abs(h[3][2] - W.TABLE_TOP_Z) < 1e-6 for h in hits)
 
 

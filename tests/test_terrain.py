@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from robodojo.physics import Sim
 from robodojo.sim_assets.terrain import (
     A1_STEP_LIMIT,
@@ -34,12 +35,19 @@ def test_slopes_and_jumps_are_bounded_by_difficulty(difficulty: float) -> None:
 
 
 @pytest.mark.parametrize("difficulty", [0.0, 0.25, 0.5])
-def test_a_route_within_the_a1_step_limit_crosses_every_field_up_to_half_difficulty(difficulty: float) -> None:
-    assert all(traversable(generate_terrain(np.random.default_rng(seed), difficulty)) for seed in SEEDS)
+def test_a_route_within_the_a1_step_limit_crosses_every_field_up_to_half_difficulty(
+    difficulty: float,
+) -> None:
+    assert all(
+        traversable(generate_terrain(np.random.default_rng(seed), difficulty)) for seed in SEEDS
+    )
 
 
 def test_harder_fields_are_rougher_and_seeds_differ() -> None:
-    rough = [np.abs(np.diff(generate_terrain(np.random.default_rng(1), d).heights, axis=0)).mean() for d in (0.25, 0.5, 1.0)]
+    rough = [
+        np.abs(np.diff(generate_terrain(np.random.default_rng(1), d).heights, axis=0)).mean()
+        for d in (0.25, 0.5, 1.0)
+    ]
     assert rough == sorted(rough) and rough[0] > 0
     a, b = (generate_terrain(np.random.default_rng(s), 0.5).heights for s in (1, 2))
     assert not np.array_equal(a, b)
@@ -54,7 +62,9 @@ def test_a_wall_makes_the_field_impassable() -> None:
 
 def drop_ball(sim: Sim, x: float, y: float, z: float) -> float:
     """Drop a 3 cm ball from (x, y, z); its centre's height after 1.2 s (the ball is removed)."""
-    ball = sim.client.createMultiBody(0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1, [x, y, z])
+    ball = sim.client.createMultiBody(
+        0.1, sim.client.createCollisionShape(sim.client.GEOM_SPHERE, radius=0.03), -1, [x, y, z]
+    )
     for _ in range(300):
         sim.step()
     rest = sim.client.getBasePositionAndOrientation(ball)[0][2]
@@ -92,12 +102,20 @@ def test_every_field_shows_its_own_corners_not_the_creation_pins() -> None:
         body = TerrainBody(sim, first)
         for terrain in (first, generate_terrain(np.random.default_rng(2), 1.0)):
             body.update(terrain)
-            for x, y in ((0.01, -terrain.width / 2 + 0.01), (terrain.length - 0.01, terrain.width / 2 - 0.01)):
+            for x, y in (
+                (0.01, -terrain.width / 2 + 0.01),
+                (terrain.length - 0.01, terrain.width / 2 - 0.01),
+            ):
                 hit = sim.client.rayTest([x, y, 2.0], [x, y, -2.0])[0]
                 assert hit[0] == body.body and abs(hit[3][2] - terrain.height_at(x, y)) < 0.01
             # a ball on the highest cell of a field that was never pinned rests on it (no fall-through)
-            i, j = np.unravel_index(terrain.heights[5:-5, 5:-5].argmax(), terrain.heights[5:-5, 5:-5].shape)
+            i, j = np.unravel_index(
+                terrain.heights[5:-5, 5:-5].argmax(), terrain.heights[5:-5, 5:-5].shape
+            )
             x, y = (i + 5) * terrain.cell, (j + 5) * terrain.cell - terrain.width / 2
-            assert drop_ball(sim, x, y, terrain.heights[i + 5, j + 5] + 0.3) > terrain.heights[i + 5, j + 5]
+            assert (
+                drop_ball(sim, x, y, terrain.heights[i + 5, j + 5] + 0.3)
+                > terrain.heights[i + 5, j + 5]
+            )
     finally:
         sim.close()

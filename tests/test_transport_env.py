@@ -8,6 +8,7 @@ import gymnasium
 import numpy as np
 import pytest
 from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
+
 from robodojo.envs.transport.interface import SET_DOWN, observation_layout
 
 REMAINING = observation_layout().index("parcels_remaining")
@@ -26,7 +27,9 @@ def carry_parcel(env: gymnasium.Env, seed: int) -> tuple[dict, object]:
         observation, *_ = env.step(policy(observation))
         if policy.phase == "carry":
             return observation, policy
-    raise AssertionError(f"the scripted controller never lifted the parcel (stuck in {policy.phase})")
+    raise AssertionError(
+        f"the scripted controller never lifted the parcel (stuck in {policy.phase})"
+    )
 
 
 def test_scripted_pick_and_place_succeeds_on_20_seeded_episodes(make_env) -> None:
@@ -46,7 +49,9 @@ def test_random_actions_do_not_place_parcels(make_env) -> None:
 @pytest.mark.parametrize("robot", [p for p in ARMS if p.values[0] != "panda"])
 def test_other_arms_place_parcels(make_env, robot: str) -> None:
     infos = run_episodes(make_env(ENV_ID, robot=robot), "scripted", range(3))
-    assert sum(info["is_success"] for info in infos) >= 2, [info["episode_metrics"] for info in infos]
+    assert sum(info["is_success"] for info in infos) >= 2, [
+        info["episode_metrics"] for info in infos
+    ]
 
 
 def test_several_parcels_arrive_one_after_another(make_env) -> None:
@@ -77,7 +82,9 @@ def test_goal_env_checkers_accept_it(make_env) -> None:
 
 
 @pytest.mark.parametrize("reward_type", ["sparse", "dense"])
-def test_compute_reward_batched_equals_per_sample_and_the_step_reward(make_env, reward_type: str) -> None:
+def test_compute_reward_batched_equals_per_sample_and_the_step_reward(
+    make_env, reward_type: str
+) -> None:
     env = make_env(ENV_ID, reward_type=reward_type, reward_weights={"collision": -3.0})
     policy = make_policy("scripted", env, ENV_ID)
     observation, _ = env.reset(seed=4)
@@ -86,21 +93,30 @@ def test_compute_reward_batched_equals_per_sample_and_the_step_reward(make_env, 
     for index in range(120):
         action = policy(observation) if index % 3 else env.action_space.sample()
         observation, reward, terminated, truncated, info = env.step(action)
-        assert reward == env.unwrapped.compute_reward(observation["achieved_goal"], observation["desired_goal"], info)
+        assert reward == env.unwrapped.compute_reward(
+            observation["achieved_goal"], observation["desired_goal"], info
+        )
         achieved.append(observation["achieved_goal"])
         desired.append(observation["desired_goal"])
         infos.append(info)
         if terminated or truncated:
             break
-    infos[5] = {**infos[5], "reward_terms": {"drop": 1.0, "damage": 0.0, "collision": 1.0}}  # goal-free terms count
+    infos[5] = {
+        **infos[5],
+        "reward_terms": {"drop": 1.0, "damage": 0.0, "collision": 1.0},
+    }  # goal-free terms count
     # Hindsight relabelling: the goals actually achieved later in the episode as desired goals.
     relabelled = np.roll(np.array(achieved), -10, axis=0)
     for goals in (np.array(desired), relabelled):
-        batch = env.unwrapped.compute_reward(np.array(achieved), goals, np.array(infos, dtype=object))
+        batch = env.unwrapped.compute_reward(
+            np.array(achieved), goals, np.array(infos, dtype=object)
+        )
         single = [env.unwrapped.compute_reward(a, g, i) for a, g, i in zip(achieved, goals, infos)]
         assert batch.shape == (len(infos),)
         np.testing.assert_array_equal(batch, single)
-    assert env.unwrapped.compute_reward(achieved[5], achieved[5], infos[5]) == -5.0 - 3.0  # drop, collision (reweighted)
+    assert (
+        env.unwrapped.compute_reward(achieved[5], achieved[5], infos[5]) == -5.0 - 3.0
+    )  # drop, collision (reweighted)
 
 
 def test_sparse_reward_is_zero_exactly_when_the_parcel_is_set_down_at_the_goal(make_env) -> None:
@@ -111,7 +127,9 @@ def test_sparse_reward_is_zero_exactly_when_the_parcel_is_set_down_at_the_goal(m
     assert compute(goal, goal, info) == 0.0
     assert compute(goal + [0.049, 0, 0, 0], goal, info) == 0.0
     assert compute(goal + [0.051, 0, 0, 0], goal, info) == -1.0
-    assert compute(goal - [0, 0, 0, 1], goal, info) == -1.0  # at the goal but still held / tilted / moving
+    assert (
+        compute(goal - [0, 0, 0, 1], goal, info) == -1.0
+    )  # at the goal but still held / tilted / moving
 
 
 def test_a_parcel_let_go_in_the_air_is_reported_dropped(make_env) -> None:
@@ -140,7 +158,10 @@ def test_shaking_a_fragile_parcel_damages_it_and_the_scripted_controller_does_no
         if terminated:
             break
     assert terminated and not info["is_success"]
-    assert info["episode_metrics"]["damaged"] == 1.0 and info["episode_metrics"]["peak_acceleration"] > 8.0
+    assert (
+        info["episode_metrics"]["damaged"] == 1.0
+        and info["episode_metrics"]["peak_acceleration"] > 8.0
+    )
     gentle = run_episodes(make_env(ENV_ID, fragile=True), "scripted", range(3))
     assert sum(i["is_success"] for i in gentle) >= 2
     assert all(i["episode_metrics"]["damaged"] == 0.0 for i in gentle)
@@ -197,7 +218,10 @@ def test_every_seed_is_a_different_parcel(make_env) -> None:
         env.reset(seed=seed)
         task = env.unwrapped.task
         parcels.append((task.parcel.size, task.parcel.mass, task.parcel.friction))
-        assert max(task.parcel.size[:2]) >= min(task.parcel.size[:2]) and task.parcel.narrow_side <= 0.06
+        assert (
+            max(task.parcel.size[:2]) >= min(task.parcel.size[:2])
+            and task.parcel.narrow_side <= 0.06
+        )
     assert len(set(parcels)) == 5
 
 
@@ -211,14 +235,19 @@ def test_joint_control_moves_the_arm(make_env) -> None:
     moved = env.unwrapped.task.arm.joint_state()[0]
     spec = env.unwrapped.task.spec
     assert np.linalg.norm(moved - start) > 0.1
-    assert np.abs(moved - (spec.lower + spec.upper) / 2).max() < np.abs(start - (spec.lower + spec.upper) / 2).max()
+    assert (
+        np.abs(moved - (spec.lower + spec.upper) / 2).max()
+        < np.abs(start - (spec.lower + spec.upper) / 2).max()
+    )
 
 
 def test_a_physics_blow_up_truncates_with_a_flag_and_the_next_reset_is_clean(make_env) -> None:
     env = make_env(ENV_ID)
     env.reset(seed=0)
     unwrapped = env.unwrapped
-    unwrapped.sim.client.resetBaseVelocity(unwrapped.task.parcel_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0])
+    unwrapped.sim.client.resetBaseVelocity(
+        unwrapped.task.parcel_id, [1e6, 0.0, 0.0], [0.0, 0.0, 0.0]
+    )
     observation, reward, terminated, truncated, info = env.step(np.zeros(5, dtype=np.float32))
     assert (terminated, truncated) == (False, True) and "absurd speed" in info["physics_error"]
     assert observation in env.observation_space and np.isfinite(reward)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gymnasium
 import numpy as np
 import pytest
-
 from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
 
 ENV_ID = "robodojo/Weld-v0"
@@ -31,7 +30,9 @@ def test_teach_and_repeat_fails_on_fit_up_error_and_succeeds_without(make_env) -
 @pytest.mark.parametrize("robot", ARMS)
 def test_every_arm_can_weld_with_seam_tracking(make_env, robot: str) -> None:
     infos = run_episodes(make_env(ENV_ID, robot=robot), "seam_tracking", range(3))
-    assert sum(info["is_success"] for info in infos) >= 2, [info["episode_metrics"] for info in infos]
+    assert sum(info["is_success"] for info in infos) >= 2, [
+        info["episode_metrics"] for info in infos
+    ]
 
 
 @pytest.mark.parametrize("robot", ARMS)
@@ -110,7 +111,10 @@ def test_joint_control_moves_the_joints(make_env) -> None:
 
 
 def test_the_bead_is_laid_only_when_rendering(make_env) -> None:
-    quiet, filmed = make_env(ENV_ID, difficulty=0.0), make_env(ENV_ID, difficulty=0.0, render_mode="rgb_array")
+    quiet, filmed = (
+        make_env(ENV_ID, difficulty=0.0),
+        make_env(ENV_ID, difficulty=0.0, render_mode="rgb_array"),
+    )
     for env in (quiet, filmed):
         env.reset(seed=2)
         for _ in range(80):
@@ -142,7 +146,12 @@ def test_parts_lie_on_the_table_within_reach(make_env) -> None:
         env.reset(seed=seed)
         for seam in (task.true, task.nominal):
             x, y = seam.points[:, 0], seam.points[:, 1]
-            assert TABLE_X[0] < x.min() and x.max() < TABLE_X[1] and TABLE_Y[0] < y.min() and y.max() < TABLE_Y[1]
+            assert (
+                TABLE_X[0] < x.min()
+                and x.max() < TABLE_X[1]
+                and TABLE_Y[0] < y.min()
+                and y.max() < TABLE_Y[1]
+            )
         # the taught path was verified reachable: the arm starts on it, at the lead-in
         tip, rotation = task.arm.tcp_pose()
         expected = task.path.torch_pose(task.path.start, 0.0, 0.0, 0.0, 0.0, task.tolerances.ctwd)

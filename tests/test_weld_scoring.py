@@ -19,7 +19,15 @@ from robodojo.envs.weld.scoring import (
     torch_errors,
     within_tolerance,
 )
-from robodojo.sim_assets.seams import FitUpError, Seam, apply_fit_up_error, generate_seam, place_seam, reverse, transform
+from robodojo.sim_assets.seams import (
+    FitUpError,
+    Seam,
+    apply_fit_up_error,
+    generate_seam,
+    place_seam,
+    reverse,
+    transform,
+)
 
 X, Y, Z = np.eye(3)
 
@@ -60,7 +68,9 @@ def test_hand_computed_offsets_and_angles() -> None:
     # tilt the vertical torch 10° so the nozzle points ahead (+x): a 10° push
     push = np.array([math.sin(math.radians(10)), 0.0, -math.cos(math.radians(10))])
     assert torch_errors(tip, push, np.zeros(3), X, Y, 90.0).travel_angle == pytest.approx(10.0)
-    assert torch_errors(tip, push * [-1, 1, 1], np.zeros(3), X, Y, 90.0).travel_angle == pytest.approx(-10.0)  # drag
+    assert torch_errors(
+        tip, push * [-1, 1, 1], np.zeros(3), X, Y, 90.0
+    ).travel_angle == pytest.approx(-10.0)  # drag
 
 
 def test_lateral_sign_follows_the_wall_side() -> None:
@@ -85,8 +95,12 @@ def test_tolerance_edges() -> None:
     assert ok(lateral=0.00099) and not ok(lateral=0.00101) and not ok(lateral=-0.00101)
     assert ok(ctwd=0.0179) and not ok(ctwd=0.0181) and not ok(ctwd=0.0119)
     assert ok(speed=0.0114) and not ok(speed=0.0116) and not ok(speed=0.0084)
-    straight = -np.array([0.0, -1.0, 1.0]) / math.sqrt(2)  # no push: 0° travel angle is outside 5–15°
-    assert not within_tolerance(torch_errors(-0.015 * straight, straight, np.zeros(3), X, Y, 45.0), 0.01, tol)
+    straight = -np.array([0.0, -1.0, 1.0]) / math.sqrt(
+        2
+    )  # no push: 0° travel angle is outside 5–15°
+    assert not within_tolerance(
+        torch_errors(-0.015 * straight, straight, np.zeros(3), X, Y, 45.0), 0.01, tol
+    )
 
 
 def test_ledger_counts_samples_the_aim_passes() -> None:
@@ -96,7 +110,9 @@ def test_ledger_counts_samples_the_aim_passes() -> None:
     assert ledger.deposit(0.0, 0.0061, ok=True) == 0  # a second pass neither spoils nor mends
     assert ledger.deposit(0.0061, 0.0061, ok=True) == 0  # standing still welds nothing
     assert ledger.deposit(0.0061, 0.0100, ok=True) == 4  # 7, 8, 9 and the last sample
-    assert ledger.status.tolist() == [IN_TOLERANCE] * 4 + [OUT_OF_TOLERANCE] * 3 + [IN_TOLERANCE] * 4
+    assert (
+        ledger.status.tolist() == [IN_TOLERANCE] * 4 + [OUT_OF_TOLERANCE] * 3 + [IN_TOLERANCE] * 4
+    )
     assert ledger.welded_fraction == pytest.approx(8 / 11)
     assert ledger.reached_fraction == 1.0
     assert WeldLedger(np.arange(5) * 0.001).status.tolist() == [NOT_REACHED] * 5
@@ -104,9 +120,13 @@ def test_ledger_counts_samples_the_aim_passes() -> None:
 
 def test_stats_summary_by_hand() -> None:
     stats = WeldStats()
-    e = torch_errors(np.array([0.0, 0.0005, 0.017]), -Z, np.zeros(3), X, Y, 90.0)  # lateral 0.5 mm, CTWD 17 mm
+    e = torch_errors(
+        np.array([0.0, 0.0005, 0.017]), -Z, np.zeros(3), X, Y, 90.0
+    )  # lateral 0.5 mm, CTWD 17 mm
     stats.add(e, 0.010)
-    e = torch_errors(np.array([0.0, -0.0015, 0.014]), -Z, np.zeros(3), X, Y, 90.0)  # lateral 1.5 mm, CTWD 14 mm
+    e = torch_errors(
+        np.array([0.0, -0.0015, 0.014]), -Z, np.zeros(3), X, Y, 90.0
+    )  # lateral 1.5 mm, CTWD 14 mm
     stats.add(e, 0.012)
     summary = stats.summary(Tolerances())
     assert summary["lateral_error_mean_mm"] == pytest.approx(1.0)
@@ -131,7 +151,9 @@ def test_projector_finds_the_closest_point() -> None:
 @pytest.mark.parametrize("joint", ["fillet", "lap", "butt"])
 def test_torch_pose_and_offsets_are_inverse(joint: str) -> None:
     rng = np.random.default_rng(3)
-    nominal = place_seam(generate_seam(rng, joint=joint, shape="s_curve"), np.array([0.55, 0.0, 0.008]), 0.4)
+    nominal = place_seam(
+        generate_seam(rng, joint=joint, shape="s_curve"), np.array([0.55, 0.0, 0.008]), 0.4
+    )
     path = TaughtPath(nominal, push_angle_deg=10.0)
     projector = SeamProjector(nominal)
     for s in (0.0, 0.05, nominal.length * 0.7):
@@ -148,7 +170,9 @@ def test_torch_pose_and_offsets_are_inverse(joint: str) -> None:
 
 def test_tracker_reads_a_known_shift_exactly() -> None:
     nominal = straight_fillet(0.2)
-    true = transform(nominal, 0.0, np.array([0.0, 0.002, -0.001]))  # 2 mm toward the wall, 1 mm lower
+    true = transform(
+        nominal, 0.0, np.array([0.0, 0.002, -0.001])
+    )  # 2 mm toward the wall, 1 mm lower
     path = TaughtPath(nominal, push_angle_deg=0.0)
     tracker = SeamTracker(noise=0.0, dropout=0.0, burst_chance=0.0)
     tracker.reset(path, true, np.random.default_rng(0))

@@ -15,13 +15,24 @@ import time
 
 import pytest
 
-pytest.importorskip("cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')")
+pytest.importorskip(
+    "cyclonedds", reason="cyclonedds is not installed (pip install 'robodojo[ros]')"
+)
 pytest.importorskip("rosbags", reason="rosbags (the reference serializer) is not installed")
 
-from dds_support import QOS, SAMPLES, TIMEOUT, TOPIC_MESSAGES, echo_peer, from_rosbags, serialize, typestore  # noqa: E402
+from dds_support import (
+    QOS,
+    SAMPLES,
+    TIMEOUT,
+    TOPIC_MESSAGES,
+    echo_peer,
+    from_rosbags,
+    serialize,
+    typestore,
+)
 
-from robodojo.bridge import messages as m  # noqa: E402
-from robodojo.bridge.dds_types import IDL_TYPES, dds_type_name, from_idl, to_idl  # noqa: E402
+from robodojo.bridge import messages as m
+from robodojo.bridge.dds_types import IDL_TYPES, dds_type_name, from_idl, to_idl
 
 STORES = ["ros2_humble", "ros2_jazzy"]
 
@@ -76,7 +87,9 @@ def _endpoints(reader, wanted: set[str]) -> dict:
     seen: dict = {}
     deadline = time.monotonic() + TIMEOUT
     while not wanted <= seen.keys():
-        assert time.monotonic() < deadline, f"saw {sorted(seen)}, still missing {sorted(wanted - seen.keys())}"
+        assert time.monotonic() < deadline, (
+            f"saw {sorted(seen)}, still missing {sorted(wanted - seen.keys())}"
+        )
         for sample in reader.take(N=256):
             if sample.sample_info.valid_data:
                 seen[sample.topic_name] = sample
@@ -85,7 +98,11 @@ def _endpoints(reader, wanted: set[str]) -> dict:
 
 
 def test_topic_type_names_and_qos_on_the_wire_are_ros_2s(dds_domain: int) -> None:
-    from cyclonedds.builtin import BuiltinDataReader, BuiltinTopicDcpsPublication, BuiltinTopicDcpsSubscription
+    from cyclonedds.builtin import (
+        BuiltinDataReader,
+        BuiltinTopicDcpsPublication,
+        BuiltinTopicDcpsSubscription,
+    )
     from cyclonedds.core import Policy
     from cyclonedds.domain import DomainParticipant
 
@@ -99,15 +116,30 @@ def test_topic_type_names_and_qos_on_the_wire_are_ros_2s(dds_domain: int) -> Non
             published = _endpoints(publications, {f"rt/pong/{t.__name__}" for t in types})
             subscribed = _endpoints(subscriptions, {f"rt/ping/{t.__name__}" for t in types})
         for message_type in types:
-            for endpoint in (published[f"rt/pong/{message_type.__name__}"], subscribed[f"rt/ping/{message_type.__name__}"]):
+            for endpoint in (
+                published[f"rt/pong/{message_type.__name__}"],
+                subscribed[f"rt/ping/{message_type.__name__}"],
+            ):
                 assert endpoint.type_name == ROS_DDS_TYPE_NAMES[message_type]
                 assert endpoint.participant_key != spy.guid  # it came from the peer process
                 qos, profile = endpoint.qos, QOS[message_type]
-                expected_reliability = Policy.Reliability.Reliable if profile.reliable else type(Policy.Reliability.BestEffort)
+                expected_reliability = (
+                    Policy.Reliability.Reliable
+                    if profile.reliable
+                    else type(Policy.Reliability.BestEffort)
+                )
                 assert isinstance(qos[Policy.Reliability], expected_reliability), qos
                 assert qos[Policy.Durability] == Policy.Durability.Volatile
                 assert qos[Policy.History] == Policy.History.KeepLast(profile.depth)
-                assert qos[Policy.DataRepresentation] == Policy.DataRepresentation(use_cdrv0_representation=True)
-        print({name: e.type_name for name, e in {**published, **subscribed}.items() if name.startswith("rt/")})
+                assert qos[Policy.DataRepresentation] == Policy.DataRepresentation(
+                    use_cdrv0_representation=True
+                )
+        print(
+            {
+                name: e.type_name
+                for name, e in {**published, **subscribed}.items()
+                if name.startswith("rt/")
+            }
+        )
     finally:
         spy._delete(spy._ref)

@@ -12,9 +12,9 @@ import gc
 import numpy as np
 import psutil
 import pytest
+from conftest import assert_same_observation
 
 import robodojo.envs
-from conftest import assert_same_observation
 from robodojo.envs import base
 
 SOAK_RESETS = 3000
@@ -29,11 +29,15 @@ def _episode_start(env, seed: int) -> list:
     return seen
 
 
-@pytest.mark.parametrize(("env_id", "kwargs"), [
-    ("robodojo/Weld-v0", {}),
-    ("robodojo/Transport-v0", {"parcels": 2}),
-    ("robodojo/Locomotion-v0", {"difficulty": 1.0}),
-], ids=["weld", "transport", "debris"])
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"),
+    [
+        ("robodojo/Weld-v0", {}),
+        ("robodojo/Transport-v0", {"parcels": 2}),
+        ("robodojo/Locomotion-v0", {"difficulty": 1.0}),
+    ],
+    ids=["weld", "transport", "debris"],
+)
 def test_a_worn_world_is_rebuilt_and_episodes_do_not_notice(monkeypatch, env_id, kwargs) -> None:
     monkeypatch.setattr(base, "REBUILD_EVERY_RESETS", 3)
     worn = robodojo.envs.make(env_id, **kwargs)
@@ -49,7 +53,11 @@ def test_a_worn_world_is_rebuilt_and_episodes_do_not_notice(monkeypatch, env_id,
             finally:
                 fresh.close()
         # resets 1-3 in the first world, 4-6 in the second, 7 in the third
-        assert worlds[0] is worlds[1] is worlds[2] and worlds[3] is not worlds[2] and worlds[6] is not worlds[5]
+        assert (
+            worlds[0] is worlds[1] is worlds[2]
+            and worlds[3] is not worlds[2]
+            and worlds[6] is not worlds[5]
+        )
         assert worlds[3] is worlds[4] is worlds[5] and worlds[2].closed
     finally:
         worn.close()
@@ -82,4 +90,6 @@ def test_soak_thousands_of_resets_stay_within_the_memory_budget(env_id) -> None:
     finally:
         env.close()
     print(f"{env_id}: RSS grew {grown_mb:.1f} MB over {SOAK_RESETS} resets")
-    assert grown_mb < SOAK_BUDGET_MB, f"{env_id}: RSS grew {grown_mb:.1f} MB over {SOAK_RESETS} resets"
+    assert grown_mb < SOAK_BUDGET_MB, (
+        f"{env_id}: RSS grew {grown_mb:.1f} MB over {SOAK_RESETS} resets"
+    )

@@ -30,9 +30,16 @@ from robodojo.training.sb3_policy import SB3Policy
 EVALUATIONS = "evaluations.json"
 
 
-def evaluate_model(model: Any, vecnormalize: Any, config: dict[str, Any], episodes: int, seed: int,
-                   video_path: str | None = None, video_episodes: int = 0,
-                   on_episode: Any = None) -> EvalResult:
+def evaluate_model(
+    model: Any,
+    vecnormalize: Any,
+    config: dict[str, Any],
+    episodes: int,
+    seed: int,
+    video_path: str | None = None,
+    video_episodes: int = 0,
+    on_episode: Any = None,
+) -> EvalResult:
     """Deterministic episodes (seeds seed..seed+episodes-1) with frozen copies of the normalisation statistics.
 
     For a residual config the policy evaluated on the plain env is the model
@@ -44,9 +51,16 @@ def evaluate_model(model: Any, vecnormalize: Any, config: dict[str, Any], episod
     if residual:
         label += f" + {residual['base']} (residual, scale {residual['scale']:g})"
     return evaluate(
-        config["scenario"], label, episodes, seed, robot=config["robot"],
-        env_kwargs=config["env_kwargs"], video_path=video_path, video_episodes=video_episodes,
-        on_episode=on_episode, policy_factory=lambda env, episode_seed: deployed_policy(network, residual, env),
+        config["scenario"],
+        label,
+        episodes,
+        seed,
+        robot=config["robot"],
+        env_kwargs=config["env_kwargs"],
+        video_path=video_path,
+        video_episodes=video_episodes,
+        on_episode=on_episode,
+        policy_factory=lambda env, episode_seed: deployed_policy(network, residual, env),
     )
 
 
@@ -87,7 +101,14 @@ class TrainingProgress:
 
     LOG_SECONDS = 60.0
 
-    def __init__(self, total: int, initial: int, label: str, enabled: bool = True, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        initial: int,
+        label: str,
+        enabled: bool = True,
+        stream: TextIO | None = None,
+    ) -> None:
         self.total, self.initial, self.done, self.label = total, initial, initial, label
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
@@ -98,8 +119,16 @@ class TrainingProgress:
         if enabled and getattr(self.stream, "isatty", lambda: False)():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, initial=initial, desc=label, unit="step", unit_scale=True,
-                             file=self.stream, dynamic_ncols=True, smoothing=0.05)
+            self._bar = tqdm(
+                total=total,
+                initial=initial,
+                desc=label,
+                unit="step",
+                unit_scale=True,
+                file=self.stream,
+                dynamic_ncols=True,
+                smoothing=0.05,
+            )
             self._bar.set_postfix_str("eval success -")
 
     def rate(self) -> float:
@@ -110,8 +139,10 @@ class TrainingProgress:
         rate = self.rate()
         # PPO finishes its last rollout, so done can pass total by up to one rollout: ETA 0, not negative.
         eta = max(0, self.total - self.done) / rate if rate > 0 else math.nan
-        return (f"{self.label} {self.done:,}/{self.total:,} steps ({100 * self.done / self.total:.0f}%)  "
-                f"{rate:,.0f} steps/s  ETA {clock(eta)}  eval success {self.success}")
+        return (
+            f"{self.label} {self.done:,}/{self.total:,} steps ({100 * self.done / self.total:.0f}%)  "
+            f"{rate:,.0f} steps/s  ETA {clock(eta)}  eval success {self.success}"
+        )
 
     def update(self, done: int) -> None:
         if not self.enabled:
@@ -155,10 +186,23 @@ class TrainingCallback(BaseCallback):
     the training wall time of earlier sessions up to that checkpoint.
     """
 
-    def __init__(self, run_dir: Path, config: dict[str, Any], vecnormalize: Any, progress: TrainingProgress,
-                 history: list[dict[str, Any]], best: dict[str, Any] | None, wall_offset: float) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        config: dict[str, Any],
+        vecnormalize: Any,
+        progress: TrainingProgress,
+        history: list[dict[str, Any]],
+        best: dict[str, Any] | None,
+        wall_offset: float,
+    ) -> None:
         super().__init__()
-        self.run_dir, self.config, self.vecnormalize, self.progress = Path(run_dir), config, vecnormalize, progress
+        self.run_dir, self.config, self.vecnormalize, self.progress = (
+            Path(run_dir),
+            config,
+            vecnormalize,
+            progress,
+        )
         self.history, self.best, self.wall_offset = history, best, wall_offset
         self.session_start = time.perf_counter()
         self.next_eval = self.next_checkpoint = math.inf
@@ -205,13 +249,21 @@ class TrainingCallback(BaseCallback):
 
     def evaluate(self) -> dict[str, Any]:
         step = self.model.num_timesteps
-        result = evaluate_model(self.model, self.vecnormalize, self.config, self.config["eval_episodes"], self.config["eval_seed"])
+        result = evaluate_model(
+            self.model,
+            self.vecnormalize,
+            self.config,
+            self.config["eval_episodes"],
+            self.config["eval_seed"],
+        )
         record = eval_record(result, step, self.wall_time())
         self.history.append(record)
         ckpt.write_json_atomically(self.run_dir / EVALUATIONS, self.history)
         improved = self.best is None or score(record) > score(self.best)
         if improved:
-            ckpt.save_model_dir(self.run_dir / "best", self.model, self.vecnormalize, meta=self.meta(record))
+            ckpt.save_model_dir(
+                self.run_dir / "best", self.model, self.vecnormalize, meta=self.meta(record)
+            )
             self.best = record
         for key in ("success_rate", "return_mean"):
             self.logger.record(f"eval/{key}", record[key])
@@ -228,17 +280,33 @@ class TrainingCallback(BaseCallback):
         return record
 
     def meta(self, evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {"algo": self.config["algo"], "scenario": self.config["scenario"], "robot": self.config["robot"],
-                "env_kwargs": self.config["env_kwargs"], "residual": self.config.get("residual"),
-                "num_timesteps": self.model.num_timesteps,
-                "normalize_observations": self.config["normalize_observations"], "evaluation": evaluation}
+        return {
+            "algo": self.config["algo"],
+            "scenario": self.config["scenario"],
+            "robot": self.config["robot"],
+            "env_kwargs": self.config["env_kwargs"],
+            "residual": self.config.get("residual"),
+            "num_timesteps": self.model.num_timesteps,
+            "normalize_observations": self.config["normalize_observations"],
+            "evaluation": evaluation,
+        }
 
     def state(self) -> dict[str, Any]:
-        return {"num_timesteps": self.model.num_timesteps, "wall_time": self.wall_time(),
-                "evaluations": self.history, "best": self.best, "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        return {
+            "num_timesteps": self.model.num_timesteps,
+            "wall_time": self.wall_time(),
+            "evaluations": self.history,
+            "best": self.best,
+            "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
 
     def checkpoint(self) -> Path:
-        folder = ckpt.save_checkpoint(self.run_dir, self.model, self.vecnormalize, self.state(),
-                                      replay=self.config["algo"] in OFF_POLICY)
+        folder = ckpt.save_checkpoint(
+            self.run_dir,
+            self.model,
+            self.vecnormalize,
+            self.state(),
+            replay=self.config["algo"] in OFF_POLICY,
+        )
         self.last_checkpoint = self.model.num_timesteps
         return folder

@@ -49,8 +49,15 @@ def score(record: dict[str, Any]) -> tuple[float, float]:
     return record["success_rate"], ret if math.isfinite(ret) else -math.inf
 
 
-def write_card(run_dir: Path, config: dict[str, Any], result: EvalResult, training: dict[str, Any],
-               evaluations: list[dict[str, Any]], best: dict[str, Any] | None, video: str | None) -> dict[str, Any]:
+def write_card(
+    run_dir: Path,
+    config: dict[str, Any],
+    result: EvalResult,
+    training: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    best: dict[str, Any] | None,
+    video: str | None,
+) -> dict[str, Any]:
     """card.json and card.md in ``run_dir``; returns the card."""
     summary = result.summary()
     card = {
@@ -93,8 +100,12 @@ def residual_record(config: dict[str, Any], env_id: str) -> dict[str, Any] | Non
     residual = config.get("residual")
     if not residual:
         return None
-    return {**residual, "controller": resolve_controller(residual["base"], env_id),
-            "description": describe_residual(residual, env_id), "evaluated": "the composed policy (ResidualPolicy)"}
+    return {
+        **residual,
+        "controller": resolve_controller(residual["base"], env_id),
+        "description": describe_residual(residual, env_id),
+        "evaluated": "the composed policy (ResidualPolicy)",
+    }
 
 
 def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
@@ -106,19 +117,30 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
         ("return", mean_std(summary["return_mean"], summary["return_std"])),
     ]
     for name, metric in summary["metrics"].items():
-        over = "" if metric["over"] == "all episodes" else f" (over {metric['over']}, n={metric['n']})"
-        rows.append((name, (mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over))
+        over = (
+            "" if metric["over"] == "all episodes" else f" (over {metric['over']}, n={metric['n']})"
+        )
+        rows.append(
+            (name, (mean_std(metric["mean"], metric["std"]) if metric["n"] else "n/a") + over)
+        )
     residual = card.get("residual")
     lines = [f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})", ""]
     if residual:
-        lines += [f"Residual policy on the scripted `{residual['controller']}` controller, scale {residual['scale']:g}: "
-                  "the network sees the observation and the controller's action and outputs a correction r in [-1, 1]; "
-                  f"the robot gets clip(base + {residual['scale']:g} r, -1, 1). "
-                  "Every evaluation here ran that composed policy.", ""]
+        lines += [
+            f"Residual policy on the scripted `{residual['controller']}` controller, scale {residual['scale']:g}: "
+            "the network sees the observation and the controller's action and outputs a correction r in [-1, 1]; "
+            f"the robot gets clip(base + {residual['scale']:g} r, -1, 1). "
+            "Every evaluation here ran that composed policy.",
+            "",
+        ]
     her = (card.get("config") or {}).get("her")
     if her:
-        lines += ["Trained with hindsight experience replay (SB3's HerReplayBuffer: "
-                  + ", ".join(f"{key} {value}" for key, value in her.items()) + ") on the goal-conditioned observation.", ""]
+        lines += [
+            "Trained with hindsight experience replay (SB3's HerReplayBuffer: "
+            + ", ".join(f"{key} {value}" for key, value in her.items())
+            + ") on the goal-conditioned observation.",
+            "",
+        ]
     model = "`final/model.zip`" + (f" on top of `{residual['controller']}`" if residual else "")
     lines += [
         f"Final evaluation of {model}: {final['episodes']} episodes, seeds "
@@ -133,17 +155,28 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     ]
     best = card["best_periodic_evaluation"]
     if best:
-        lines += ["", f"Best periodic evaluation (`best/`): {percent(best['success_rate'])} success, return "
-                  f"{best['return_mean']:.2f} at step {best['step']:,} ({best['episodes']} episodes)."]
+        lines += [
+            "",
+            f"Best periodic evaluation (`best/`): {percent(best['success_rate'])} success, return "
+            f"{best['return_mean']:.2f} at step {best['step']:,} ({best['episodes']} episodes).",
+        ]
     lines += ["", f"![learning curve]({CURVE_PNG})"]
     if card["video"]:
         lines += ["", f"Video of the first evaluation episodes: [{card['video']}]({card['video']})"]
-    lines += ["", "Full configuration: `config.yaml`; environment and versions: `manifest.json`.", ""]
+    lines += [
+        "",
+        "Full configuration: `config.yaml`; environment and versions: `manifest.json`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def plot_learning_curve(
-    path: Path, evaluations: list[dict[str, Any]], final: dict[str, Any] | None, title: str, metric: tuple[str, str] | None = None
+    path: Path,
+    evaluations: list[dict[str, Any]],
+    final: dict[str, Any] | None,
+    title: str,
+    metric: tuple[str, str] | None = None,
 ) -> None:
     """Success rate (with its 95 % interval), mean return and, if given, one episode ``metric``
     (name, title: e.g. time to stand) of each evaluation against training steps.
@@ -161,23 +194,55 @@ def plot_learning_curve(
     top, bottom = axes[0], axes[1]
     steps = [e["step"] for e in evaluations]
     if evaluations:
-        top.plot(steps, [100 * e["success_rate"] for e in evaluations], "o-", color="tab:blue", label="periodic evaluation")
-        top.fill_between(steps, [100 * e["success_ci95"][0] for e in evaluations],
-                         [100 * e["success_ci95"][1] for e in evaluations], color="tab:blue", alpha=0.2, label="95% CI")
-        bottom.plot(steps, [e["return_mean"] for e in evaluations], "o-", color="tab:green", label="periodic evaluation")
+        top.plot(
+            steps,
+            [100 * e["success_rate"] for e in evaluations],
+            "o-",
+            color="tab:blue",
+            label="periodic evaluation",
+        )
+        top.fill_between(
+            steps,
+            [100 * e["success_ci95"][0] for e in evaluations],
+            [100 * e["success_ci95"][1] for e in evaluations],
+            color="tab:blue",
+            alpha=0.2,
+            label="95% CI",
+        )
+        bottom.plot(
+            steps,
+            [e["return_mean"] for e in evaluations],
+            "o-",
+            color="tab:green",
+            label="periodic evaluation",
+        )
     if final is not None:
         low, high = final["success_ci95"]
         rate = 100 * final["success_rate"]
-        top.errorbar([final["step"]], [rate], yerr=[[max(0.0, rate - 100 * low)], [max(0.0, 100 * high - rate)]], fmt="s",
-                     color="tab:red", capsize=4, label=f"final ({final['episodes']} episodes)")
+        top.errorbar(
+            [final["step"]],
+            [rate],
+            yerr=[[max(0.0, rate - 100 * low)], [max(0.0, 100 * high - rate)]],
+            fmt="s",
+            color="tab:red",
+            capsize=4,
+            label=f"final ({final['episodes']} episodes)",
+        )
         bottom.plot([final["step"]], [final["return_mean"]], "s", color="tab:red", label="final")
     if metric:
         name, label = metric
         panel = axes[2]
-        panel.plot(steps, [e["metrics"].get(name, float("nan")) for e in evaluations], "o-", color="tab:purple",
-                   label="periodic evaluation")
+        panel.plot(
+            steps,
+            [e["metrics"].get(name, float("nan")) for e in evaluations],
+            "o-",
+            color="tab:purple",
+            label="periodic evaluation",
+        )
         if final is not None and name in final.get("metrics", {}):
-            panel.plot([final["step"]], [final["metrics"][name]], "s", color="tab:red", label="final")
+            panel.plot(
+                [final["step"]], [final["metrics"][name]], "s", color="tab:red", label="final"
+            )
         panel.set_ylabel(label)
     top.set_ylabel("success rate (%)")
     top.set_ylim(-5, 105)

@@ -74,8 +74,13 @@ def write_json_atomically(path: Path, data: Any) -> None:
     write_json(path, data, fsync=True)
 
 
-def save_model_dir(target: Path, model: Any, vecnormalize: Any, meta: dict[str, Any] | None = None,
-                   extra: Callable[[Path], None] | None = None) -> Path:
+def save_model_dir(
+    target: Path,
+    model: Any,
+    vecnormalize: Any,
+    meta: dict[str, Any] | None = None,
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
     """model.zip (+ vecnormalize.pkl, + meta.json, + whatever ``extra`` writes) into ``target``, atomically."""
 
     def fill(folder: Path) -> None:
@@ -90,14 +95,18 @@ def save_model_dir(target: Path, model: Any, vecnormalize: Any, meta: dict[str, 
     return write_dir_atomically(target, fill)
 
 
-def save_checkpoint(run_dir: Path, model: Any, vecnormalize: Any, state: dict[str, Any], replay: bool) -> Path:
+def save_checkpoint(
+    run_dir: Path, model: Any, vecnormalize: Any, state: dict[str, Any], replay: bool
+) -> Path:
     """``checkpoints/step_<num_timesteps>/``: model, normaliser, replay buffer (off-policy), state.json last."""
     folder = Path(run_dir) / CHECKPOINTS / f"step_{model.num_timesteps}"
 
     def extra(tmp: Path) -> None:
         if replay:
             save_replay_buffer(model, tmp / REPLAY_FILE)
-        (tmp / STATE_FILE).write_text(json.dumps(to_json_safe(state), indent=2, allow_nan=False) + "\n")
+        (tmp / STATE_FILE).write_text(
+            json.dumps(to_json_safe(state), indent=2, allow_nan=False) + "\n"
+        )
 
     save_model_dir(folder, model, vecnormalize, extra=extra)
     if replay:  # older checkpoints no longer need their (large) buffers
@@ -113,7 +122,12 @@ def checkpoints(run_dir: Path) -> list[Path]:
     found = []
     for path in root.iterdir() if root.is_dir() else ():
         match = _STEP_DIR.match(path.name)
-        if match and path.is_dir() and (path / STATE_FILE).is_file() and (path / MODEL_FILE).is_file():
+        if (
+            match
+            and path.is_dir()
+            and (path / STATE_FILE).is_file()
+            and (path / MODEL_FILE).is_file()
+        ):
             found.append((int(match.group(1)), path))
     return [path for _, path in sorted(found)]
 
@@ -196,8 +210,12 @@ def load_replay_buffer(model: Any, path: Path) -> None:
     with open(path, "rb") as handle:
         buffer = pickle.load(handle)
     for entry in buffer.__dict__.pop("_robodojo_truncated", []):
-        where = (entry, None) if isinstance(entry, str) else (entry[0], entry[1])  # older checkpoints: names only
-        value = getattr(buffer, where[0]) if where[1] is None else getattr(buffer, where[0])[where[1]]
+        where = (
+            (entry, None) if isinstance(entry, str) else (entry[0], entry[1])
+        )  # older checkpoints: names only
+        value = (
+            getattr(buffer, where[0]) if where[1] is None else getattr(buffer, where[0])[where[1]]
+        )
         if value.dtype == object:  # HER's infos: one dict per row and env
             padded = np.empty((buffer.buffer_size, *value.shape[1:]), dtype=object)
             for index in np.ndindex(padded.shape):
@@ -211,9 +229,13 @@ def load_replay_buffer(model: Any, path: Path) -> None:
 
     if isinstance(buffer, HerReplayBuffer):
         if model.get_env() is None:
-            raise ValueError("a HerReplayBuffer needs the model's env to be loaded (it computes rewards with it)")
+            raise ValueError(
+                "a HerReplayBuffer needs the model's env to be loaded (it computes rewards with it)"
+            )
         buffer.set_env(model.get_env())
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The last trajectory in the replay buffer will be truncated")
+            warnings.filterwarnings(
+                "ignore", message="The last trajectory in the replay buffer will be truncated"
+            )
             buffer.truncate_last_trajectory()
     model.replay_buffer = buffer

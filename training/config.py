@@ -50,23 +50,71 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Every top-level key a config has, in the order config.yaml is written.
 TOP_LEVEL_KEYS = (
-    "scenario", "robot", "env_kwargs", "curriculum", "residual", "residual_hold_steps", "algo", "her", "total_steps",
-    "n_envs", "seed", "normalize_observations", "normalize_rewards", "checkpoint_every", "eval_every", "eval_episodes",
-    "eval_seed", "final_eval_episodes", "final_eval_seed", "video_episodes", "policy_kwargs", "algo_kwargs",
+    "scenario",
+    "robot",
+    "env_kwargs",
+    "curriculum",
+    "residual",
+    "residual_hold_steps",
+    "algo",
+    "her",
+    "total_steps",
+    "n_envs",
+    "seed",
+    "normalize_observations",
+    "normalize_rewards",
+    "checkpoint_every",
+    "eval_every",
+    "eval_episodes",
+    "eval_seed",
+    "final_eval_episodes",
+    "final_eval_seed",
+    "video_episodes",
+    "policy_kwargs",
+    "algo_kwargs",
 )
 #: algo name -> (module, class). TQC lives in sb3-contrib.
-ALGORITHMS = {"ppo": ("stable_baselines3", "PPO"), "sac": ("stable_baselines3", "SAC"), "tqc": ("sb3_contrib", "TQC")}
+ALGORITHMS = {
+    "ppo": ("stable_baselines3", "PPO"),
+    "sac": ("stable_baselines3", "SAC"),
+    "tqc": ("sb3_contrib", "TQC"),
+}
 OFF_POLICY = frozenset({"sac", "tqc"})
 #: Activation names a config may use for policy_kwargs.activation_fn (attributes of torch.nn).
-ACTIVATIONS = {"elu": "ELU", "relu": "ReLU", "tanh": "Tanh", "leaky_relu": "LeakyReLU", "gelu": "GELU", "silu": "SiLU"}
+ACTIVATIONS = {
+    "elu": "ELU",
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "leaky_relu": "LeakyReLU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+}
 #: Constructor arguments robodojo sets itself.
-RESERVED_ALGO_KWARGS = {"self", "policy", "env", "seed", "verbose", "device", "tensorboard_log", "_init_setup_model",
-                        "replay_buffer_class"}
+RESERVED_ALGO_KWARGS = {
+    "self",
+    "policy",
+    "env",
+    "seed",
+    "verbose",
+    "device",
+    "tensorboard_log",
+    "_init_setup_model",
+    "replay_buffer_class",
+}
 RESERVED_POLICY_KWARGS = {"self", "observation_space", "action_space", "lr_schedule"}
 #: (minimum, key) for integer settings.
 _INTEGERS = {
-    "total_steps": 1, "n_envs": 1, "seed": 0, "checkpoint_every": 1, "eval_every": 0, "eval_episodes": 1,
-    "eval_seed": 0, "final_eval_episodes": 1, "final_eval_seed": 0, "video_episodes": 0, "residual_hold_steps": 0,
+    "total_steps": 1,
+    "n_envs": 1,
+    "seed": 0,
+    "checkpoint_every": 1,
+    "eval_every": 0,
+    "eval_episodes": 1,
+    "eval_seed": 0,
+    "final_eval_episodes": 1,
+    "final_eval_seed": 0,
+    "video_episodes": 0,
+    "residual_hold_steps": 0,
 }
 #: ``residual:`` sub-keys and the scale used when only the base is given.
 RESIDUAL_KEYS = ("base", "scale")
@@ -74,7 +122,12 @@ DEFAULT_RESIDUAL_SCALE = 0.5
 #: ``curriculum:`` sub-keys (TerrainCurriculum arguments) and their defaults (``curriculum: true``)
 CURRICULUM_DEFAULTS = {"levels": 11, "start_level": 0, "top_level_random": True}
 #: ``her:`` sub-keys (HerReplayBuffer arguments a config may set) and the goal strategies it knows.
-HER_KEYS = ("n_sampled_goal", "goal_selection_strategy", "copy_info_dict", "handle_timeout_termination")
+HER_KEYS = (
+    "n_sampled_goal",
+    "goal_selection_strategy",
+    "copy_info_dict",
+    "handle_timeout_termination",
+)
 HER_STRATEGIES = ("future", "final", "episode")
 #: The keys of a goal-conditioned env's Dict observation (what HerReplayBuffer relabels).
 GOAL_KEYS = ("observation", "achieved_goal", "desired_goal")
@@ -156,7 +209,9 @@ def parse_set(text: str) -> dict[str, Any]:
     key, sep, raw = text.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(part.strip() for part in parts):
-        raise ConfigError(f"--set expects KEY.SUB=VALUE (e.g. algo_kwargs.ppo.n_steps=512), got {text!r}")
+        raise ConfigError(
+            f"--set expects KEY.SUB=VALUE (e.g. algo_kwargs.ppo.n_steps=512), got {text!r}"
+        )
     try:
         value = _numbers(_yaml().safe_load(raw)) if raw.strip() else None
     except _yaml().YAMLError:
@@ -182,14 +237,21 @@ def build_config(
         _check_scalar_paths(partial, layer)
         partial = merge(partial, layer)
     if "scenario" in partial and scenario_name(str(partial["scenario"])) != scenario:
-        raise ConfigError(f"the config is for scenario {partial['scenario']!r} but {scenario!r} was asked for")
+        raise ConfigError(
+            f"the config is for scenario {partial['scenario']!r} but {scenario!r} was asked for"
+        )
     partial["scenario"] = scenario
     return resolve(partial)
 
 
 def _check_scalar_paths(base: dict[str, Any], layer: dict[str, Any], prefix: str = "") -> None:
     for key, value in layer.items():
-        if isinstance(value, dict) and key in base and base[key] is not None and not isinstance(base[key], dict):
+        if (
+            isinstance(value, dict)
+            and key in base
+            and base[key] is not None
+            and not isinstance(base[key], dict)
+        ):
             raise ConfigError(f"{prefix}{key} is a single value, it has no sub-keys to set")
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             _check_scalar_paths(base[key], value, f"{prefix}{key}.")
@@ -209,13 +271,17 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
 def validate(config: dict[str, Any]) -> dict[str, Any]:
     """Check a complete config; return it with ``auto`` values filled in and keys in the standard order."""
     config = copy.deepcopy(config)
-    config.setdefault("residual", None)  # config.yaml files written before residual training existed
+    config.setdefault(
+        "residual", None
+    )  # config.yaml files written before residual training existed
     config.setdefault("her", None)  # ... and before goal-conditioned (HER) training existed
     config.setdefault("residual_hold_steps", 0)  # ... and before a residual could be held at zero
     config.setdefault("curriculum", None)  # ... and before the terrain curriculum
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
-        raise ConfigError(f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}")
+        raise ConfigError(
+            f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}"
+        )
     missing = [key for key in TOP_LEVEL_KEYS if key not in config]
     if missing:
         raise ConfigError(f"config is missing key(s) {', '.join(missing)}")
@@ -224,11 +290,15 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     if config["algo"] not in ALGORITHMS:
         raise ConfigError(f"unknown algo {config['algo']!r}; valid: {', '.join(ALGORITHMS)}")
     if not isinstance(config["normalize_observations"], bool):
-        raise ConfigError(f"normalize_observations must be true or false, got {config['normalize_observations']!r}")
+        raise ConfigError(
+            f"normalize_observations must be true or false, got {config['normalize_observations']!r}"
+        )
     if config["normalize_rewards"] == "auto":
         config["normalize_rewards"] = config["algo"] not in OFF_POLICY
     if not isinstance(config["normalize_rewards"], bool):
-        raise ConfigError(f"normalize_rewards must be true, false or auto, got {config['normalize_rewards']!r}")
+        raise ConfigError(
+            f"normalize_rewards must be true, false or auto, got {config['normalize_rewards']!r}"
+        )
     for key in ("env_kwargs", "policy_kwargs", "algo_kwargs"):
         if config[key] is None:
             config[key] = {}
@@ -236,13 +306,18 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{key} must be a mapping, got {config[key]!r}")
     _check_env(config)
     config["residual"] = _check_residual(config["residual"], resolve_id(config["scenario"]))
-    config["curriculum"] = _check_curriculum(config["curriculum"], resolve_id(config["scenario"]), config["robot"],
-                                             config["env_kwargs"])
+    config["curriculum"] = _check_curriculum(
+        config["curriculum"], resolve_id(config["scenario"]), config["robot"], config["env_kwargs"]
+    )
     if config["residual_hold_steps"] and config["residual"] is None:
-        raise ConfigError("residual_hold_steps holds a residual's correction at zero: it needs a residual (residual.base)")
+        raise ConfigError(
+            "residual_hold_steps holds a residual's correction at zero: it needs a residual (residual.base)"
+        )
     unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
     if unknown:
-        raise ConfigError(f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}")
+        raise ConfigError(
+            f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}"
+        )
     for name in ALGORITHMS:
         block = config["algo_kwargs"].setdefault(name, {})
         if block is None:
@@ -267,12 +342,19 @@ def _check_env(config: dict[str, Any]) -> None:
     env_kwargs = config["env_kwargs"]
     for key in ("robot", "render_mode"):
         if key in env_kwargs:
-            raise ConfigError(f"env_kwargs.{key} cannot be set" + (": use the top-level robot key" if key == "robot" else ""))
+            raise ConfigError(
+                f"env_kwargs.{key} cannot be set"
+                + (": use the top-level robot key" if key == "robot" else "")
+            )
     try:
-        settable = sorted(set(catalog.env_parameters(resolve_id(config["scenario"]))) - {"robot", "render_mode"})
+        settable = sorted(
+            set(catalog.env_parameters(resolve_id(config["scenario"]))) - {"robot", "render_mode"}
+        )
         unknown = sorted(set(env_kwargs) - set(settable), key=str)
         if unknown:
-            raise ConfigError(f"env_kwargs: unknown argument(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(settable)}")
+            raise ConfigError(
+                f"env_kwargs: unknown argument(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(settable)}"
+            )
         check_config(config["scenario"], None, config["robot"], env_kwargs)
     except EvalConfigError as error:
         raise ConfigError(str(error)) from None
@@ -283,22 +365,36 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
     if residual is None:
         return None
     if not isinstance(residual, dict):
-        raise ConfigError(f"residual must be null or a mapping {{base: NAME, scale: S}}, got {residual!r}")
+        raise ConfigError(
+            f"residual must be null or a mapping {{base: NAME, scale: S}}, got {residual!r}"
+        )
     unknown = sorted(set(residual) - set(RESIDUAL_KEYS), key=str)
     if unknown:
-        raise ConfigError(f"residual: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(RESIDUAL_KEYS)}")
+        raise ConfigError(
+            f"residual: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(RESIDUAL_KEYS)}"
+        )
     names = base_controller_names(env_id)
     base = residual.get("base")
     if base not in names:
-        valid = f"valid names: {', '.join(names)}" if names else f"{env_id} has no scripted controller to build on"
+        valid = (
+            f"valid names: {', '.join(names)}"
+            if names
+            else f"{env_id} has no scripted controller to build on"
+        )
         raise ConfigError(f"residual.base must name a scripted controller, got {base!r}; {valid}")
     scale = residual.get("scale", DEFAULT_RESIDUAL_SCALE)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale > 0):
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not (math.isfinite(scale) and scale > 0)
+    ):
         raise ConfigError(f"residual.scale must be a number > 0, got {scale!r}")
     return {"base": base, "scale": float(scale)}
 
 
-def _check_curriculum(curriculum: Any, env_id: str, robot: Any, env_kwargs: dict[str, Any]) -> dict[str, Any] | None:
+def _check_curriculum(
+    curriculum: Any, env_id: str, robot: Any, env_kwargs: dict[str, Any]
+) -> dict[str, Any] | None:
     """``curriculum: {levels, start_level, top_level_random}`` (missing keys default), ``true`` (all defaults),
     or null / false; returned complete, or a ConfigError. The env must take a ``difficulty`` reset option."""
     if curriculum is None or curriculum is False:
@@ -306,34 +402,50 @@ def _check_curriculum(curriculum: Any, env_id: str, robot: Any, env_kwargs: dict
     if curriculum is True:
         curriculum = {}
     if not isinstance(curriculum, dict):
-        raise ConfigError(f"curriculum must be null, true or a mapping {{levels: N, start_level: L}}, got {curriculum!r}")
+        raise ConfigError(
+            f"curriculum must be null, true or a mapping {{levels: N, start_level: L}}, got {curriculum!r}"
+        )
     unknown = sorted(set(curriculum) - set(CURRICULUM_DEFAULTS), key=str)
     if unknown:
-        raise ConfigError(f"curriculum: unknown key(s) {', '.join(map(str, unknown))}; "
-                          f"valid keys: {', '.join(CURRICULUM_DEFAULTS)}")
+        raise ConfigError(
+            f"curriculum: unknown key(s) {', '.join(map(str, unknown))}; "
+            f"valid keys: {', '.join(CURRICULUM_DEFAULTS)}"
+        )
     result = {**CURRICULUM_DEFAULTS, **curriculum}
     levels = result["levels"]
     if isinstance(levels, float) and levels.is_integer():
         levels = int(levels)
     if isinstance(levels, list):
-        if not levels or not all(isinstance(d, (int, float)) and not isinstance(d, bool) and 0 <= d <= 1 for d in levels):
-            raise ConfigError(f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}")
+        if not levels or not all(
+            isinstance(d, (int, float)) and not isinstance(d, bool) and 0 <= d <= 1 for d in levels
+        ):
+            raise ConfigError(
+                f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}"
+            )
         levels = [float(d) for d in levels]
         count = len(levels)
     elif isinstance(levels, int) and not isinstance(levels, bool) and levels >= 1:
         count = levels
     else:
-        raise ConfigError(f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}")
+        raise ConfigError(
+            f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}"
+        )
     start = result["start_level"]
     if isinstance(start, float) and start.is_integer():
         start = int(start)
     if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < count:
-        raise ConfigError(f"curriculum.start_level must be an integer in [0, {count - 1}], got {result['start_level']!r}")
+        raise ConfigError(
+            f"curriculum.start_level must be an integer in [0, {count - 1}], got {result['start_level']!r}"
+        )
     if not isinstance(result["top_level_random"], bool):
-        raise ConfigError(f"curriculum.top_level_random must be true or false, got {result['top_level_random']!r}")
+        raise ConfigError(
+            f"curriculum.top_level_random must be true or false, got {result['top_level_random']!r}"
+        )
     if "difficulty" not in env_class(env_id).RESET_OPTIONS:
-        raise ConfigError(f"curriculum needs an env whose reset takes options={{'difficulty': d}} (a terrain env such "
-                          f"as locomotion); {env_id} does not: set curriculum to null (--set curriculum=null)")
+        raise ConfigError(
+            f"curriculum needs an env whose reset takes options={{'difficulty': d}} (a terrain env such "
+            f"as locomotion); {env_id} does not: set curriculum to null (--set curriculum=null)"
+        )
     return {"levels": levels, "start_level": start, "top_level_random": result["top_level_random"]}
 
 
@@ -349,31 +461,45 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
     if her is None:
         return None
     if not isinstance(her, dict):
-        raise ConfigError(f"her must be null or a mapping such as {{n_sampled_goal: 4, goal_selection_strategy: future}}, got {her!r}")
+        raise ConfigError(
+            f"her must be null or a mapping such as {{n_sampled_goal: 4, goal_selection_strategy: future}}, got {her!r}"
+        )
     unknown = sorted(set(her) - set(HER_KEYS), key=str)
     if unknown:
-        raise ConfigError(f"her: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(HER_KEYS)}")
+        raise ConfigError(
+            f"her: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(HER_KEYS)}"
+        )
     her = dict(her)
     if "n_sampled_goal" in her:
         her["n_sampled_goal"] = _integer("her.n_sampled_goal", her["n_sampled_goal"], 1)
     strategy = her.get("goal_selection_strategy")
     if strategy is not None and str(strategy).lower() not in HER_STRATEGIES:
-        raise ConfigError(f"her.goal_selection_strategy must be one of {', '.join(HER_STRATEGIES)}, got {strategy!r}")
+        raise ConfigError(
+            f"her.goal_selection_strategy must be one of {', '.join(HER_STRATEGIES)}, got {strategy!r}"
+        )
     if strategy is not None:
         her["goal_selection_strategy"] = str(strategy).lower()
     for key in ("copy_info_dict", "handle_timeout_termination"):
         if key in her and not isinstance(her[key], bool):
             raise ConfigError(f"her.{key} must be true or false, got {her[key]!r}")
     if config["algo"] not in OFF_POLICY:
-        raise ConfigError(f"her (hindsight experience replay) needs an off-policy algo ({', '.join(sorted(OFF_POLICY))}), "
-                          f"not {config['algo']}: set algo to sac or tqc, or her to null (--set her=null)")
-    overlap = sorted(set(config["algo_kwargs"][config["algo"]].get("replay_buffer_kwargs") or {}) & set(HER_KEYS))
+        raise ConfigError(
+            f"her (hindsight experience replay) needs an off-policy algo ({', '.join(sorted(OFF_POLICY))}), "
+            f"not {config['algo']}: set algo to sac or tqc, or her to null (--set her=null)"
+        )
+    overlap = sorted(
+        set(config["algo_kwargs"][config["algo"]].get("replay_buffer_kwargs") or {}) & set(HER_KEYS)
+    )
     if overlap:
-        raise ConfigError(f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: set them under her")
+        raise ConfigError(
+            f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: set them under her"
+        )
     env_id = resolve_id(config["scenario"])
     if not env_class(env_id).GOAL_CONDITIONED:
-        raise ConfigError(f"her needs a goal-conditioned env (a Dict observation with {', '.join(GOAL_KEYS)} and "
-                          f"compute_reward), but {env_id} is not one; set her to null (--set her=null)")
+        raise ConfigError(
+            f"her needs a goal-conditioned env (a Dict observation with {', '.join(GOAL_KEYS)} and "
+            f"compute_reward), but {env_id} is not one; set her to null (--set her=null)"
+        )
     return her
 
 
@@ -404,20 +530,26 @@ def algo_class(name: str) -> type:
         return getattr(importlib.import_module(module), cls)
     except ImportError:
         package = "sb3-contrib" if module == "sb3_contrib" else "stable-baselines3"
-        raise ConfigError(f"algo {name} needs {package}, which is not installed: pip install 'robodojo[train]'") from None
+        raise ConfigError(
+            f"algo {name} needs {package}, which is not installed: pip install 'robodojo[train]'"
+        ) from None
 
 
 def _parameters(function: Any, reserved: set[str]) -> dict[str, inspect.Parameter]:
     return {n: p for n, p in inspect.signature(function).parameters.items() if n not in reserved}
 
 
-def _check_algo_kwargs(name: str, block: dict[str, Any], shared_policy_kwargs: dict[str, Any]) -> dict[str, Any]:
+def _check_algo_kwargs(
+    name: str, block: dict[str, Any], shared_policy_kwargs: dict[str, Any]
+) -> dict[str, Any]:
     cls = algo_class(name)
     accepted = _parameters(cls.__init__, RESERVED_ALGO_KWARGS)
     block = dict(block)
     reserved = sorted(set(block) & RESERVED_ALGO_KWARGS, key=str)
     if reserved:
-        raise ConfigError(f"algo_kwargs.{name}: {', '.join(reserved)} are set by robodojo (use the top-level keys)")
+        raise ConfigError(
+            f"algo_kwargs.{name}: {', '.join(reserved)} are set by robodojo (use the top-level keys)"
+        )
     unknown = sorted(set(block) - set(accepted), key=str)
     if unknown:
         raise ConfigError(
@@ -430,7 +562,9 @@ def _check_algo_kwargs(name: str, block: dict[str, Any], shared_policy_kwargs: d
                 block[key] = int(value)
     policy_kwargs = block.get("policy_kwargs") or {}
     if not isinstance(policy_kwargs, dict):
-        raise ConfigError(f"algo_kwargs.{name}.policy_kwargs must be a mapping, got {policy_kwargs!r}")
+        raise ConfigError(
+            f"algo_kwargs.{name}.policy_kwargs must be a mapping, got {policy_kwargs!r}"
+        )
     merged = {**shared_policy_kwargs, **policy_kwargs}
     policy = cls.policy_aliases["MlpPolicy"]
     valid = _parameters(policy.__init__, RESERVED_POLICY_KWARGS)
@@ -442,7 +576,9 @@ def _check_algo_kwargs(name: str, block: dict[str, Any], shared_policy_kwargs: d
         )
     activation = merged.get("activation_fn")
     if activation is not None and activation not in ACTIVATIONS:
-        raise ConfigError(f"policy_kwargs.activation_fn {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+        raise ConfigError(
+            f"policy_kwargs.activation_fn {activation!r} is not one of {', '.join(ACTIVATIONS)}"
+        )
     return block
 
 
@@ -451,16 +587,24 @@ def model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     kwargs = copy.deepcopy(config["algo_kwargs"][config["algo"]])
-    policy_kwargs = {**copy.deepcopy(config["policy_kwargs"]), **(kwargs.pop("policy_kwargs", None) or {})}
+    policy_kwargs = {
+        **copy.deepcopy(config["policy_kwargs"]),
+        **(kwargs.pop("policy_kwargs", None) or {}),
+    }
     if isinstance(policy_kwargs.get("activation_fn"), str):
-        policy_kwargs["activation_fn"] = getattr(torch.nn, ACTIVATIONS[policy_kwargs["activation_fn"]])
+        policy_kwargs["activation_fn"] = getattr(
+            torch.nn, ACTIVATIONS[policy_kwargs["activation_fn"]]
+        )
     if policy_kwargs:
         kwargs["policy_kwargs"] = policy_kwargs
     if config.get("her"):
         from stable_baselines3 import HerReplayBuffer
 
         kwargs["replay_buffer_class"] = HerReplayBuffer
-        kwargs["replay_buffer_kwargs"] = {**(kwargs.get("replay_buffer_kwargs") or {}), **copy.deepcopy(config["her"])}
+        kwargs["replay_buffer_kwargs"] = {
+            **(kwargs.get("replay_buffer_kwargs") or {}),
+            **copy.deepcopy(config["her"]),
+        }
     return kwargs
 
 

@@ -61,7 +61,14 @@ from robodojo.policies.registry import reserved_names
 from robodojo.policies.residual import ResidualEnv
 from robodojo.policies.spec import FORMAT, ONNX_FILE, SPEC_FILE, check_spec
 from robodojo.training.card import CURVE_PNG
-from robodojo.training.export_spec import ALGORITHMS, TRAIN_HINT, ExportError, Run, build_spec, load_run
+from robodojo.training.export_spec import (
+    ALGORITHMS,
+    TRAIN_HINT,
+    ExportError,
+    Run,
+    build_spec,
+    load_run,
+)
 from robodojo.training.model_card import card_markdown
 from robodojo.training.sb3_policy import load_for_inference
 
@@ -94,10 +101,14 @@ def load_model(run: Run) -> tuple[Any, Any]:
         algorithm = getattr(importlib.import_module(module_name), class_name)
     except ImportError:
         raise ExportError(f"export needs {module_name} and torch: {TRAIN_HINT}") from None
-    model = load_for_inference(algorithm, str(run.model_path), device="cpu")  # HER models too (no env needed)
+    model = load_for_inference(
+        algorithm, str(run.model_path), device="cpu"
+    )  # HER models too (no env needed)
     vecnormalize = None
     if run.vecnormalize_path is not None:
-        with open(run.vecnormalize_path, "rb") as handle:  # what VecNormalize.load does, minus the venv
+        with open(
+            run.vecnormalize_path, "rb"
+        ) as handle:  # what VecNormalize.load does, minus the venv
             vecnormalize = pickle.load(handle)
         if not getattr(vecnormalize, "norm_obs", False):
             vecnormalize = None  # reward-only normalisation: nothing to bake into the actor
@@ -115,14 +126,25 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
 
     policy = model.policy
     keys = dict_keys(policy.observation_space)
-    if keys is None and (not isinstance(policy.observation_space, spaces.Box) or len(policy.observation_space.shape) != 1):
-        raise ExportError(f"only flat Box or Dict-of-Box observations export, got {policy.observation_space}")
+    if keys is None and (
+        not isinstance(policy.observation_space, spaces.Box)
+        or len(policy.observation_space.shape) != 1
+    ):
+        raise ExportError(
+            f"only flat Box or Dict-of-Box observations export, got {policy.observation_space}"
+        )
     if not isinstance(policy.action_space, spaces.Box):
         raise ExportError(f"only Box actions export, got {policy.action_space}")
-    if isinstance(policy, ActorCriticPolicy):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash_output
-        trunk = torch.nn.Sequential(policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net)
+    if isinstance(
+        policy, ActorCriticPolicy
+    ):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash_output
+        trunk = torch.nn.Sequential(
+            policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net
+        )
         squash = bool(policy.squash_output)
-    elif hasattr(policy, "actor") and hasattr(policy.actor, "latent_pi"):  # SAC, TQC: tanh-squashed mean
+    elif hasattr(policy, "actor") and hasattr(
+        policy.actor, "latent_pi"
+    ):  # SAC, TQC: tanh-squashed mean
         actor = policy.actor
         trunk = torch.nn.Sequential(actor.features_extractor, actor.latent_pi, actor.mu)
         squash = True
@@ -134,14 +156,27 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
         clip = float(vecnormalize.clip_obs)
         if keys is not None:  # one running mean/std per normalised key; other keys pass through
             normalized = set(getattr(vecnormalize, "norm_obs_keys", None) or rms)
-            mean = {key: np.asarray(rms[key].mean, dtype=np.float64).ravel() for key in keys if key in normalized}
-            std = {key: np.sqrt(np.asarray(rms[key].var, dtype=np.float64).ravel() + vecnormalize.epsilon)
-                   for key in keys if key in normalized}
+            mean = {
+                key: np.asarray(rms[key].mean, dtype=np.float64).ravel()
+                for key in keys
+                if key in normalized
+            }
+            std = {
+                key: np.sqrt(
+                    np.asarray(rms[key].var, dtype=np.float64).ravel() + vecnormalize.epsilon
+                )
+                for key in keys
+                if key in normalized
+            }
         else:
             mean = np.asarray(rms.mean, dtype=np.float64)
             std = np.sqrt(np.asarray(rms.var, dtype=np.float64) + vecnormalize.epsilon)
-    shapes = None if keys is None else {key: tuple(policy.observation_space[key].shape) for key in keys}
-    return _make_module(trunk, squash, policy.action_space.low, policy.action_space.high, mean, std, clip, shapes)
+    shapes = (
+        None if keys is None else {key: tuple(policy.observation_space[key].shape) for key in keys}
+    )
+    return _make_module(
+        trunk, squash, policy.action_space.low, policy.action_space.high, mean, std, clip, shapes
+    )
 
 
 def dict_keys(space: Any) -> dict[str, int] | None:
@@ -159,8 +194,16 @@ def dict_keys(space: Any) -> dict[str, int] | None:
     return dict_sizes(space)
 
 
-def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, mean: Any, std: Any, clip: Any,
-                 shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
+def _make_module(
+    trunk: Any,
+    squash: bool,
+    low: np.ndarray,
+    high: np.ndarray,
+    mean: Any,
+    std: Any,
+    clip: Any,
+    shapes: dict[str, tuple[int, ...]] | None = None,
+) -> Any:
     """The exported actor. ``shapes`` (key → shape, input order) for a Dict policy: the flat input is
     cut into those keys, each normalised with its own ``mean[key]`` / ``std[key]`` (if it has them)."""
     import torch
@@ -182,8 +225,12 @@ def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, me
                     end = start + int(np.prod(shape))
                     normalised = self.normalize and key in mean
                     if normalised:
-                        self.register_buffer(f"obs_mean_{index}", torch.as_tensor(mean[key], dtype=torch.float64))
-                        self.register_buffer(f"obs_std_{index}", torch.as_tensor(std[key], dtype=torch.float64))
+                        self.register_buffer(
+                            f"obs_mean_{index}", torch.as_tensor(mean[key], dtype=torch.float64)
+                        )
+                        self.register_buffer(
+                            f"obs_std_{index}", torch.as_tensor(std[key], dtype=torch.float64)
+                        )
                     self.keys.append((key, start, end, shape, normalised))
                     start = end
             elif self.normalize:
@@ -201,7 +248,11 @@ def _make_module(trunk: Any, squash: bool, low: np.ndarray, high: np.ndarray, me
                 for index, (key, start, end, shape, normalised) in enumerate(self.keys):
                     part = observation[:, start:end]
                     if normalised:
-                        part = self._scale(part, getattr(self, f"obs_mean_{index}"), getattr(self, f"obs_std_{index}"))
+                        part = self._scale(
+                            part,
+                            getattr(self, f"obs_mean_{index}"),
+                            getattr(self, f"obs_std_{index}"),
+                        )
                     x[key] = part.reshape(-1, *shape)
             else:
                 x = observation
@@ -223,7 +274,9 @@ def reference_actions(model: Any, vecnormalize: Any, observations: Any) -> np.nd
     For a Dict policy ``observations`` is a Dict of per-key batches.
     """
     if isinstance(observations, dict):
-        batch: Any = {key: np.asarray(value, dtype=np.float32) for key, value in observations.items()}
+        batch: Any = {
+            key: np.asarray(value, dtype=np.float32) for key, value in observations.items()
+        }
     else:
         batch = np.asarray(observations, dtype=np.float32)
     if vecnormalize is not None:
@@ -232,7 +285,13 @@ def reference_actions(model: Any, vecnormalize: Any, observations: Any) -> np.nd
     return np.asarray(actions, dtype=np.float32)
 
 
-def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEFAULT_OPSET, output: str = "action") -> None:
+def export_onnx(
+    module: Any,
+    path: Path,
+    observation_size: int,
+    opset: int = DEFAULT_OPSET,
+    output: str = "action",
+) -> None:
     """``torch.onnx.export`` with a dynamic batch axis, quietly, weights inside the file."""
     import torch
 
@@ -241,7 +300,10 @@ def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEF
     except ImportError:
         raise ExportError(f"torch.onnx's exporter needs onnxscript: {TRAIN_HINT}") from None
     example = (torch.zeros(2, observation_size, dtype=torch.float32),)
-    quiet = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")]
+    quiet = [
+        logging.getLogger(name)
+        for name in ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")
+    ]
     levels = [logger.level for logger in quiet]
     with warnings.catch_warnings(), contextlib.redirect_stdout(None):
         warnings.simplefilter("ignore")
@@ -249,8 +311,14 @@ def export_onnx(module: Any, path: Path, observation_size: int, opset: int = DEF
             logger.setLevel(logging.ERROR)
         try:
             program = torch.onnx.export(
-                module, example, dynamo=True, input_names=["observation"], output_names=[output],
-                dynamic_shapes=({0: torch.export.Dim("batch")},), opset_version=opset, external_data=False,
+                module,
+                example,
+                dynamo=True,
+                input_names=["observation"],
+                output_names=[output],
+                dynamic_shapes=({0: torch.export.Dim("batch")},),
+                opset_version=opset,
+                external_data=False,
                 verbose=False,
             )
             program.save(str(path), external_data=False)
@@ -274,7 +342,9 @@ def add_metadata(path: Path, props: dict[str, str], doc: str) -> None:
 # -- observations for verification --------------------------------------------------
 
 
-def make_env(env_id: str, env_kwargs: dict[str, Any], residual: dict[str, Any] | None = None) -> gym.Env:
+def make_env(
+    env_id: str, env_kwargs: dict[str, Any], residual: dict[str, Any] | None = None
+) -> gym.Env:
     """The env the model acts on: ``env_id``, wrapped in ``ResidualEnv`` for a residual run."""
     env = make_robodojo_env(env_id, **env_kwargs)
     if residual:
@@ -283,7 +353,12 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], residual: dict[str, Any] |
 
 
 def record_observations(
-    env_id: str, env_kwargs: dict[str, Any], count: int, seed: int, act: Any, explore: float = EXPLORE,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    count: int,
+    seed: int,
+    act: Any,
+    explore: float = EXPLORE,
     residual: dict[str, Any] | None = None,
 ) -> np.ndarray:
     """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i seeded seed+i.
@@ -320,7 +395,11 @@ def _float32(observation: Any) -> Any:
 
 def count_of(observations: Any) -> int:
     """Rows in a batch of observations (a Dict's per-key batches share them)."""
-    return len(next(iter(observations.values()))) if isinstance(observations, dict) else len(observations)
+    return (
+        len(next(iter(observations.values())))
+        if isinstance(observations, dict)
+        else len(observations)
+    )
 
 
 def row(observations: Any, index: int) -> Any:
@@ -383,15 +462,25 @@ def export_run(
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_path = out_dir / SPEC_FILE
     spec_path.unlink(missing_ok=True)  # never leave an old spec beside a new graph
-    spec = _write_onnx(run, model, vecnormalize, interface, actual_robot, opset, out_dir / ONNX_FILE)
+    spec = _write_onnx(
+        run, model, vecnormalize, interface, actual_robot, opset, out_dir / ONNX_FILE
+    )
     spec["verification"] = {"passed": None}
     write_json(spec_path, spec)  # the files users will load, verified next
-    spec["verification"] = _verify(run, model, vecnormalize, env_kwargs, obs_space, out_dir, observations, tolerance, seed)
+    spec["verification"] = _verify(
+        run, model, vecnormalize, env_kwargs, obs_space, out_dir, observations, tolerance, seed
+    )
     write_json(spec_path, spec)
     files = {ONNX_FILE: (out_dir / ONNX_FILE).stat().st_size, SPEC_FILE: spec_path.stat().st_size}
     files.update(_copy_run_cards(run, out_dir))
-    title = title or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
-    (out_dir / "card.md").write_text(card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()), encoding="utf-8")
+    title = (
+        title
+        or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
+    )
+    (out_dir / "card.md").write_text(
+        card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()),
+        encoding="utf-8",
+    )
     files["card.md"] = (out_dir / "card.md").stat().st_size
     result = ExportResult(out_dir, spec, files)
     verification = spec["verification"]
@@ -404,34 +493,54 @@ def export_run(
     return result
 
 
-def _check_model_fits_env(run: Run, model: Any, env_kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, gym.Space]:
+def _check_model_fits_env(
+    run: Run, model: Any, env_kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Any, gym.Space]:
     """(the env's interface, its robot, its observation space), once the model's spaces are seen to fit it."""
-    env = make_env(run.env_id, env_kwargs, run.residual)  # a residual's model sees [observation, base action]
+    env = make_env(
+        run.env_id, env_kwargs, run.residual
+    )  # a residual's model sees [observation, base action]
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         actual_robot = getattr(env.unwrapped, "robot_name", run.robot)
-        model_obs, env_obs = _space_signature(model.observation_space), _space_signature(env.observation_space)
+        model_obs, env_obs = (
+            _space_signature(model.observation_space),
+            _space_signature(env.observation_space),
+        )
         if model_obs != env_obs or env.action_space.shape != model.action_space.shape:
             what = "residual env" if run.residual else "env"
             raise ExportError(
                 f"the model's spaces {model_obs}/{model.action_space.shape} do not match the "
                 f"{what} {run.env_id}'s {env_obs}/{env.action_space.shape} (wrong --env or --robot"
-                + ("?)" if run.residual else ", or a residual run whose config.yaml lost its residual block?)")
+                + (
+                    "?)"
+                    if run.residual
+                    else ", or a residual run whose config.yaml lost its residual block?)"
+                )
             )
         return interface, actual_robot, env.observation_space
     finally:
         env.close()
 
 
-def _write_onnx(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: Any, opset: int,
-                onnx_path: Path) -> dict[str, Any]:
+def _write_onnx(
+    run: Run,
+    model: Any,
+    vecnormalize: Any,
+    interface: dict[str, Any],
+    robot: Any,
+    opset: int,
+    onnx_path: Path,
+) -> dict[str, Any]:
     """Export the actor to ``onnx_path`` with its spec embedded as metadata; return the spec with the file's hash."""
     import torch
 
     module = build_actor(model, vecnormalize)
     spec = build_spec(run, model, vecnormalize, interface, robot, opset)
     with torch.no_grad():
-        export_onnx(module, onnx_path, spec["observation"]["size"], opset, output=spec["onnx"]["output"])
+        export_onnx(
+            module, onnx_path, spec["observation"]["size"], opset, output=spec["onnx"]["output"]
+        )
     embedded = {k: v for k, v in spec.items() if k not in ("onnx", "verification")}
     add_metadata(
         onnx_path,
@@ -449,24 +558,41 @@ def _write_onnx(run: Run, model: Any, vecnormalize: Any, interface: dict[str, An
     return spec
 
 
-def _verify(run: Run, model: Any, vecnormalize: Any, env_kwargs: dict[str, Any], obs_space: gym.Space, out_dir: Path,
-            observations: int, tolerance: float, seed: int) -> dict[str, Any]:
+def _verify(
+    run: Run,
+    model: Any,
+    vecnormalize: Any,
+    env_kwargs: dict[str, Any],
+    obs_space: gym.Space,
+    out_dir: Path,
+    observations: int,
+    tolerance: float,
+    seed: int,
+) -> dict[str, Any]:
     """Load the written files the way users do and compare their actions with SB3's, on recorded and random observations."""
     import torch
 
     with torch.no_grad():
         recorded = record_observations(
-            run.env_id, env_kwargs, observations, seed,
-            act=lambda o: reference_actions(model, vecnormalize, _batch_of_one(o))[0], residual=run.residual,
+            run.env_id,
+            env_kwargs,
+            observations,
+            seed,
+            act=lambda o: reference_actions(model, vecnormalize, _batch_of_one(o))[0],
+            residual=run.residual,
         )
         synthetic = random_observations(obs_space, observations, seed + 1)
         expected = reference_actions(model, vecnormalize, recorded)
         expected_synthetic = reference_actions(model, vecnormalize, synthetic)
     loaded = OnnxPolicy.load(out_dir, env=None)
     loaded = getattr(loaded, "network", loaded)  # a residual: check the network itself
-    got = loaded.predict(recorded)  # a Dict batch is flattened key by key, as users' Dict observations are
+    got = loaded.predict(
+        recorded
+    )  # a Dict batch is flattened key by key, as users' Dict observations are
     got_synthetic = loaded.predict(synthetic)
-    single = np.stack([loaded(row(recorded, i)) for i in range(min(50, count_of(recorded)))])  # the batch-of-one path too
+    single = np.stack(
+        [loaded(row(recorded, i)) for i in range(min(50, count_of(recorded)))]
+    )  # the batch-of-one path too
     diff = float(np.max(np.abs(got - expected)))
     diff_single = float(np.max(np.abs(single - expected[:50])))
     diff_synthetic = float(np.max(np.abs(got_synthetic - expected_synthetic)))
@@ -475,7 +601,7 @@ def _verify(run: Run, model: Any, vecnormalize: Any, env_kwargs: dict[str, Any],
         "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
         "observations": count_of(recorded),
         "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}{_wrapped(run)}, "
-                  f"episode i seeded {seed}+i",
+        f"episode i seeded {seed}+i",
         "max_abs_diff": diff,
         "single_observation_max_abs_diff": diff_single,
         "random_observations": count_of(synthetic),
@@ -497,7 +623,11 @@ def _copy_run_cards(run: Run, out_dir: Path) -> dict[str, int]:
 
 def _wrapped(run: Run) -> str:
     residual = run.residual
-    return f" wrapped in ResidualEnv (base {residual['base']}, scale {residual['scale']:g})" if residual else ""
+    return (
+        f" wrapped in ResidualEnv (base {residual['base']}, scale {residual['scale']:g})"
+        if residual
+        else ""
+    )
 
 
 def _batch_of_one(observation: Any) -> Any:
@@ -507,7 +637,11 @@ def _batch_of_one(observation: Any) -> Any:
 
 
 def _graph_summary(run: Run, keys: dict[str, int] | None = None) -> str:
-    raw = "raw observation" if keys is None else f"raw observation (Dict keys {', '.join(keys)} concatenated)"
+    raw = (
+        "raw observation"
+        if keys is None
+        else f"raw observation (Dict keys {', '.join(keys)} concatenated)"
+    )
     if not run.residual:
         return f"{raw} -> action"
     return f"[{raw}, base action] -> correction (residual on {run.residual['base']}, scale {run.residual['scale']:g})"
@@ -516,7 +650,9 @@ def _graph_summary(run: Run, keys: dict[str, int] | None = None) -> str:
 def pretrained_folder(name: str) -> Path:
     """Where ``--pretrained NAME`` writes: ``policies/pretrained/NAME`` in the robodojo source tree."""
     if not pretrained.NAME.match(name) or name in reserved_names():
-        raise ExportError(f"{name!r} cannot name a pretrained policy: use lower-case letters, digits, _ . - and no controller name")
+        raise ExportError(
+            f"{name!r} cannot name a pretrained policy: use lower-case letters, digits, _ . - and no controller name"
+        )
     return pretrained.ROOT / name
 
 

@@ -27,16 +27,14 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from robodojo.envs import resolve_env_id, short_name
-from robodojo.evaluation.files import package_version, write_json
+from robodojo.evaluation.files import package_version
 from robodojo.evaluation.files import to_json_safe as jsonable
 from robodojo.evaluation.stats import wilson_interval
 from robodojo.interface import dict_sizes
@@ -93,13 +91,18 @@ def load_run(
     if not path.is_dir():
         raise ExportError(f"{path}: no such run folder")
     if (path / "model.zip").is_file() and checkpoint is None:  # given a checkpoint folder itself
-        directory, ckpt_dir = (path.parent if (path.parent / "config.yaml").is_file() else path), path
+        directory, ckpt_dir = (
+            (path.parent if (path.parent / "config.yaml").is_file() else path),
+            path,
+        )
     else:
         directory = path
         names = [checkpoint] if checkpoint else default_checkpoint(directory)
         found = [directory / name for name in names if (directory / name / "model.zip").is_file()]
         if not found:
-            raise ExportError(f"{path}: no {' or '.join(f'{n}/model.zip' for n in names)} (is it a `robodojo train` run folder?)")
+            raise ExportError(
+                f"{path}: no {' or '.join(f'{n}/model.zip' for n in names)} (is it a `robodojo train` run folder?)"
+            )
         ckpt_dir = found[0]
     config = _read_yaml(directory / "config.yaml")
     manifest = _read_json(directory / "manifest.json") or {}
@@ -118,7 +121,9 @@ def load_run(
     env_kwargs.pop("robot", None)
     algo = (algo or config.get("algo") or "").lower()
     if algo not in ALGORITHMS:
-        raise ExportError(f"{directory}: algorithm {algo or '(none)'!r} is not exportable; known: {', '.join(ALGORITHMS)} (pass --algo)")
+        raise ExportError(
+            f"{directory}: algorithm {algo or '(none)'!r} is not exportable; known: {', '.join(ALGORITHMS)} (pass --algo)"
+        )
     vecnormalize = ckpt_dir / "vecnormalize.pkl"
     residual = _residual(config.get("residual"), full_id, directory)
     return Run(
@@ -143,9 +148,14 @@ def _residual(residual: Any, env_id: str, directory: Path) -> dict[str, Any] | N
         return None
     scale = residual.get("scale") if isinstance(residual, dict) else None
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-        raise ExportError(f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, got {residual!r}")
+        raise ExportError(
+            f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, got {residual!r}"
+        )
     try:
-        return {"base": resolve_controller(str(residual.get("base")), env_id), "scale": float(scale)}
+        return {
+            "base": resolve_controller(str(residual.get("base")), env_id),
+            "scale": float(scale),
+        }
     except ValueError as error:
         raise ExportError(f"{directory}/config.yaml: residual.base: {error}") from None
 
@@ -174,7 +184,14 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 # -- the spec and the card -------------------------------------------------------------
 
 
-def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int) -> dict[str, Any]:
+def build_spec(
+    run: Run,
+    model: Any,
+    vecnormalize: Any,
+    interface: dict[str, Any],
+    robot: str | None,
+    opset: int,
+) -> dict[str, Any]:
     space = model.policy.action_space
     keys = dict_sizes(model.policy.observation_space)
     if keys is not None:
@@ -193,19 +210,36 @@ def build_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
         }
     layout = list(interface.get("observation", []))
     observation: dict[str, Any] = {"size": obs_size}
-    if run.residual:  # the network's input: the env's observation, then the base controller's action
+    if (
+        run.residual
+    ):  # the network's input: the env's observation, then the base controller's action
         env_size = obs_size - int(space.shape[0])
-        layout.append({"name": "base_action", "size": int(space.shape[0]), "unit": "1",
-                       "source": "the base controller's action (computed by the runtime)"})
+        layout.append(
+            {
+                "name": "base_action",
+                "size": int(space.shape[0]),
+                "unit": "1",
+                "source": "the base controller's action (computed by the runtime)",
+            }
+        )
         observation["env_size"] = env_size
-        observation["note"] = (f"size is the network's input: the env's observation (the first {env_size} values, "
-                               "every layout field before base_action) followed by base_action, which the runtime computes")
+        observation["note"] = (
+            f"size is the network's input: the env's observation (the first {env_size} values, "
+            "every layout field before base_action) followed by base_action, which the runtime computes"
+        )
     observation.update(dtype="float32", layout=layout, normalization=normalization)
     return _spec(run, model, interface, robot, opset, observation)
 
 
-def _dict_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any], robot: str | None, opset: int,
-               keys: dict[str, int]) -> dict[str, Any]:
+def _dict_spec(
+    run: Run,
+    model: Any,
+    vecnormalize: Any,
+    interface: dict[str, Any],
+    robot: str | None,
+    opset: int,
+    keys: dict[str, int],
+) -> dict[str, Any]:
     """The spec of a Dict-observation (goal-conditioned) policy: one flat input, its keys concatenated in order."""
     actions = int(model.policy.action_space.shape[0])
     env_keys = dict(keys)
@@ -214,17 +248,33 @@ def _dict_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
     layout = dict_layout(env_keys, list(interface.get("observation", [])))
     if run.residual:  # the base action ends the "observation" key's slice of the input
         last = max(i for i, field in enumerate(layout) if field["key"] == RESIDUAL_KEY)
-        layout.insert(last + 1, {"name": "base_action", "size": actions, "unit": "1", "key": RESIDUAL_KEY,
-                                 "source": "the base controller's action (computed by the runtime)"})
+        layout.insert(
+            last + 1,
+            {
+                "name": "base_action",
+                "size": actions,
+                "unit": "1",
+                "key": RESIDUAL_KEY,
+                "source": "the base controller's action (computed by the runtime)",
+            },
+        )
     normalization = None
     if vecnormalize is not None:
         rms = vecnormalize.obs_rms
-        normalized = [key for key in keys if key in (getattr(vecnormalize, "norm_obs_keys", None) or rms)]
+        normalized = [
+            key for key in keys if key in (getattr(vecnormalize, "norm_obs_keys", None) or rms)
+        ]
         normalization = {
             "baked_in": True,
             "formula": "per key: clip((obs[key] - mean[key]) / sqrt(var[key] + epsilon), -clip, clip); other keys raw",
-            "keys": {key: {"mean": _floats(rms[key].mean), "var": _floats(rms[key].var), "count": float(rms[key].count)}
-                     for key in normalized},
+            "keys": {
+                key: {
+                    "mean": _floats(rms[key].mean),
+                    "var": _floats(rms[key].var),
+                    "count": float(rms[key].count),
+                }
+                for key in normalized
+            },
             "epsilon": float(vecnormalize.epsilon),
             "clip": float(vecnormalize.clip_obs),
         }
@@ -232,19 +282,29 @@ def _dict_spec(run: Run, model: Any, vecnormalize: Any, interface: dict[str, Any
     observation: dict[str, Any] = {
         "size": size,
         "keys": [{"name": key, "size": key_size} for key, key_size in keys.items()],
-        "key_order": ("the input is the env's Dict observation with its keys concatenated in the order of keys "
-                      "(the trained policy's order: a Gymnasium Dict sorts its keys by name)"),
+        "key_order": (
+            "the input is the env's Dict observation with its keys concatenated in the order of keys "
+            "(the trained policy's order: a Gymnasium Dict sorts its keys by name)"
+        ),
     }
     if run.residual:
         observation["env_size"] = size - actions
-        observation["note"] = (f"size is the network's input: the {RESIDUAL_KEY!r} key carries the env's values followed by "
-                               "base_action, which the runtime computes; the goal keys are the env's")
+        observation["note"] = (
+            f"size is the network's input: the {RESIDUAL_KEY!r} key carries the env's values followed by "
+            "base_action, which the runtime computes; the goal keys are the env's"
+        )
     observation.update(dtype="float32", layout=layout, normalization=normalization)
     return _spec(run, model, interface, robot, opset, observation)
 
 
-def _spec(run: Run, model: Any, interface: dict[str, Any], robot: str | None, opset: int,
-          observation: dict[str, Any]) -> dict[str, Any]:
+def _spec(
+    run: Run,
+    model: Any,
+    interface: dict[str, Any],
+    robot: str | None,
+    opset: int,
+    observation: dict[str, Any],
+) -> dict[str, Any]:
     space = model.policy.action_space
     control_dt = float(interface.get("control_dt", 0.0))
     return {
@@ -267,8 +327,14 @@ def _spec(run: Run, model: Any, interface: dict[str, Any], robot: str | None, op
         "control_rate_hz": round(1.0 / control_dt, 6) if control_dt else None,
         "physics_dt": interface.get("physics_dt"),
         "substeps": interface.get("substeps"),
-        "onnx": {"file": ONNX_FILE, "input": "observation", "output": "correction" if run.residual else "action",
-                 "batch_axis": 0, "opset": opset, "sha256": None},
+        "onnx": {
+            "file": ONNX_FILE,
+            "input": "observation",
+            "output": "correction" if run.residual else "action",
+            "batch_axis": 0,
+            "opset": opset,
+            "sha256": None,
+        },
         "provenance": _provenance(run, model),
         "verification": None,
     }
@@ -311,13 +377,25 @@ def checkpoint_card(run: Run) -> dict[str, Any] | None:
     evaluated = str(card.get("model") or "").split("/")[0] or None
     if evaluated in (None, run.checkpoint):
         summary = card_summary(card)
-        return {**summary, "source": f"run card.json ({evaluated or 'unspecified'} checkpoint)"} if summary else None
+        return (
+            {**summary, "source": f"run card.json ({evaluated or 'unspecified'} checkpoint)"}
+            if summary
+            else None
+        )
     best = card.get("best_periodic_evaluation")
     if run.checkpoint == "best" and isinstance(best, dict) and best.get("success_rate") is not None:
         episodes = best.get("episodes")
-        ci = list(wilson_interval(round(best["success_rate"] * episodes), episodes)) if episodes else None
-        return {"success_rate": best["success_rate"], "ci95": ci, "episodes": episodes,
-                "source": f"best periodic evaluation at step {best.get('step')} (selected on it: optimistic)"}
+        ci = (
+            list(wilson_interval(round(best["success_rate"] * episodes), episodes))
+            if episodes
+            else None
+        )
+        return {
+            "success_rate": best["success_rate"],
+            "ci95": ci,
+            "episodes": episodes,
+            "source": f"best periodic evaluation at step {best.get('step')} (selected on it: optimistic)",
+        }
     return None
 
 

@@ -12,13 +12,21 @@ from robodojo.training.export_spec import RESIDUAL_FORMULA
 FOLDER = "<this folder>"
 
 
-def card_markdown(spec: dict[str, Any], title: str, run_card: dict[str, Any] | None = None, curve: bool = False) -> str:
+def card_markdown(
+    spec: dict[str, Any], title: str, run_card: dict[str, Any] | None = None, curve: bool = False
+) -> str:
     """The model card: what the policy is, how well it did, how to run it, its interface and provenance.
 
     ``run_card`` (the run's card.json) adds the final evaluation's headline
     metrics and the training time; ``curve`` links the copied learning curve.
     """
-    sections = (_summary(spec, title), _evaluation(spec, run_card, curve), _use(spec), _interface(spec), _provenance(spec))
+    sections = (
+        _summary(spec, title),
+        _evaluation(spec, run_card, curve),
+        _use(spec),
+        _interface(spec),
+        _provenance(spec),
+    )
     return "\n".join(line for section in sections for line in section)
 
 
@@ -27,18 +35,25 @@ def _summary(spec: dict[str, Any], title: str) -> list[str]:
     lines = [
         f"# {title}",
         "",
-        f"{prov['algo'].upper()} policy for `{spec['env_id']}`" + (f", robot `{robot}`" if robot else "")
+        f"{prov['algo'].upper()} policy for `{spec['env_id']}`"
+        + (f", robot `{robot}`" if robot else "")
         + f", exported by robodojo {prov['robodojo_version']} on {prov['exported_at'][:10]}.",
         "",
     ]
     if residual:
-        lines += [f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
-                  f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
-                  "(below) composes it with the controller, built from the robot and control period in policy.json.", ""]
+        lines += [
+            f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
+            f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
+            "(below) composes it with the controller, built from the robot and control period in policy.json.",
+            "",
+        ]
     if spec.get("env_kwargs"):
         arguments = ", ".join(f"{name}={value!r}" for name, value in spec["env_kwargs"].items())
-        lines += [f"Trained on the env built with {arguments} (policy.json `env_kwargs`); `robodojo eval` builds "
-                  "it the same way unless told otherwise with `--env-arg`.", ""]
+        lines += [
+            f"Trained on the env built with {arguments} (policy.json `env_kwargs`); `robodojo eval` builds "
+            "it the same way unless told otherwise with `--env-arg`.",
+            "",
+        ]
     return lines
 
 
@@ -47,29 +62,38 @@ def _evaluation(spec: dict[str, Any], run_card: dict[str, Any] | None, curve: bo
     lines = ["## Evaluation", ""]
     if card.get("success_rate") is not None:
         ci = card.get("ci95") or [math.nan, math.nan]
-        lines.append(f"Success {card['success_rate']:.1%} (Wilson 95% CI {ci[0]:.1%}-{ci[1]:.1%}) over "
-                     f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}.")
+        lines.append(
+            f"Success {card['success_rate']:.1%} (Wilson 95% CI {ci[0]:.1%}-{ci[1]:.1%}) over "
+            f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}."
+        )
     else:
         lines.append("The run had no evaluation card; measure it with the command below.")
     if run_card:
         metrics = run_card.get("final_evaluation", {}).get("metrics", {})
-        shown = [f"{title} {metrics[name]['mean']:.3g}" for name, title in REPORT_METRICS.get(spec["env_id"], [])
-                 if (metrics.get(name) or {}).get("mean") is not None]
+        shown = [
+            f"{title} {metrics[name]['mean']:.3g}"
+            for name, title in REPORT_METRICS.get(spec["env_id"], [])
+            if (metrics.get(name) or {}).get("mean") is not None
+        ]
         if shown:
             lines.append("Final evaluation, " + "; ".join(shown) + ".")
         training = run_card.get("training") or {}
         if training.get("steps"):
-            lines.append(f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min "
-                         f"({training['steps_per_second']:.0f} steps/s).")
+            lines.append(
+                f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min "
+                f"({training['steps_per_second']:.0f} steps/s)."
+            )
     if curve:
         lines += ["", "![learning curve](learning_curve.png)"]
     return lines
 
 
 def _use(spec: dict[str, Any]) -> list[str]:
-    observes = ("action = policy(observation)                     # the env's raw Dict observation in, action out"
-                if spec["observation"].get("keys") else
-                "action = policy(observation)                     # raw float32 observation in, action out")
+    observes = (
+        "action = policy(observation)                     # the env's raw Dict observation in, action out"
+        if spec["observation"].get("keys")
+        else "action = policy(observation)                     # raw float32 observation in, action out"
+    )
     if spec.get("residual"):
         observes += "\n# residual: policy.network is the bare OnnxPolicy (input [observation, base action], output correction)"
     return [
@@ -102,12 +126,16 @@ def _interface(spec: dict[str, Any]) -> list[str]:
     keys = spec["observation"].get("keys")
     if keys:
         order = ", ".join(f"{key['name']} ({key['size']})" for key in keys)
-        lines.append(f"  the env's Dict observation with its keys concatenated in this order: {order} (`OnnxPolicy` does it for you)")
+        lines.append(
+            f"  the env's Dict observation with its keys concatenated in this order: {order} (`OnnxPolicy` does it for you)"
+        )
     offset = 0
     for item in spec["observation"]["layout"]:
         end = offset + item["size"]
         where = f"[{item['key']}] " if keys and item.get("key") else ""
-        lines.append(f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) — {item.get('source', '')}")
+        lines.append(
+            f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) — {item.get('source', '')}"
+        )
         offset = end
     return lines + _action_lines(spec)
 
@@ -116,10 +144,14 @@ def _action_lines(spec: dict[str, Any]) -> list[str]:
     action, residual = spec["action"], spec.get("residual")
     kind = f", {action['type']}" if action.get("type") else ""
     if residual:
-        lines = [f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; the robot gets "
-                 f"clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}."]
+        lines = [
+            f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; the robot gets "
+            f"clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}."
+        ]
     else:
-        lines = [f"- Output `action`: float32 `[batch, {action['size']}]` in [{min(action['low']):g}, {max(action['high']):g}]{kind}."]
+        lines = [
+            f"- Output `action`: float32 `[batch, {action['size']}]` in [{min(action['low']):g}, {max(action['high']):g}]{kind}."
+        ]
     if action.get("joints"):
         lines.append(f"- Joint order: {', '.join(action['joints'])}.")
     if action.get("mapping"):
@@ -135,7 +167,8 @@ def _provenance(spec: dict[str, Any]) -> list[str]:
         "",
         f"- Run `{prov['run']}` ({prov['checkpoint']} checkpoint), {prov['trained_steps']:,} steps"
         + (f", seed {prov['seed']}" if prov.get("seed") is not None else "")
-        + (f", commit `{prov['git_commit']}`" if prov.get("git_commit") else "") + ".",
+        + (f", commit `{prov['git_commit']}`" if prov.get("git_commit") else "")
+        + ".",
         f"- ONNX vs the SB3 policy on {verification['observations']} recorded observations: max abs diff "
         f"{verification['max_abs_diff']:.2e} (tolerance {verification['tolerance']:g}).",
         f"- `policy.onnx` SHA-256 `{spec['onnx']['sha256']}` (checked on every load).",

@@ -29,14 +29,18 @@ META_FILE = "meta.json"  #: algo, steps, scenario... written next to model.zip i
 class ObservationNormalizer:
     """The observation half of a ``VecNormalize``: mean, var, epsilon, clip_obs (frozen copies)."""
 
-    def __init__(self, mean: np.ndarray, var: np.ndarray, epsilon: float = 1e-8, clip_obs: float = 10.0) -> None:
+    def __init__(
+        self, mean: np.ndarray, var: np.ndarray, epsilon: float = 1e-8, clip_obs: float = 10.0
+    ) -> None:
         self.mean = np.array(mean, dtype=np.float64)
         self.var = np.array(var, dtype=np.float64)
         self.epsilon = float(epsilon)
         self.clip_obs = float(clip_obs)
 
     @classmethod
-    def from_vecnormalize(cls, vecnormalize: Any) -> ObservationNormalizer | DictObservationNormalizer | None:
+    def from_vecnormalize(
+        cls, vecnormalize: Any
+    ) -> ObservationNormalizer | DictObservationNormalizer | None:
         """None when that VecNormalize does not normalise observations (rewards only).
 
         A VecNormalize over a Dict observation (one running mean/std per key) gives a
@@ -46,18 +50,35 @@ class ObservationNormalizer:
             return None
         rms = vecnormalize.obs_rms
         if isinstance(rms, dict):
-            return DictObservationNormalizer({
-                key: cls(copy.deepcopy(rms[key].mean), copy.deepcopy(rms[key].var), vecnormalize.epsilon, vecnormalize.clip_obs)
-                for key in vecnormalize.norm_obs_keys
-            })
-        return cls(copy.deepcopy(rms.mean), copy.deepcopy(rms.var), vecnormalize.epsilon, vecnormalize.clip_obs)
+            return DictObservationNormalizer(
+                {
+                    key: cls(
+                        copy.deepcopy(rms[key].mean),
+                        copy.deepcopy(rms[key].var),
+                        vecnormalize.epsilon,
+                        vecnormalize.clip_obs,
+                    )
+                    for key in vecnormalize.norm_obs_keys
+                }
+            )
+        return cls(
+            copy.deepcopy(rms.mean),
+            copy.deepcopy(rms.var),
+            vecnormalize.epsilon,
+            vecnormalize.clip_obs,
+        )
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
         scaled = (np.asarray(observation) - self.mean) / np.sqrt(self.var + self.epsilon)
         return np.clip(scaled, -self.clip_obs, self.clip_obs).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean.tolist(), "var": self.var.tolist(), "epsilon": self.epsilon, "clip_obs": self.clip_obs}
+        return {
+            "mean": self.mean.tolist(),
+            "var": self.var.tolist(),
+            "epsilon": self.epsilon,
+            "clip_obs": self.clip_obs,
+        }
 
 
 class DictObservationNormalizer:
@@ -70,8 +91,12 @@ class DictObservationNormalizer:
         self.normalizers = dict(normalizers)
 
     def __call__(self, observation: Any) -> dict[str, np.ndarray]:
-        return {key: self.normalizers[key](value) if key in self.normalizers else np.asarray(value, dtype=np.float32)
-                for key, value in observation.items()}
+        return {
+            key: self.normalizers[key](value)
+            if key in self.normalizers
+            else np.asarray(value, dtype=np.float32)
+            for key, value in observation.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {key: normalizer.to_dict() for key, normalizer in self.normalizers.items()}
@@ -88,7 +113,9 @@ class SB3Policy:
 
     def __init__(self, model: Any, normalizer: Any = None) -> None:
         self.model = model
-        if normalizer is None or isinstance(normalizer, (ObservationNormalizer, DictObservationNormalizer)):
+        if normalizer is None or isinstance(
+            normalizer, (ObservationNormalizer, DictObservationNormalizer)
+        ):
             self.normalizer = normalizer
         else:
             self.normalizer = ObservationNormalizer.from_vecnormalize(normalizer)
@@ -99,7 +126,9 @@ class SB3Policy:
     def normalize(self, observation: Any) -> Any:
         """Float32 and normalised; a Dict observation (goal-conditioned env) key by key."""
         if isinstance(observation, Mapping):
-            observation = {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
+            observation = {
+                key: np.asarray(value, dtype=np.float32) for key, value in observation.items()
+            }
         else:
             observation = np.asarray(observation, dtype=np.float32)
         return observation if self.normalizer is None else self.normalizer(observation)
@@ -131,22 +160,32 @@ def load_policy(folder: str | Path, algo: str | None = None, device: str = "cpu"
     ``algo`` defaults to the folder's meta.json (best/, final/) or, for a
     checkpoint, the run's config.yaml two levels up.
     """
-    from robodojo.training.config import algo_class  # config imports evaluation, this module need not
+    from robodojo.training.config import (
+        algo_class,
+    )  # config imports evaluation, this module need not
 
     folder = Path(folder)
     if algo is None:
         algo = _algo_of(folder)
     model = load_for_inference(algo_class(algo), folder / MODEL_FILE, device=device)
-    normalizer = read_normalizer(folder / NORMALIZER_FILE) if (folder / NORMALIZER_FILE).exists() else None
+    normalizer = (
+        read_normalizer(folder / NORMALIZER_FILE) if (folder / NORMALIZER_FILE).exists() else None
+    )
     return SB3Policy(model, normalizer)
 
 
 def _algo_of(folder: Path) -> str:
     if (folder / META_FILE).exists():
         return json.loads((folder / META_FILE).read_text())["algo"]
-    for config in (folder / "config.yaml", folder.parent / "config.yaml", folder.parent.parent / "config.yaml"):
+    for config in (
+        folder / "config.yaml",
+        folder.parent / "config.yaml",
+        folder.parent.parent / "config.yaml",
+    ):
         if config.exists():
             import yaml
 
             return yaml.safe_load(config.read_text())["algo"]
-    raise FileNotFoundError(f"cannot tell which algorithm saved {folder}: no meta.json or run config.yaml; pass algo=")
+    raise FileNotFoundError(
+        f"cannot tell which algorithm saved {folder}: no meta.json or run config.yaml; pass algo="
+    )

@@ -55,11 +55,25 @@ from robodojo.training.config import (
 )
 
 CONFIG_FILE, MANIFEST_FILE = "config.yaml", "manifest.json"
-PACKAGES = ("robodojo", "stable-baselines3", "sb3-contrib", "torch", "gymnasium", "pybullet", "numpy", "tqdm", "pyyaml")
+PACKAGES = (
+    "robodojo",
+    "stable-baselines3",
+    "sb3-contrib",
+    "torch",
+    "gymnasium",
+    "pybullet",
+    "numpy",
+    "tqdm",
+    "pyyaml",
+)
 
 
-def make_env(env_id: str, residual: dict[str, Any] | None = None, curriculum: dict[str, Any] | None = None,
-             **kwargs: Any):
+def make_env(
+    env_id: str,
+    residual: dict[str, Any] | None = None,
+    curriculum: dict[str, Any] | None = None,
+    **kwargs: Any,
+):
     """One training env; also what each worker process runs first (one torch thread per process: 2 cores).
 
     With ``curriculum`` ({levels, start_level, top_level_random}) the env is wrapped in
@@ -71,21 +85,33 @@ def make_env(env_id: str, residual: dict[str, Any] | None = None, curriculum: di
 
     torch.set_num_threads(1)
     env = make_robodojo_env(env_id, **kwargs)
-    if curriculum is not None:  # on the raw env: the residual's base controller then acts on the curriculum's terrain
+    if (
+        curriculum is not None
+    ):  # on the raw env: the residual's base controller then acts on the curriculum's terrain
         env = TerrainCurriculum(env, **curriculum)
     if residual is not None:
         env = ResidualEnv(env, **residual)
     return env
 
 
-def train(config: dict[str, Any], out: str | Path = "runs", *, command: list[str] | None = None,
-          quiet: bool = False, stream: TextIO | None = None, run_name: str | None = None) -> Path:
+def train(
+    config: dict[str, Any],
+    out: str | Path = "runs",
+    *,
+    command: list[str] | None = None,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+    run_name: str | None = None,
+) -> Path:
     """Train from ``config`` (a partial config naming its ``scenario`` is merged over the defaults).
 
     Returns the run folder. Raises :class:`ConfigError` for invalid configs.
     """
     config = resolve(config)
-    name = run_name or f"{config['scenario']}_{config['robot']}_{config['algo']}_{time.strftime('%Y%m%d-%H%M%S')}"
+    name = (
+        run_name
+        or f"{config['scenario']}_{config['robot']}_{config['algo']}_{time.strftime('%Y%m%d-%H%M%S')}"
+    )
     run_dir = Path(out) / name
     for suffix in range(2, 1000):  # two runs started in the same second
         if not run_dir.exists():
@@ -94,13 +120,21 @@ def train(config: dict[str, Any], out: str | Path = "runs", *, command: list[str
     run_dir.mkdir(parents=True)
     dump(config, run_dir / CONFIG_FILE)
     ckpt.write_json_atomically(run_dir / MANIFEST_FILE, manifest(config, command))
-    print(f"run folder: {run_dir}  (continue after a crash with: robodojo train --resume {run_dir})",
-          file=stream if stream is not None else sys.stderr)
+    print(
+        f"run folder: {run_dir}  (continue after a crash with: robodojo train --resume {run_dir})",
+        file=stream if stream is not None else sys.stderr,
+    )
     return _session(run_dir, config, None, quiet, stream)
 
 
-def resume(run_dir: str | Path, total_steps: int | None = None, *, command: list[str] | None = None,
-           quiet: bool = False, stream: TextIO | None = None) -> Path:
+def resume(
+    run_dir: str | Path,
+    total_steps: int | None = None,
+    *,
+    command: list[str] | None = None,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+) -> Path:
     """Continue ``run_dir`` from its latest complete checkpoint (its config.yaml decides everything
     but ``total_steps``, which may be raised), then finish it as a fresh run would."""
     run_dir = Path(run_dir)
@@ -109,20 +143,34 @@ def resume(run_dir: str | Path, total_steps: int | None = None, *, command: list
     config = validate(load_yaml(run_dir / CONFIG_FILE))
     removed = ckpt.clean_tmp(run_dir)
     checkpoint = ckpt.latest_checkpoint(run_dir)
-    step = json.loads((checkpoint / ckpt.STATE_FILE).read_text())["num_timesteps"] if checkpoint else 0
+    step = (
+        json.loads((checkpoint / ckpt.STATE_FILE).read_text())["num_timesteps"] if checkpoint else 0
+    )
     if total_steps is not None:
         if total_steps < step:
             raise ConfigError(f"--steps {total_steps} is below the {step} steps already trained")
         config["total_steps"] = total_steps
         dump(config, run_dir / CONFIG_FILE)
     if step >= config["total_steps"] and (run_dir / "card.json").exists():
-        raise ConfigError(f"{run_dir} already finished at {step} steps; pass --steps N (> {step}) to train further")
-    info = json.loads((run_dir / MANIFEST_FILE).read_text()) if (run_dir / MANIFEST_FILE).exists() else {}
-    info.setdefault("resumes", []).append({
-        "time": _now(), "from_checkpoint": checkpoint.name if checkpoint else None, "from_step": step,
-        "total_steps": config["total_steps"], "worker_seeds": _worker_seeds(config, step),
-        "removed_incomplete": removed, "command": command if command is not None else sys.argv,
-    })
+        raise ConfigError(
+            f"{run_dir} already finished at {step} steps; pass --steps N (> {step}) to train further"
+        )
+    info = (
+        json.loads((run_dir / MANIFEST_FILE).read_text())
+        if (run_dir / MANIFEST_FILE).exists()
+        else {}
+    )
+    info.setdefault("resumes", []).append(
+        {
+            "time": _now(),
+            "from_checkpoint": checkpoint.name if checkpoint else None,
+            "from_step": step,
+            "total_steps": config["total_steps"],
+            "worker_seeds": _worker_seeds(config, step),
+            "removed_incomplete": removed,
+            "command": command if command is not None else sys.argv,
+        }
+    )
     ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
     where = f"checkpoint {checkpoint.name}" if checkpoint else "the start (no checkpoint yet)"
     print(f"resuming {run_dir} from {where}", file=stream if stream is not None else sys.stderr)
@@ -134,7 +182,14 @@ def _worker_seeds(config: dict[str, Any], step: int) -> list[int]:
     return [config["seed"] + step + i for i in range(config["n_envs"])]
 
 
-def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, quiet: bool, stream: TextIO | None) -> Path:
+def _session(
+    run_dir: Path,
+    config: dict[str, Any],
+    checkpoint: Path | None,
+    quiet: bool,
+    stream: TextIO | None,
+) -> Path:
+    import gymnasium as gym
     import torch
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.logger import configure
@@ -142,22 +197,31 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
 
     from robodojo.training.callbacks import EVALUATIONS, TrainingCallback, TrainingProgress
 
-    import gymnasium as gym
-
     torch.set_num_threads(1)
     state = json.loads((checkpoint / ckpt.STATE_FILE).read_text()) if checkpoint else {}
     start = state.get("num_timesteps", 0)
     env_kwargs = {"robot": config["robot"], **config["env_kwargs"]}
     venv = make_vec_env(
-        functools.partial(make_env, resolve_env_id(config["scenario"]), config["residual"], config.get("curriculum")),
+        functools.partial(
+            make_env,
+            resolve_env_id(config["scenario"]),
+            config["residual"],
+            config.get("curriculum"),
+        ),
         n_envs=config["n_envs"],
-        seed=_worker_seeds(config, start)[0], env_kwargs=env_kwargs,
+        seed=_worker_seeds(config, start)[0],
+        env_kwargs=env_kwargs,
         vec_env_cls=SubprocVecEnv if config["n_envs"] > 1 else DummyVecEnv,
     )
     env, vecnormalize = venv, None
     goal_conditioned = isinstance(venv.observation_space, gym.spaces.Dict)
-    progress = TrainingProgress(config["total_steps"], start, f"{config['algo']} {config['scenario']} {config['robot']}",
-                                enabled=not quiet, stream=stream)
+    progress = TrainingProgress(
+        config["total_steps"],
+        start,
+        f"{config['algo']} {config['scenario']} {config['robot']}",
+        enabled=not quiet,
+        stream=stream,
+    )
     try:
         if config["normalize_observations"] or config["normalize_rewards"]:
             if checkpoint:
@@ -168,9 +232,13 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
                 # A Dict observation (goal-conditioned env) has every key normalised, goals included: the
                 # replay buffer keeps raw observations and normalises at sampling, after HER relabelled them.
                 keys = list(venv.observation_space.spaces) if goal_conditioned else None
-                vecnormalize = VecNormalize(venv, norm_obs=config["normalize_observations"],
-                                            norm_reward=config["normalize_rewards"], gamma=gamma,
-                                            norm_obs_keys=keys if config["normalize_observations"] else None)
+                vecnormalize = VecNormalize(
+                    venv,
+                    norm_obs=config["normalize_observations"],
+                    norm_reward=config["normalize_rewards"],
+                    gamma=gamma,
+                    norm_obs_keys=keys if config["normalize_observations"] else None,
+                )
             env = vecnormalize
         cls = algo_class(config["algo"])
         if checkpoint:
@@ -179,19 +247,41 @@ def _session(run_dir: Path, config: dict[str, Any], checkpoint: Path | None, qui
             if config["algo"] in OFF_POLICY:
                 ckpt.load_replay_buffer(model, checkpoint / ckpt.REPLAY_FILE)
         else:
-            model = cls(policy_name(venv.observation_space), env, seed=config["seed"], device="cpu", verbose=0,
-                        **model_kwargs(config))
-        model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))  # sessions append to the same tb/
+            model = cls(
+                policy_name(venv.observation_space),
+                env,
+                seed=config["seed"],
+                device="cpu",
+                verbose=0,
+                **model_kwargs(config),
+            )
+        model.set_logger(
+            configure(str(run_dir / "tb"), ["tensorboard"])
+        )  # sessions append to the same tb/
         history = state.get("evaluations", [])
         ckpt.write_json_atomically(run_dir / EVALUATIONS, history)
-        callback = TrainingCallback(run_dir, config, vecnormalize, progress, history, _best(run_dir, state),
-                                    state.get("wall_time", 0.0))
+        callback = TrainingCallback(
+            run_dir,
+            config,
+            vecnormalize,
+            progress,
+            history,
+            _best(run_dir, state),
+            state.get("wall_time", 0.0),
+        )
         remaining = config["total_steps"] - start
         if remaining > 0:
-            model.learn(remaining, callback=callback, reset_num_timesteps=checkpoint is None, progress_bar=False)
+            model.learn(
+                remaining,
+                callback=callback,
+                reset_num_timesteps=checkpoint is None,
+                progress_bar=False,
+            )
         else:
             callback.init_callback(model)
-        if model.num_timesteps >= callback.next_eval:  # the last multiple of eval_every falls on the end
+        if (
+            model.num_timesteps >= callback.next_eval
+        ):  # the last multiple of eval_every falls on the end
             callback.evaluate()
         if callback.last_checkpoint != model.num_timesteps and model.num_timesteps != start:
             callback.checkpoint()  # a kill during the final evaluation then loses no training
@@ -227,10 +317,23 @@ def _best(run_dir: Path, state: dict[str, Any]) -> dict[str, Any] | None:
     return state.get("best")
 
 
-def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any, callback: Any,
-            quiet: bool, stream: TextIO | None) -> None:
+def _finish(
+    run_dir: Path,
+    config: dict[str, Any],
+    model: Any,
+    vecnormalize: Any,
+    callback: Any,
+    quiet: bool,
+    stream: TextIO | None,
+) -> None:
     from robodojo.training.callbacks import evaluate_model
-    from robodojo.training.card import CURVE_PNG, VIDEO, eval_record, plot_learning_curve, write_card
+    from robodojo.training.card import (
+        CURVE_PNG,
+        VIDEO,
+        eval_record,
+        plot_learning_curve,
+        write_card,
+    )
 
     out = stream if stream is not None else sys.stderr
     wall = callback.wall_time()
@@ -242,16 +345,29 @@ def _finish(run_dir: Path, config: dict[str, Any], model: Any, vecnormalize: Any
         except MissingExtraError as error:
             print(f"warning: no eval.mp4: {error}", file=out)
             video = None
-    bar = ProgressBar(config["final_eval_episodes"], label="final evaluation", stream=stream, enabled=not quiet)
-    result = evaluate_model(model, vecnormalize, config, config["final_eval_episodes"], config["final_eval_seed"],
-                            video_path=str(run_dir / VIDEO) if video else None,
-                            video_episodes=config["video_episodes"], on_episode=lambda r: bar.update(r.success))
+    bar = ProgressBar(
+        config["final_eval_episodes"], label="final evaluation", stream=stream, enabled=not quiet
+    )
+    result = evaluate_model(
+        model,
+        vecnormalize,
+        config,
+        config["final_eval_episodes"],
+        config["final_eval_seed"],
+        video_path=str(run_dir / VIDEO) if video else None,
+        video_episodes=config["video_episodes"],
+        on_episode=lambda r: bar.update(r.success),
+    )
     bar.close()
     write_json(run_dir / "final" / "evaluation.json", result.to_dict())
     final = eval_record(result, model.num_timesteps, wall)
     info = json.loads((run_dir / MANIFEST_FILE).read_text())
-    training = {"steps": model.num_timesteps, "wall_time": wall, "steps_per_second": model.num_timesteps / max(wall, 1e-9),
-                "sessions": 1 + len(info.get("resumes", []))}
+    training = {
+        "steps": model.num_timesteps,
+        "wall_time": wall,
+        "steps_per_second": model.num_timesteps / max(wall, 1e-9),
+        "sessions": 1 + len(info.get("resumes", [])),
+    }
     title = f"{config['algo'].upper()} {result.env_id} ({result.robot}), seed {config['seed']}"
     if config["residual"]:
         title += f"\n{describe_residual(config['residual'], result.env_id)}"
@@ -278,7 +394,11 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         solver_iterations = getattr(getattr(env.unwrapped, "sim", None), "solver_iterations", None)
-        goal_keys = list(env.observation_space.spaces) if isinstance(env.observation_space, gym.spaces.Dict) else None
+        goal_keys = (
+            list(env.observation_space.spaces)
+            if isinstance(env.observation_space, gym.spaces.Dict)
+            else None
+        )
     finally:
         env.close()
     n, m = config["eval_episodes"], config["final_eval_episodes"]
@@ -288,21 +408,32 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
         "packages": {name: package_version(name) for name in PACKAGES},
         "git": _git(),
         "seeds": {
-            "seed": config["seed"], "worker_seeds": _worker_seeds(config, 0),
+            "seed": config["seed"],
+            "worker_seeds": _worker_seeds(config, 0),
             "eval_seeds": [config["eval_seed"], config["eval_seed"] + n - 1],
             "final_eval_seeds": [config["final_eval_seed"], config["final_eval_seed"] + m - 1],
         },
-        "physics": {"control_dt": interface.get("control_dt"), "physics_dt": interface.get("physics_dt"),
-                    "substeps": interface.get("substeps"), "solver_iterations": solver_iterations},
+        "physics": {
+            "control_dt": interface.get("control_dt"),
+            "physics_dt": interface.get("physics_dt"),
+            "substeps": interface.get("substeps"),
+            "solver_iterations": solver_iterations,
+        },
         "interface": interface,
         "observation_keys": goal_keys,
         "her": config.get("her"),
-        "residual": None if config["residual"] is None else {
-            **config["residual"], "controller": resolve_controller(config["residual"]["base"], env_id),
+        "residual": None
+        if config["residual"] is None
+        else {
+            **config["residual"],
+            "controller": resolve_controller(config["residual"]["base"], env_id),
             "description": describe_residual(config["residual"], env_id),
-            "observation": ("the env's observation followed by the base controller's action" if goal_keys is None else
-                            "the env's Dict observation, its 'observation' key followed by the base controller's action "
-                            "(the goals unchanged)"),
+            "observation": (
+                "the env's observation followed by the base controller's action"
+                if goal_keys is None
+                else "the env's Dict observation, its 'observation' key followed by the base controller's action "
+                "(the goals unchanged)"
+            ),
             "action": "the correction r in [-1, 1]; the robot gets clip(base + scale * r, -1, 1)",
         },
         "vec_env": "SubprocVecEnv" if config["n_envs"] > 1 else "DummyVecEnv",
@@ -310,7 +441,11 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
         "command": command if command is not None else sys.argv,
         "cwd": os.getcwd(),
         "started": _now(),
-        "host": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine()},
+        "host": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+        },
         "resumes": [],
     }
 
@@ -319,11 +454,24 @@ def _git() -> dict[str, Any] | None:
     """Commit of the robodojo checkout this code runs from (None for an installed wheel)."""
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if commit.returncode != 0:
             return None
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10)
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip()), "root": str(root)}
+    return {
+        "commit": commit.stdout.strip(),
+        "dirty": bool(status.stdout.strip()),
+        "root": str(root),
+    }

@@ -165,8 +165,12 @@ class QuadrupedRescueEnv(RobotTaskEnv):
     @classmethod
     def substeps_for(cls, action: str) -> int:
         """Physics steps per policy step: the policy runs at 10 Hz on the velocity level, 50 Hz on joints."""
-        return int(round((VELOCITY_POLICY_DT if action == "velocity" else GAIT_DT) / cls.PHYSICS_DT))
+        return int(
+            round((VELOCITY_POLICY_DT if action == "velocity" else GAIT_DT) / cls.PHYSICS_DT)
+        )
 
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
-        return cls.PHYSICS_DT * cls.substeps_for(arguments["action"]), float(arguments["episode_seconds"])
+        return cls.PHYSICS_DT * cls.substeps_for(arguments["action"]), float(
+            arguments["episode_seconds"]
+        )

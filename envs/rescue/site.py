@@ -52,9 +52,15 @@ def place_victim(rng: np.random.Generator, terrain: Terrain) -> Victim:
     mask = reachable(terrain, A1_STEP_LIMIT)
     rows = np.arange(terrain.heights.shape[0]) * terrain.cell
     cols = np.arange(terrain.heights.shape[1]) * terrain.cell - terrain.width / 2
-    region = (rows[:, None] >= VICTIM_X[0]) & (rows[:, None] <= VICTIM_X[1]) & (np.abs(cols[None, :]) <= VICTIM_Y)
+    region = (
+        (rows[:, None] >= VICTIM_X[0])
+        & (rows[:, None] <= VICTIM_X[1])
+        & (np.abs(cols[None, :]) <= VICTIM_Y)
+    )
     candidates = np.argwhere(mask & region)
-    if candidates.size == 0:  # the generator guarantees a route; this only guards a generator change
+    if (
+        candidates.size == 0
+    ):  # the generator guarantees a route; this only guards a generator change
         raise RuntimeError("no reachable cell in the victim area")
     i, j = candidates[rng.integers(len(candidates))]
     x, y, yaw = float(rows[i]), float(cols[j]), float(rng.uniform(-math.pi, math.pi))
@@ -83,7 +89,9 @@ class VictimBody:
 
     def place(self, victim: Victim) -> None:
         orientation = self._client.getQuaternionFromEuler([0.0, 0.0, victim.yaw])
-        self._client.resetBasePositionAndOrientation(self.body, [victim.x, victim.y, victim.z], orientation)
+        self._client.resetBasePositionAndOrientation(
+            self.body, [victim.x, victim.y, victim.z], orientation
+        )
 
 
 class VictimDetector:
@@ -107,14 +115,24 @@ class VictimDetector:
     def in_sight(self, sensor: np.ndarray, victim: Victim) -> bool:
         """Whether any sight line from ``sensor`` reaches the victim first (terrain and debris block it)."""
         targets = victim.sight_points()
-        hits = self._client.rayTestBatch([sensor.tolist()] * len(targets), targets.tolist(), collisionFilterMask=WORLD_MASK)
+        hits = self._client.rayTestBatch(
+            [sensor.tolist()] * len(targets), targets.tolist(), collisionFilterMask=WORLD_MASK
+        )
         return any(hit[0] == self.victim_body for hit in hits)
 
-    def detect(self, rng: np.random.Generator, sensor: np.ndarray, yaw: float, victim: Victim) -> tuple[float, float] | None:
+    def detect(
+        self, rng: np.random.Generator, sensor: np.ndarray, yaw: float, victim: Victim
+    ) -> tuple[float, float] | None:
         """(range m, bearing rad in the heading frame) with noise, or None when the victim is not in view."""
         dx, dy = victim.x - sensor[0], victim.y - sensor[1]
         distance = math.hypot(dx, dy)
         bearing = (math.atan2(dy, dx) - yaw + math.pi) % (2 * math.pi) - math.pi
-        if distance > self.max_range or abs(bearing) > self.half_fov or not self.in_sight(sensor, victim):
+        if (
+            distance > self.max_range
+            or abs(bearing) > self.half_fov
+            or not self.in_sight(sensor, victim)
+        ):
             return None
-        return distance * (1.0 + self.range_noise * rng.standard_normal()), bearing + self.bearing_noise * rng.standard_normal()
+        return distance * (
+            1.0 + self.range_noise * rng.standard_normal()
+        ), bearing + self.bearing_noise * rng.standard_normal()

@@ -7,8 +7,25 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from robodojo.envs.rescue.interface import COMMAND_SCALE, MAX_AGE, SCAN_HIGH, SCAN_LOW, observation_layout, scan_grid, velocity_actions
-from robodojo.envs.rescue.site import ROBOT_GROUP, VICTIM_SIZE, VICTIM_X, WORLD_MASK, Victim, VictimBody, VictimDetector, place_victim
+from robodojo.envs.rescue.interface import (
+    COMMAND_SCALE,
+    MAX_AGE,
+    SCAN_HIGH,
+    SCAN_LOW,
+    observation_layout,
+    scan_grid,
+    velocity_actions,
+)
+from robodojo.envs.rescue.site import (
+    ROBOT_GROUP,
+    VICTIM_SIZE,
+    VICTIM_X,
+    WORLD_MASK,
+    Victim,
+    VictimBody,
+    VictimDetector,
+    place_victim,
+)
 from robodojo.envs.rewards import merge_weights
 from robodojo.envs.rubble import TerrainQuadrupedTask
 from robodojo.physics import Sim
@@ -53,9 +70,17 @@ class RescueTask(TerrainQuadrupedTask):
         control_dt: float,
         physics_dt: float,
     ) -> None:
-        super().__init__(robot, difficulty, max_target_speed, GAIT_DT if action_level == "velocity" else control_dt, physics_dt)
+        super().__init__(
+            robot,
+            difficulty,
+            max_target_speed,
+            GAIT_DT if action_level == "velocity" else control_dt,
+            physics_dt,
+        )
         if not 0.0 < detector_range <= VICTIM_MIN_DISTANCE:
-            raise ValueError(f"detector_range must be in (0, {VICTIM_MIN_DISTANCE}] m (the victim must start out of range), got {detector_range}")
+            raise ValueError(
+                f"detector_range must be in (0, {VICTIM_MIN_DISTANCE}] m (the victim must start out of range), got {detector_range}"
+            )
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.action_level = action_level
         self.policy_dt = control_dt
@@ -65,7 +90,9 @@ class RescueTask(TerrainQuadrupedTask):
         self.recover_seconds = recover_seconds
         self.velocity_control = action_level == "velocity"
         if not self.velocity_control and walker != TROT:
-            raise ValueError(f"walker only applies to action='velocity' (got walker={walker!r} with action={action_level!r})")
+            raise ValueError(
+                f"walker only applies to action='velocity' (got walker={walker!r} with action={action_level!r})"
+            )
         self.walker = walker
         if self.velocity_control:
             self.controller = walker_factory(walker)(self.spec, GAIT_DT)
@@ -78,10 +105,14 @@ class RescueTask(TerrainQuadrupedTask):
     def build(self, sim: Sim) -> None:
         super().build(sim)
         client = sim.client
-        for link in range(-1, self.robot.num_links):  # scans and sight lines pass through the robot itself
+        for link in range(
+            -1, self.robot.num_links
+        ):  # scans and sight lines pass through the robot itself
             client.setCollisionFilterGroupMask(self.robot.body_id, link, ROBOT_GROUP, 0xFFFF)
         self.victim_body = VictimBody(sim)
-        self.detector = VictimDetector(sim, self.victim_body.body, self.detector_range, self.detector_fov)
+        self.detector = VictimDetector(
+            sim, self.victim_body.body, self.detector_range, self.detector_fov
+        )
 
     def reset(self, rng: np.random.Generator, difficulty: float | None = None) -> None:
         self.rng = rng
@@ -90,7 +121,13 @@ class RescueTask(TerrainQuadrupedTask):
         self.victim_body.place(self.victim)
         start_y, start_yaw = float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.3, 0.3))
         clear_radius = float(np.hypot(*VICTIM_SIZE[:2] / 2)) + 0.3
-        self.scatter_debris(rng, keep_clear=[(START_PAD / 2, start_y, 0.6), (self.victim.x, self.victim.y, clear_radius)])
+        self.scatter_debris(
+            rng,
+            keep_clear=[
+                (START_PAD / 2, start_y, 0.6),
+                (self.victim.x, self.victim.y, clear_radius),
+            ],
+        )
         self.stand_at(START_PAD / 2, start_y, start_yaw)
         if self.velocity_control:
             self.controller.reset()
@@ -128,7 +165,9 @@ class RescueTask(TerrainQuadrupedTask):
         per_tick = substeps // ticks
         energy = 0.0
         for tick in range(ticks):
-            if tick:  # reset / after_step read the state for the first tick; later ticks need the new one
+            if (
+                tick
+            ):  # reset / after_step read the state for the first tick; later ticks need the new one
                 self._refresh_state()
             super().apply_action(self._controller_action())
             super().advance(per_tick)
@@ -164,7 +203,9 @@ class RescueTask(TerrainQuadrupedTask):
         self.detection = self.detector.detect(self.rng, sensor, yaw, self.victim)
         if self.detection is not None:
             distance, bearing = self.detection
-            world = sensor[:2] + distance * np.array([math.cos(yaw + bearing), math.sin(yaw + bearing)])
+            world = sensor[:2] + distance * np.array(
+                [math.cos(yaw + bearing), math.sin(yaw + bearing)]
+            )
             self.last_seen = self.to_start_frame(world)
             self.last_seen_time = self.steps * self.policy_dt
             if self.time_found is None:
@@ -191,7 +232,13 @@ class RescueTask(TerrainQuadrupedTask):
     def observe(self) -> np.ndarray:
         relative_yaw = self.yaw - self.start_yaw
         x, y = self.to_start_frame(self.base_position[:2])
-        pose = [x, y, self.base_position[2] - self.start_position[2], math.cos(relative_yaw), math.sin(relative_yaw)]
+        pose = [
+            x,
+            y,
+            self.base_position[2] - self.start_position[2],
+            math.cos(relative_yaw),
+            math.sin(relative_yaw),
+        ]
         visible, detection = [0.0], [0.0, 0.0, 0.0]
         if self.detection is not None:
             distance, bearing = self.detection
@@ -200,7 +247,15 @@ class RescueTask(TerrainQuadrupedTask):
             memory = [*self.last_seen, self.steps * self.policy_dt - self.last_seen_time, 1.0]
         else:
             memory = [0.0, 0.0, MAX_AGE, 0.0]
-        parts = [*self.proprioception_parts(), self.heading_velocity, pose, visible, detection, memory, self.height_scan()]
+        parts = [
+            *self.proprioception_parts(),
+            self.heading_velocity,
+            pose,
+            visible,
+            detection,
+            memory,
+            self.height_scan(),
+        ]
         if self.velocity_control:
             parts.append(self.velocity_action)
         return self.layout.assemble(parts)
@@ -217,10 +272,15 @@ class RescueTask(TerrainQuadrupedTask):
 
     def is_success(self) -> bool:
         upright = self.rotation[2, 2] >= RECOVERED_UP_Z
-        return bool(self.victim_distance <= self.success_distance and upright and self.fallen_since is None)
+        return bool(
+            self.victim_distance <= self.success_distance and upright and self.fallen_since is None
+        )
 
     def unrecovered_fall(self) -> bool:
-        return self.fallen_since is not None and self.steps * self.policy_dt - self.fallen_since > self.recover_seconds
+        return (
+            self.fallen_since is not None
+            and self.steps * self.policy_dt - self.fallen_since > self.recover_seconds
+        )
 
     def is_terminated(self) -> bool:
         return self.is_success() or self.unrecovered_fall() or self.off_site()

@@ -114,10 +114,16 @@ class TransportEnv(RobotTaskEnv):
 
     ROBOT_KIND = "arm"
     GOAL_CONDITIONED = True
-    CAMERA = {"distance": 1.1, "yaw": 30.0, "pitch": -35.0}  # from beside the robot: conveyor, arm and pallet in view
+    CAMERA = {
+        "distance": 1.1,
+        "yaw": 30.0,
+        "pitch": -35.0,
+    }  # from beside the robot: conveyor, arm and pallet in view
     PHYSICS_DT = 0.004
     SUBSTEPS = 10  # 25 Hz control, as panda-gym
-    SOLVER_ITERATIONS = 20  # measured: holds a 2 kg parcel at friction 0.4; PyBullet's default 50 costs 1.7× more
+    SOLVER_ITERATIONS = (
+        20  # measured: holds a 2 kg parcel at friction 0.4; PyBullet's default 50 costs 1.7× more
+    )
 
     @staticmethod
     def default_episode_seconds(parcels: int, fragile: bool) -> float:
@@ -150,7 +156,11 @@ class TransportEnv(RobotTaskEnv):
         self.record_arguments(locals())
         if reward_type not in REWARD_TYPES:
             raise ValueError(f"reward_type must be one of {REWARD_TYPES}, got {reward_type!r}")
-        ranges = ParcelRanges(tuple(map(float, size_range)), tuple(map(float, mass_range)), tuple(map(float, friction_range)))
+        ranges = ParcelRanges(
+            tuple(map(float, size_range)),
+            tuple(map(float, mass_range)),
+            tuple(map(float, friction_range)),
+        )
         task = TransportTask(robot, control, parcels, fragile, fragile_limit, ranges,
                              self.PHYSICS_DT * self.SUBSTEPS, reward_weights, goal)  # fmt: skip
         self.reward_type = reward_type
@@ -158,7 +168,9 @@ class TransportEnv(RobotTaskEnv):
             task,
             physics_dt=self.PHYSICS_DT,
             substeps=self.SUBSTEPS,
-            episode_seconds=episode_seconds if episode_seconds is not None else self.default_episode_seconds(parcels, fragile),
+            episode_seconds=episode_seconds
+            if episode_seconds is not None
+            else self.default_episode_seconds(parcels, fragile),
             render_mode=render_mode,
             solver_iterations=self.SOLVER_ITERATIONS,
         )
@@ -172,18 +184,28 @@ class TransportEnv(RobotTaskEnv):
         goal-free terms come from each transition's ``info["reward_terms"]``.
         """
         weights = self.task.reward_weights
-        if isinstance(info, dict):  # one transition, the per-step path: plain floats, no array machinery
-            return goal_reward_single(achieved_goal, desired_goal, self.reward_type) + self._penalty(info, weights)
+        if isinstance(
+            info, dict
+        ):  # one transition, the per-step path: plain floats, no array machinery
+            return goal_reward_single(
+                achieved_goal, desired_goal, self.reward_type
+            ) + self._penalty(info, weights)
         reward = goal_reward(achieved_goal, desired_goal, self.reward_type)
-        penalties = np.array([self._penalty(item, weights) for item in np.asarray(info, dtype=object).reshape(-1)])
+        penalties = np.array(
+            [self._penalty(item, weights) for item in np.asarray(info, dtype=object).reshape(-1)]
+        )
         return reward + penalties.reshape(np.shape(reward))
 
     @staticmethod
     def _penalty(info: dict[str, Any] | None, weights: dict[str, float]) -> float:
         terms = (info or {}).get("reward_terms", {})
-        return float(sum([weights[name] * value for name, value in terms.items() if name in weights]))
+        return float(
+            sum([weights[name] * value for name, value in terms.items() if name in weights])
+        )
 
     def step(self, action: Any):
         observation, _, terminated, truncated, info = super().step(action)
-        reward = self.compute_reward(observation["achieved_goal"], observation["desired_goal"], info)
+        reward = self.compute_reward(
+            observation["achieved_goal"], observation["desired_goal"], info
+        )
         return observation, reward, terminated, truncated, info

@@ -31,7 +31,10 @@ def goal_reward(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> 
 
 def goal_reward_single(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> float:
     """:func:`goal_reward` for one goal pair, in plain floats (the env's per-step path; equal results)."""
-    a, d = np.asarray(achieved, dtype=np.float64).tolist(), np.asarray(desired, dtype=np.float64).tolist()
+    a, d = (
+        np.asarray(achieved, dtype=np.float64).tolist(),
+        np.asarray(desired, dtype=np.float64).tolist(),
+    )
     if len(a) != GOAL_SIZE or len(d) != GOAL_SIZE:  # anything else goes through the array version
         return float(goal_reward(achieved, desired, reward_type))
     distance = math.sqrt((a[0] - d[0]) ** 2 + (a[1] - d[1]) ** 2 + (a[2] - d[2]) ** 2)

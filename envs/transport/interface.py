@@ -42,7 +42,12 @@ _FIELDS = (
     ("gripper_width", 1, "m", "gripper driver"),
     ("gripper_width_rate", 1, "m/s", "gripper driver"),
     ("parcel_minus_tcp", 3, "m", "camera parcel pose"),
-    ("parcel_x_axis", 3, "1", "camera parcel pose"),  # the parcel's x axis (its first side) in the world
+    (
+        "parcel_x_axis",
+        3,
+        "1",
+        "camera parcel pose",
+    ),  # the parcel's x axis (its first side) in the world
     ("parcel_y_axis", 3, "1", "camera parcel pose"),  # its y axis; z = x × y is its "this side up"
     ("parcel_velocity", 3, "m/s", "camera tracking"),
     ("parcel_angular_velocity", 3, "rad/s", "camera tracking"),
@@ -54,7 +59,10 @@ _FIELDS = (
 
 def observation_layout() -> Layout:
     """The ``observation`` key of the Dict observation: what a cell's camera and the arm report."""
-    return Layout(Field(name, size, unit, source, -OBS_LIMIT, OBS_LIMIT) for name, size, unit, source in _FIELDS)
+    return Layout(
+        Field(name, size, unit, source, -OBS_LIMIT, OBS_LIMIT)
+        for name, size, unit, source in _FIELDS
+    )
 
 
 def goal_space() -> gym.spaces.Box:
@@ -64,9 +72,13 @@ def goal_space() -> gym.spaces.Box:
 
 def ee_actions(spec: Any, max_opening: float) -> ActionInterface:
     """control="ee": TCP displacement, yaw change and finger opening."""
-    mapping = (f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), gripper pointing "
-               f"down; yaw target = measured yaw + {YAW_STEP} rad × a[3]; finger opening = (a[4] + 1) / 2 × {max_opening} m")
-    return ActionInterface("tcp_displacement", len(EE_FIELDS), _gripper_details(mapping, EE_FIELDS, spec))
+    mapping = (
+        f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), gripper pointing "
+        f"down; yaw target = measured yaw + {YAW_STEP} rad × a[3]; finger opening = (a[4] + 1) / 2 × {max_opening} m"
+    )
+    return ActionInterface(
+        "tcp_displacement", len(EE_FIELDS), _gripper_details(mapping, EE_FIELDS, spec)
+    )
 
 
 def joint_actions(spec: Any, max_opening: float) -> ActionInterface:

@@ -11,8 +11,20 @@ import numpy as np
 from robodojo.envs.base import Task
 from robodojo.envs.rewards import merge_weights
 from robodojo.envs.transport.interface import (
-    MAX_TILT_DEG, OBS_LIMIT, REST_SPEED, REST_SPIN, STEP_DISTANCE, SUCCESS_DISTANCE, WORKSPACE_HIGH, WORKSPACE_LOW, YAW_LIMIT,
-    YAW_STEP, ee_actions, goal_space, joint_actions, observation_layout,
+    MAX_TILT_DEG,
+    OBS_LIMIT,
+    REST_SPEED,
+    REST_SPIN,
+    STEP_DISTANCE,
+    SUCCESS_DISTANCE,
+    WORKSPACE_HIGH,
+    WORKSPACE_LOW,
+    YAW_LIMIT,
+    YAW_STEP,
+    ee_actions,
+    goal_space,
+    joint_actions,
+    observation_layout,
 )  # fmt: skip
 from robodojo.physics import Sim
 from robodojo.physics.geometry import length, quat_axes
@@ -33,7 +45,9 @@ from robodojo.sim_assets.transport_scene import (
 )  # fmt: skip
 
 #: the gripper must close on a side at least this much narrower than its opening
-GRIP_CLEARANCE = 0.02  # 1 cm a side: the finger pads open to ~76 mm apart, and lining up is never exact
+GRIP_CLEARANCE = (
+    0.02  # 1 cm a side: the finger pads open to ~76 mm apart, and lining up is never exact
+)
 #: a parcel whose bottom is this far above the surface below it, touching nothing, is falling
 DROP_CLEARANCE = 0.02
 #: a parcel this far below the table top has left the table
@@ -67,7 +81,9 @@ class TransportTask(Task):
         if control not in ("ee", "joint"):
             raise ValueError(f"control must be 'ee' or 'joint', got {control!r}")
         if not (isinstance(parcels, (int, np.integer)) and 1 <= parcels <= 4):
-            raise ValueError(f"parcels must be an integer from 1 to 4 (the pallet has 4 slots), got {parcels!r}")
+            raise ValueError(
+                f"parcels must be an integer from 1 to 4 (the pallet has 4 slots), got {parcels!r}"
+            )
         if not fragile_limit > 0:
             raise ValueError(f"fragile_limit must be > 0 m/s², got {fragile_limit}")
         self.spec = get_robot_spec(robot, "arm")
@@ -83,7 +99,9 @@ class TransportTask(Task):
         self.ranges = ranges
         self.control_dt = control_dt
         opening = self.arm.hand.max_opening
-        self.actions = ee_actions(self.spec, opening) if control == "ee" else joint_actions(self.spec, opening)
+        self.actions = (
+            ee_actions(self.spec, opening) if control == "ee" else joint_actions(self.spec, opening)
+        )
         self.action_size = self.actions.size
         self.layout = observation_layout()
         self._parcel_ids: list[int] = []
@@ -96,10 +114,17 @@ class TransportTask(Task):
         if xy.shape != (2,) or not np.all(np.isfinite(xy)):
             raise ValueError(f"goal must be a finite (x, y) in metres, got {goal!r}")
         if parcels != 1:
-            raise ValueError("a fixed goal needs parcels=1 (several parcels go to the pallet's slots)")
-        low, high = np.array(TABLE_CENTER) - TABLE_HALF + 0.05, np.array(TABLE_CENTER) + TABLE_HALF - 0.05
+            raise ValueError(
+                "a fixed goal needs parcels=1 (several parcels go to the pallet's slots)"
+            )
+        low, high = (
+            np.array(TABLE_CENTER) - TABLE_HALF + 0.05,
+            np.array(TABLE_CENTER) + TABLE_HALF - 0.05,
+        )
         if np.any(xy < low) or np.any(xy > high):
-            raise ValueError(f"goal {tuple(xy)} is off the table (x {low[0]:.2f}…{high[0]:.2f}, y {low[1]:.2f}…{high[1]:.2f} m)")
+            raise ValueError(
+                f"goal {tuple(xy)} is off the table (x {low[0]:.2f}…{high[0]:.2f}, y {low[1]:.2f}…{high[1]:.2f} m)"
+            )
         reach = (MIN_REACH, self.spec.reach - REACH_MARGIN)
         distance = float(np.linalg.norm(xy))
         if not reach[0] <= distance <= reach[1]:
@@ -108,7 +133,13 @@ class TransportTask(Task):
         return xy
 
     def observation_space(self) -> gym.spaces.Dict:
-        return gym.spaces.Dict({"observation": self.layout.space(), "achieved_goal": goal_space(), "desired_goal": goal_space()})
+        return gym.spaces.Dict(
+            {
+                "observation": self.layout.space(),
+                "achieved_goal": goal_space(),
+                "desired_goal": goal_space(),
+            }
+        )
 
     # ---- world ----------------------------------------------------------------------------------
     def build(self, sim: Sim) -> None:
@@ -121,7 +152,9 @@ class TransportTask(Task):
         self._pose = sim.client.getBasePositionAndOrientation
         self._velocity = sim.client.getBaseVelocity
         self._aabb = sim.client.getAABB
-        self._step_simulation = sim.client.stepSimulation  # bound once: BulletClient makes a partial per access
+        self._step_simulation = (
+            sim.client.stepSimulation
+        )  # bound once: BulletClient makes a partial per access
         self._parcel_ids = []
 
     def reset(self, rng: np.random.Generator) -> None:
@@ -131,17 +164,27 @@ class TransportTask(Task):
         for body in self._goal_markers:
             self.sim.remove_body(body)
         self._goal_markers = []
-        self.parcels: list[ParcelSpec] = [sample_parcel(rng, self.ranges, self.max_grip) for _ in range(self.num_parcels)]
+        self.parcels: list[ParcelSpec] = [
+            sample_parcel(rng, self.ranges, self.max_grip) for _ in range(self.num_parcels)
+        ]
         self.goals = goal_positions(rng, self.parcels, self.fixed_goal)
         self._pick_poses = [pick_pose(rng, p) for p in self.parcels]
         if self.render_goals:
-            self._goal_markers = [self._goal_marker(goal, parcel) for goal, parcel in zip(self.goals, self.parcels)]
+            self._goal_markers = [
+                self._goal_marker(goal, parcel) for goal, parcel in zip(self.goals, self.parcels)
+            ]
         self.arm.reset_home()
         self.current = 0
         self.placed = 0
         self._switch_pending = False
         self.failure: str | None = None
-        self.metrics = {"grasp_attempts": 0, "drops": 0, "collisions": 0, "energy": 0.0, "peak_acceleration": 0.0}
+        self.metrics = {
+            "grasp_attempts": 0,
+            "drops": 0,
+            "collisions": 0,
+            "energy": 0.0,
+            "peak_acceleration": 0.0,
+        }
         self.steps = 0
         self.success_time: float | None = None
         self._robot_touching_scene = False
@@ -151,8 +194,15 @@ class TransportTask(Task):
 
     def _goal_marker(self, goal: np.ndarray, parcel: ParcelSpec) -> int:
         client = self.sim.client
-        shape = client.createVisualShape(client.GEOM_CYLINDER, radius=SUCCESS_DISTANCE, length=0.002, rgbaColor=[0.2, 0.8, 0.3, 1.0])
-        return client.createMultiBody(0.0, -1, shape, [goal[0], goal[1], goal[2] - parcel.size[2] / 2 + 0.001])
+        shape = client.createVisualShape(
+            client.GEOM_CYLINDER,
+            radius=SUCCESS_DISTANCE,
+            length=0.002,
+            rgbaColor=[0.2, 0.8, 0.3, 1.0],
+        )
+        return client.createMultiBody(
+            0.0, -1, shape, [goal[0], goal[1], goal[2] - parcel.size[2] / 2 + 0.001]
+        )
 
     def _spawn(self, index: int) -> None:
         position, yaw = self._pick_poses[index]
@@ -179,7 +229,10 @@ class TransportTask(Task):
             self.metrics["grasp_attempts"] += 1
         self._width_command = width
         if self.control == "ee":
-            target = np.minimum(np.maximum(self.tcp_position + STEP_DISTANCE * action[:3], WORKSPACE_LOW), WORKSPACE_HIGH)
+            target = np.minimum(
+                np.maximum(self.tcp_position + STEP_DISTANCE * action[:3], WORKSPACE_LOW),
+                WORKSPACE_HIGH,
+            )
             yaw = min(max(self.tcp_yaw + YAW_STEP * float(action[3]), -YAW_LIMIT), YAW_LIMIT)
             self.arm.command_tcp(target, yaw, width)
         else:
@@ -198,7 +251,9 @@ class TransportTask(Task):
         acceleration = length(self.parcel_velocity - self._prev_parcel_velocity) / self.control_dt
         self._prev_parcel_velocity = self.parcel_velocity
         self.acceleration = float(acceleration)
-        self.metrics["peak_acceleration"] = max(self.metrics["peak_acceleration"], self.acceleration)
+        self.metrics["peak_acceleration"] = max(
+            self.metrics["peak_acceleration"], self.acceleration
+        )
         if self.fragile and self.acceleration > self.fragile_limit and self.failure is None:
             self.failure = "damaged"
             self._term["damage"] = 1.0
@@ -294,7 +349,9 @@ class TransportTask(Task):
 
     def physics_error(self) -> str | None:
         parcel_speed, tcp_speed = length(self.parcel_velocity), length(self.tcp_velocity)
-        if not math.isfinite(parcel_speed + tcp_speed + length(self.parcel_position) + length(self.tcp_position)):
+        if not math.isfinite(
+            parcel_speed + tcp_speed + length(self.parcel_position) + length(self.tcp_position)
+        ):
             return "non-finite parcel or gripper state"
         if parcel_speed > 20.0 or tcp_speed > 10.0:
             return f"absurd speed: parcel {parcel_speed:.1f} m/s, TCP {tcp_speed:.1f} m/s"
@@ -314,7 +371,9 @@ class TransportTask(Task):
         }
 
     def achieved_goal(self) -> np.ndarray:
-        return np.array([*self.parcel_position, float(self.set_down())], dtype=np.float32).clip(-OBS_LIMIT, OBS_LIMIT)
+        return np.array([*self.parcel_position, float(self.set_down())], dtype=np.float32).clip(
+            -OBS_LIMIT, OBS_LIMIT
+        )
 
     def episode_metrics(self) -> dict[str, float]:
         duration = self.steps * self.control_dt

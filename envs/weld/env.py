@@ -128,7 +128,11 @@ class WeldEnv(RobotTaskEnv):
     """
 
     ROBOT_KIND = "arm"
-    CAMERA = {"distance": 0.45, "yaw": 60.0, "pitch": -35.0}  # close on the torch: the bead is millimetres wide
+    CAMERA = {
+        "distance": 0.45,
+        "yaw": 60.0,
+        "pitch": -35.0,
+    }  # close on the torch: the bead is millimetres wide
     CONTROL_DT = 0.04
 
     @staticmethod
@@ -139,7 +143,9 @@ class WeldEnv(RobotTaskEnv):
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
         seconds = arguments["episode_seconds"]
-        return cls.CONTROL_DT, float(cls.default_episode_seconds(arguments["travel_speed"]) if seconds is None else seconds)
+        return cls.CONTROL_DT, float(
+            cls.default_episode_seconds(arguments["travel_speed"]) if seconds is None else seconds
+        )
 
     def __init__(
         self,
@@ -163,7 +169,9 @@ class WeldEnv(RobotTaskEnv):
     ) -> None:
         self.record_arguments(locals())
         if len(travel_angle_range) != 2:
-            raise ValueError(f"travel_angle_range must be (min, max) degrees, got {travel_angle_range!r}")
+            raise ValueError(
+                f"travel_angle_range must be (min, max) degrees, got {travel_angle_range!r}"
+            )
         tolerances = Tolerances(
             lateral=lateral_tolerance, ctwd=ctwd, ctwd_band=ctwd_tolerance, work_angle=work_angle_tolerance,
             travel_angle_min=float(travel_angle_range[0]), travel_angle_max=float(travel_angle_range[1]),
@@ -184,5 +192,3 @@ class WeldEnv(RobotTaskEnv):
         )
         task.render_bead = render_mode is not None
         self.robot_name = robot
-
-

@@ -20,7 +20,13 @@ LOOKAHEAD = (0.010, 0.020, 0.030, 0.040)
 OFFSET_RATES = np.array([0.010, 0.010, math.radians(30.0), math.radians(30.0)])
 #: the offsets are held within ± these (m, m, rad, rad)
 OFFSET_LIMITS = np.array([0.020, 0.020, math.radians(30.0), math.radians(30.0)])
-TWIST_FIELDS = ["travel_speed_factor", "lateral_rate", "depth_rate", "work_angle_rate", "travel_angle_rate"]
+TWIST_FIELDS = [
+    "travel_speed_factor",
+    "lateral_rate",
+    "depth_rate",
+    "work_angle_rate",
+    "travel_angle_rate",
+]
 TWIST_ACTION_SIZE = len(TWIST_FIELDS)
 JOINT_RATE = 0.5  #: rad/s per unit action in joint control
 MM_PER_UNIT = 5.0  #: observation scale of the millimetre fields
@@ -51,16 +57,22 @@ def observation_layout(spec: Any, action_size: int) -> Layout:
 
 def twist_actions(travel_speed: float) -> ActionInterface:
     """control="twist": a twist in the taught path's frame, through the arm's IK."""
-    return ActionInterface("taught_path_twist", TWIST_ACTION_SIZE, {
-        "mapping": "travel speed = travel_speed·(1 + a0); offset rates = a1..a4 · offset_rates (lateral, depth m/s; "
-        "work, travel angle rad/s), offsets held within ±offset_limits; the pose goes through the arm's IK",
-        "fields": TWIST_FIELDS,
-        "travel_speed": travel_speed,
-        "offset_rates": OFFSET_RATES.tolist(),
-        "offset_limits": OFFSET_LIMITS.tolist(),
-    })
+    return ActionInterface(
+        "taught_path_twist",
+        TWIST_ACTION_SIZE,
+        {
+            "mapping": "travel speed = travel_speed·(1 + a0); offset rates = a1..a4 · offset_rates (lateral, depth m/s; "
+            "work, travel angle rad/s), offsets held within ±offset_limits; the pose goes through the arm's IK",
+            "fields": TWIST_FIELDS,
+            "travel_speed": travel_speed,
+            "offset_rates": OFFSET_RATES.tolist(),
+            "offset_limits": OFFSET_LIMITS.tolist(),
+        },
+    )
 
 
 def joint_actions(spec: Any) -> ActionInterface:
     """control="joint": joint-rate commands."""
-    return ActionInterface("joint_delta", spec.num_joints, {"joints": list(spec.joint_names), "rate_rad_s": JOINT_RATE})
+    return ActionInterface(
+        "joint_delta", spec.num_joints, {"joints": list(spec.joint_names), "rate_rad_s": JOINT_RATE}
+    )

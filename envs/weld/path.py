@@ -25,7 +25,6 @@ import numpy as np
 from robodojo.physics.geometry import UP, cross3, nearest_segment, rotation_about, unit
 from robodojo.sim_assets.seams import SAMPLE_SPACING, Seam
 
-
 #: straight lead-in before the seam and run-out after it, m
 LEAD = 0.008
 
@@ -40,7 +39,9 @@ class TaughtPath:
     seam proper is [0, length].
     """
 
-    def __init__(self, nominal: Seam, push_angle_deg: float, lead: float = LEAD, roll: float = 0.0) -> None:
+    def __init__(
+        self, nominal: Seam, push_angle_deg: float, lead: float = LEAD, roll: float = 0.0
+    ) -> None:
         self.seam = nominal
         self.lead = lead
         self.length = nominal.length
@@ -55,10 +56,14 @@ class TaughtPath:
         self.sides = pad(nominal.sides)
         bisectors = pad(nominal.bisectors)
         push = math.radians(push_angle_deg)
-        z = -math.cos(push) * bisectors + math.sin(push) * self.tangents  # push: the nozzle points ahead
+        z = (
+            -math.cos(push) * bisectors + math.sin(push) * self.tangents
+        )  # push: the nozzle points ahead
         self.z = z / np.linalg.norm(z, axis=1, keepdims=True)
         b = np.cross(self.tangents, self.z)
-        b *= np.sign(np.einsum("ij,ij->i", b, self.sides))[:, None]  # toward the wall, whichever side it is on
+        b *= np.sign(np.einsum("ij,ij->i", b, self.sides))[
+            :, None
+        ]  # toward the wall, whichever side it is on
         self.b = b / np.linalg.norm(b, axis=1, keepdims=True)
         x = self.tangents - np.einsum("ij,ij->i", self.tangents, self.z)[:, None] * self.z
         x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -106,7 +111,9 @@ class TaughtPath:
             self._local_s = s
         return self._local
 
-    def torch_pose(self, s: float, lateral: float, depth: float, work: float, travel: float, ctwd: float) -> tuple[np.ndarray, np.ndarray]:
+    def torch_pose(
+        self, s: float, lateral: float, depth: float, work: float, travel: float, ctwd: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """TCP position and rotation for path offsets (m, rad) at progress ``s`` with stand-off ``ctwd``.
 
         The aim point (tip + ctwd·axis) sits ``lateral`` across and ``depth`` along
@@ -116,8 +123,14 @@ class TaughtPath:
         point, nominal, tangent, side, across = self.local(s)
         rotation = nominal
         if work or travel:
-            tilt_axis = unit(cross3(nominal[:, 2], tangent))  # ⊥ torch axis and travel: push/drag turns about it
-            rotation = rotation_about(unit(cross3(UP, side)), work) @ rotation_about(tilt_axis, travel) @ nominal
+            tilt_axis = unit(
+                cross3(nominal[:, 2], tangent)
+            )  # ⊥ torch axis and travel: push/drag turns about it
+            rotation = (
+                rotation_about(unit(cross3(UP, side)), work)
+                @ rotation_about(tilt_axis, travel)
+                @ nominal
+            )
         position = point + lateral * across + depth * nominal[:, 2] - ctwd * rotation[:, 2]
         return position, rotation
 
@@ -167,9 +180,13 @@ class TaughtPath:
         rows = np.arange(n)
         a, c = signed[rows, k], signed[rows, k + 1]
         f = np.where(valid, -a / np.where(c - a == 0, 1.0, c - a), 0.0)
-        hit = true.points[idx[rows, k]] + f[:, None] * (true.points[idx[rows, k + 1]] - true.points[idx[rows, k]])
+        hit = true.points[idx[rows, k]] + f[:, None] * (
+            true.points[idx[rows, k + 1]] - true.points[idx[rows, k]]
+        )
         delta = hit - self.points
-        result = np.stack([np.einsum("ij,ij->i", delta, self.b), np.einsum("ij,ij->i", delta, self.z)], axis=1)
+        result = np.stack(
+            [np.einsum("ij,ij->i", delta, self.b), np.einsum("ij,ij->i", delta, self.z)], axis=1
+        )
         return np.where(valid[:, None], result, 0.0), valid
 
 

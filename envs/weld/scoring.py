@@ -49,7 +49,9 @@ class Tolerances:
         if bad:
             raise ValueError(f"tolerances must be positive and finite: {', '.join(bad)}")
         if not -45.0 <= self.travel_angle_min < self.travel_angle_max <= 45.0:
-            raise ValueError(f"travel angle range must satisfy -45 <= min < max <= 45, got ({self.travel_angle_min}, {self.travel_angle_max})")
+            raise ValueError(
+                f"travel angle range must satisfy -45 <= min < max <= 45, got ({self.travel_angle_min}, {self.travel_angle_max})"
+            )
         if self.ctwd_band >= self.ctwd:
             raise ValueError("ctwd_band must be smaller than ctwd")
 
@@ -78,9 +80,15 @@ class SeamProjector:
         ``s`` is clamped to the seam's ends. Searches ±``window`` samples around the
         previous answer unless ``full_search``.
         """
-        i, frac = nearest_segment(self.points, point, None if full_search else self.index, self.window)
+        i, frac = nearest_segment(
+            self.points, point, None if full_search else self.index, self.window
+        )
         self.index = i
-        return float(self.arclength[i] + frac * (self.arclength[i + 1] - self.arclength[i])), i, frac
+        return (
+            float(self.arclength[i] + frac * (self.arclength[i + 1] - self.arclength[i])),
+            i,
+            frac,
+        )
 
     def frame(self, i: int, frac: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Interpolated (point, tangent, side) at segment ``i``, fraction ``frac``."""
@@ -102,7 +110,14 @@ class TorchErrors:
     travel_angle: float  #: deg, + = push
 
 
-def torch_errors(tip: np.ndarray, axis: np.ndarray, seam_point: np.ndarray, tangent: np.ndarray, side: np.ndarray, nominal_work_angle: float) -> TorchErrors:
+def torch_errors(
+    tip: np.ndarray,
+    axis: np.ndarray,
+    seam_point: np.ndarray,
+    tangent: np.ndarray,
+    side: np.ndarray,
+    nominal_work_angle: float,
+) -> TorchErrors:
     """Errors of a torch with contact tip ``tip`` and unit ``axis`` (out of the nozzle) against a seam frame."""
     # plain floats: this runs twice a step, and numpy's per-call overhead dominates 3-vectors
     wx, wy, wz = (seam_point - tip).tolist()
@@ -122,7 +137,9 @@ def torch_errors(tip: np.ndarray, axis: np.ndarray, seam_point: np.ndarray, tang
     along = ax * tx + ay * ty + az * tz
     # the torch axis seen from the work (−axis), in the plane across the seam
     bx, by, bz = -ax + along * tx, -ay + along * ty, -az + along * tz
-    work_angle = math.degrees(math.atan2(bz, -(bx * sx + by * sy + bz * sz)))  # up (UP = z) vs away from the wall
+    work_angle = math.degrees(
+        math.atan2(bz, -(bx * sx + by * sy + bz * sz))
+    )  # up (UP = z) vs away from the wall
     travel_angle = math.degrees(math.asin(min(1.0, max(-1.0, along))))
     return TorchErrors(lateral, ctwd, work_angle, work_angle - nominal_work_angle, travel_angle)
 
@@ -162,7 +179,11 @@ class WeldLedger:
             return 0
         end = self.arclength[-1]
         lo = int(np.searchsorted(self.arclength, s_from, side="left"))
-        hi = int(np.searchsorted(self.arclength, s_to, side="left")) if s_to < end else len(self.arclength)
+        hi = (
+            int(np.searchsorted(self.arclength, s_to, side="left"))
+            if s_to < end
+            else len(self.arclength)
+        )
         fresh = self.status[lo:hi] == NOT_REACHED
         before = int(np.count_nonzero(self.status[lo:hi] == IN_TOLERANCE))
         self.status[lo:hi][fresh] = IN_TOLERANCE if ok else OUT_OF_TOLERANCE
@@ -197,19 +218,27 @@ class WeldStats:
     def summary(self, tolerances: Tolerances) -> dict[str, float]:
         """Metrics in mm, mm/s and degrees; NaN when the arc was never on."""
         # no arc-on step: one NaN sample each, so every metric comes out NaN through the same formulas
-        series = [self.lateral, self.ctwd, self.speed, self.work, self.travel] if self.lateral else [[math.nan]] * 5
+        series = (
+            [self.lateral, self.ctwd, self.speed, self.work, self.travel]
+            if self.lateral
+            else [[math.nan]] * 5
+        )
         lateral, ctwd, speed, work, travel = (np.array(values) for values in series)
         ctwd_error = np.abs(ctwd - tolerances.ctwd) * 1000
         speed = speed * 1000
         # degrees outside the allowed push range (0 inside it)
-        travel_error = np.maximum(tolerances.travel_angle_min - travel, 0) + np.maximum(travel - tolerances.travel_angle_max, 0)
+        travel_error = np.maximum(tolerances.travel_angle_min - travel, 0) + np.maximum(
+            travel - tolerances.travel_angle_max, 0
+        )
         return {
             "lateral_error_mean_mm": float(np.mean(lateral) * 1000),
             "lateral_error_max_mm": float(np.max(lateral) * 1000),
             "ctwd_error_mean_mm": float(np.mean(ctwd_error)),
             "ctwd_error_max_mm": float(np.max(ctwd_error)),
             "travel_speed_mean_mm_s": float(np.mean(speed)),
-            "travel_speed_cv": float(np.std(speed) / np.mean(speed)) if np.mean(speed) > 0 else float("nan"),
+            "travel_speed_cv": float(np.std(speed) / np.mean(speed))
+            if np.mean(speed) > 0
+            else float("nan"),
             "work_angle_error_mean_deg": float(np.mean(work)),
             "work_angle_error_max_deg": float(np.max(work)),
             "travel_angle_mean_deg": float(np.mean(travel)),

@@ -17,16 +17,41 @@ import numpy as np
 from robodojo.envs.base import Task
 from robodojo.envs.rewards import merge_weights
 from robodojo.envs.weld.interface import (
-    DEG_PER_UNIT, JOINT_RATE, LOOKAHEAD, M_PER_PROGRESS_UNIT, MM_PER_UNIT, OFFSET_LIMITS, OFFSET_RATES, joint_actions,
-    observation_layout, twist_actions,
+    DEG_PER_UNIT,
+    JOINT_RATE,
+    LOOKAHEAD,
+    M_PER_PROGRESS_UNIT,
+    MM_PER_UNIT,
+    OFFSET_LIMITS,
+    OFFSET_RATES,
+    joint_actions,
+    observation_layout,
+    twist_actions,
 )  # fmt: skip
 from robodojo.envs.weld.path import SeamTracker, TaughtPath
-from robodojo.envs.weld.scoring import SeamProjector, Tolerances, WeldLedger, WeldStats, torch_errors, within_tolerance
-from robodojo.physics import Sim, pybullet  # pybullet for constants only; calls go through the Sim's client
+from robodojo.envs.weld.scoring import (
+    SeamProjector,
+    Tolerances,
+    WeldLedger,
+    WeldStats,
+    torch_errors,
+    within_tolerance,
+)
+from robodojo.physics import (
+    Sim,
+    pybullet,
+)  # pybullet for constants only; calls go through the Sim's client
 from robodojo.robots.arm import Arm
 from robodojo.robots.registry import get_robot_spec
 from robodojo.sim_assets.seams import (
-    JOINT_TYPES, SEAM_SHAPES, FitUpError, Seam, apply_fit_up_error, generate_seam, place_seam, reverse,
+    JOINT_TYPES,
+    SEAM_SHAPES,
+    FitUpError,
+    Seam,
+    apply_fit_up_error,
+    generate_seam,
+    place_seam,
+    reverse,
 )  # fmt: skip
 from robodojo.sim_assets.workpiece import build_table, build_workpiece, remove_workpiece
 
@@ -48,7 +73,9 @@ TRACK_TOLERANCE = {"tolerance": 2e-5, "angle_tolerance": 1e-3}
 SEAM_ROOT_Z = 0.008  #: the base plate (8 mm) lies on the table top at z = 0
 ARC_ON_DISTANCE = 0.005  #: the aim point must be this close to the seam for the arc to deposit
 MM_SCALE = 1000.0 / MM_PER_UNIT  #: metres -> observation units of the millimetre fields
-JOINT_LIMIT_MARGIN = 0.05  #: rad a taught path keeps from every joint limit (room for tracking corrections)
+JOINT_LIMIT_MARGIN = (
+    0.05  #: rad a taught path keeps from every joint limit (room for tracking corrections)
+)
 #: torch rolls about its axis a program may use, tried in this order (0 = swan neck bent toward travel)
 TORCH_ROLLS = (0.0, math.pi / 2, -math.pi / 2, math.pi)
 
@@ -75,9 +102,13 @@ class WeldTask(Task):
         if joint is not None and joint not in JOINT_TYPES:
             raise ValueError(f"unknown joint type {joint!r}; valid types: {', '.join(JOINT_TYPES)}")
         if shape is not None and shape not in SEAM_SHAPES:
-            raise ValueError(f"unknown seam shape {shape!r}; valid shapes: {', '.join(SEAM_SHAPES)}")
-        if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float)) or not (
-            math.isfinite(difficulty) and 0.0 <= difficulty <= 2.0
+            raise ValueError(
+                f"unknown seam shape {shape!r}; valid shapes: {', '.join(SEAM_SHAPES)}"
+            )
+        if (
+            isinstance(difficulty, bool)
+            or not isinstance(difficulty, (int, float))
+            or not (math.isfinite(difficulty) and 0.0 <= difficulty <= 2.0)
         ):
             raise ValueError(f"difficulty must be a number within [0, 2], got {difficulty!r}")
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
@@ -89,23 +120,36 @@ class WeldTask(Task):
         self.control_dt = control_dt
         self.center, self.radius = self._check_workspace(part_center, part_radius)
         self.arm = Arm(self.spec)
-        self._joint_mid = (self.spec.upper + self.spec.lower) / 2  # joints are observed in -1..1 over their limits
+        self._joint_mid = (
+            self.spec.upper + self.spec.lower
+        ) / 2  # joints are observed in -1..1 over their limits
         self._joint_half_range = (self.spec.upper - self.spec.lower) / 2
         self.tracker = SeamTracker(LOOKAHEAD)
         self.render_bead = False
         self.workpiece: Any = None
-        self.actions = twist_actions(tolerances.travel_speed) if control == "twist" else joint_actions(self.spec)
+        self.actions = (
+            twist_actions(tolerances.travel_speed)
+            if control == "twist"
+            else joint_actions(self.spec)
+        )
         self.action_size = self.actions.size
         self.layout = observation_layout(self.spec, self.action_size)
 
-    def _check_workspace(self, center: tuple[float, float] | None, radius: float | None) -> tuple[np.ndarray, float]:
+    def _check_workspace(
+        self, center: tuple[float, float] | None, radius: float | None
+    ) -> tuple[np.ndarray, float]:
         """The disc part midpoints are drawn from; it must sit inside the arm's welding disc (``spec.work_*``)."""
         spec = self.spec
-        reach_center, reach_radius = np.asarray(spec.work_center, dtype=np.float64)[:2], float(spec.work_radius)
+        reach_center, reach_radius = (
+            np.asarray(spec.work_center, dtype=np.float64)[:2],
+            float(spec.work_radius),
+        )
         c = reach_center if center is None else np.asarray(center, dtype=np.float64)
         r = reach_radius if radius is None else float(radius)
         if c.shape != (2,) or not np.all(np.isfinite(c)) or not (math.isfinite(r) and r > 0):
-            raise ValueError(f"part_center must be (x, y) in m and part_radius > 0, got {center!r}, {radius!r}")
+            raise ValueError(
+                f"part_center must be (x, y) in m and part_radius > 0, got {center!r}, {radius!r}"
+            )
         if np.linalg.norm(c - reach_center) + r > reach_radius + 1e-9:
             raise ValueError(
                 f"parts centred within {r:.3f} m of {c.round(3).tolist()} lie outside where {spec.name} can weld "
@@ -131,7 +175,9 @@ class WeldTask(Task):
                 nominal, true = path.seam, (true if path.seam is nominal else reverse(true))
                 break
         else:
-            raise RuntimeError(f"{self.spec.name} could not reach 20 parts in a row: the workspace settings are wrong")
+            raise RuntimeError(
+                f"{self.spec.name} could not reach 20 parts in a row: the workspace settings are wrong"
+            )
         self.nominal, self.true, self.path = nominal, true, path
         if self.workpiece is not None:
             remove_workpiece(self.sim, self.workpiece)
@@ -185,7 +231,9 @@ class WeldTask(Task):
         the joint limits (a jump between IK branches would be a wrist flip).
         """
         arm, ctwd = self.arm, self.tolerances.ctwd
-        start = arm.solve_ik(*path.torch_pose(path.start, 0.0, 0.0, 0.0, 0.0, ctwd), q_start=arm.spec.home)
+        start = arm.solve_ik(
+            *path.torch_pose(path.start, 0.0, 0.0, 0.0, 0.0, ctwd), q_start=arm.spec.home
+        )
         if not start.success:
             return None
         max_step = arm.spec.max_joint_speed * spacing / self.tolerances.travel_speed
@@ -194,9 +242,18 @@ class WeldTask(Task):
         q = start.q
         try:
             for s in np.arange(path.start + spacing, path.end + 1e-9, spacing):
-                result = arm.track(*path.torch_pose(float(s), 0.0, 0.0, 0.0, 0.0, ctwd), iterations=4)
-                near_limit = np.any(result.q < arm.spec.lower + margin) or np.any(result.q > arm.spec.upper - margin)
-                if result.position_error > 1e-4 or result.angle_error > 2e-3 or near_limit or np.any(np.abs(result.q - q) > max_step):
+                result = arm.track(
+                    *path.torch_pose(float(s), 0.0, 0.0, 0.0, 0.0, ctwd), iterations=4
+                )
+                near_limit = np.any(result.q < arm.spec.lower + margin) or np.any(
+                    result.q > arm.spec.upper - margin
+                )
+                if (
+                    result.position_error > 1e-4
+                    or result.angle_error > 2e-3
+                    or near_limit
+                    or np.any(np.abs(result.q - q) > max_step)
+                ):
                     return None
                 q = result.q
         finally:
@@ -217,9 +274,14 @@ class WeldTask(Task):
             stretch = self.path.stretch(self.progress_command, self.offsets[0], self.offsets[1])
             advance = self.tolerances.travel_speed * (1.0 + a[0]) * dt / stretch
             self.progress_command = min(self.progress_command + advance, self.path.end)
-            self.offsets = np.clip(self.offsets + a[1:] * OFFSET_RATES * dt, -OFFSET_LIMITS, OFFSET_LIMITS)
+            self.offsets = np.clip(
+                self.offsets + a[1:] * OFFSET_RATES * dt, -OFFSET_LIMITS, OFFSET_LIMITS
+            )
             q_before = arm.q.copy()
-            result = arm.track(*self.path.torch_pose(self.progress_command, *self.offsets, self.tolerances.ctwd), **TRACK_TOLERANCE)
+            result = arm.track(
+                *self.path.torch_pose(self.progress_command, *self.offsets, self.tolerances.ctwd),
+                **TRACK_TOLERANCE,
+            )
             arm.step_towards(result.q, dt, start=q_before)  # a real arm's joints cannot move faster
         else:
             arm.step_towards(arm.q + self.action * JOINT_RATE * dt, dt)
@@ -249,7 +311,10 @@ class WeldTask(Task):
         self.newly_welded = 0
         if first:
             return
-        arc_on = abs(self.errors.lateral) < ARC_ON_DISTANCE and abs(self.errors.ctwd - tol.ctwd) < ARC_ON_DISTANCE
+        arc_on = (
+            abs(self.errors.lateral) < ARC_ON_DISTANCE
+            and abs(self.errors.ctwd - tol.ctwd) < ARC_ON_DISTANCE
+        )
         in_tolerance = within_tolerance(self.errors, self.speed, tol)
         if arc_on and self.seam_s > s_prev:
             self.newly_welded = self.ledger.deposit(s_prev, self.seam_s, in_tolerance)
@@ -257,18 +322,28 @@ class WeldTask(Task):
                 self.stats.add(self.errors, self.speed)
             if self.render_bead and self.newly_welded:
                 self._lay_bead(aim)
-        if self.arm.contact_distance() < 0.0:  # torch or arm touches the part, the table or anything else
+        if (
+            self.arm.contact_distance() < 0.0
+        ):  # torch or arm touches the part, the table or anything else
             self.collided = True
         self.finished = self.progress >= self.path.end - 1e-6 or self.seam_s >= self.true.length
 
     # ---- the bead (rendering only) ---------------------------------------------------------------
     def _lay_bead(self, point: np.ndarray) -> None:
         client = self.sim.client
-        if self._bead_shape is None:  # made on first use, in this Sim (a rebuilt world needs its own)
-            self._bead_shape = client.createVisualShape(pybullet.GEOM_SPHERE, radius=0.003, rgbaColor=[0.95, 0.75, 0.25, 1.0])
+        if (
+            self._bead_shape is None
+        ):  # made on first use, in this Sim (a rebuilt world needs its own)
+            self._bead_shape = client.createVisualShape(
+                pybullet.GEOM_SPHERE, radius=0.003, rgbaColor=[0.95, 0.75, 0.25, 1.0]
+            )
         if self.bead and np.linalg.norm(point - self._last_bead) < 0.002:
             return
-        self.bead.append(client.createMultiBody(baseMass=0.0, baseVisualShapeIndex=self._bead_shape, basePosition=point.tolist()))
+        self.bead.append(
+            client.createMultiBody(
+                baseMass=0.0, baseVisualShapeIndex=self._bead_shape, basePosition=point.tolist()
+            )
+        )
         self._last_bead = point
 
     def _clear_bead(self) -> None:
@@ -279,11 +354,18 @@ class WeldTask(Task):
     # ---- what the policy sees and earns -----------------------------------------------------------
     def observe(self) -> np.ndarray:
         offsets = self.path_offsets
-        angles = np.array([self.nominal_errors.work_angle_error, self.nominal_errors.travel_angle - self.tolerances.travel_angle_nominal])
+        angles = np.array(
+            [
+                self.nominal_errors.work_angle_error,
+                self.nominal_errors.travel_angle - self.tolerances.travel_angle_nominal,
+            ]
+        )
         path, s = self.path, self.progress
         _, rotation, along, _, across = path.local(s)
         axis = rotation[:, 2]
-        velocity = np.array([self.tcp_velocity @ along, self.tcp_velocity @ across, self.tcp_velocity @ axis])
+        velocity = np.array(
+            [self.tcp_velocity @ along, self.tcp_velocity @ across, self.tcp_velocity @ axis]
+        )
         joints = (self.arm.q - self._joint_mid) / self._joint_half_range
         return self.layout.assemble([
             self.readings[:, 0] * MM_SCALE,
@@ -300,7 +382,9 @@ class WeldTask(Task):
     def reward_terms(self) -> dict[str, float]:
         tol, e = self.tolerances, self.errors
         ratio = self.speed / tol.travel_speed
-        overshoot = max(0.0, (e.travel_angle - tol.travel_angle_max), (tol.travel_angle_min - e.travel_angle))
+        overshoot = max(
+            0.0, (e.travel_angle - tol.travel_angle_max), (tol.travel_angle_min - e.travel_angle)
+        )
         return {
             "progress": float(min(ratio, 1.0) - max(0.0, ratio - (1.0 + tol.speed_band))),
             "welded": self.newly_welded * 0.001 / (tol.travel_speed * self.control_dt),

@@ -57,7 +57,10 @@ def discover(root: Path | None = None) -> dict[str, Pretrained]:
     for spec_path in sorted(root.glob(f"*/{SPEC_FILE}")):
         name = spec_path.parent.name
         if not NAME.match(name):
-            warnings.warn(f"ignoring pretrained policy folder {name!r}: names are lower-case letters, digits, _ . -", stacklevel=2)
+            warnings.warn(
+                f"ignoring pretrained policy folder {name!r}: names are lower-case letters, digits, _ . -",
+                stacklevel=2,
+            )
             continue
         try:
             spec = read_spec(spec_path)
@@ -115,7 +118,9 @@ def card_summary(card: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def names(env_id: str | None = None, robot: str | None = None, root: Path | None = None) -> list[str]:
+def names(
+    env_id: str | None = None, robot: str | None = None, root: Path | None = None
+) -> list[str]:
     """Names of shipped policies, optionally only those for ``env_id`` and/or ``robot``."""
     return [
         name

@@ -24,4 +24,6 @@ class TrotPolicy:
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
         observation = np.asarray(observation, dtype=np.float64)
-        return self.controller(observation[self.proprioception], observation[self.velocity], observation[self.command])
+        return self.controller(
+            observation[self.proprioception], observation[self.velocity], observation[self.command]
+        )

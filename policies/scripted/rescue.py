@@ -39,7 +39,9 @@ class ScriptedRescuer:
         self.spec = spec
         self.control_dt = control_dt
         self.walker = WalkingController(spec, control_dt)
-        layout = observation_layout(spec, velocity=False)  # the joints level's fields are a prefix of the velocity level's
+        layout = observation_layout(
+            spec, velocity=False
+        )  # the joints level's fields are a prefix of the velocity level's
         self.joints_level_size = layout.size
         self.proprioception = layout.span("gyro", "previous_action")
         self.velocity = layout.slice("base_linear_velocity")
@@ -65,7 +67,10 @@ class ScriptedRescuer:
         if observation[self.ever_seen] > 0.5:
             target, weave = observation[self.last_seen], 0.0
         else:
-            while self.waypoint < len(SWEEP) - 1 and np.linalg.norm(np.subtract(SWEEP[self.waypoint], position)) < WAYPOINT_REACHED:
+            while (
+                self.waypoint < len(SWEEP) - 1
+                and np.linalg.norm(np.subtract(SWEEP[self.waypoint], position)) < WAYPOINT_REACHED
+            ):
                 self.waypoint += 1
             target = np.array(SWEEP[self.waypoint])
             weave = WEAVE * math.sin(2 * math.pi * self.time / WEAVE_PERIOD)
@@ -89,7 +94,9 @@ class ScriptedRescuer:
         observation = np.asarray(observation, dtype=np.float64)
         command = self.command(observation)
         self.time += self.control_dt
-        if observation.size > self.joints_level_size:  # action="velocity": the env's controller walks
+        if (
+            observation.size > self.joints_level_size
+        ):  # action="velocity": the env's controller walks
             return np.clip(command / COMMAND_SCALE, -1.0, 1.0).astype(np.float32)
         command = np.clip(command, -COMMAND_SCALE, COMMAND_SCALE)
         return self.walker(observation[self.proprioception], observation[self.velocity], command)

@@ -41,7 +41,9 @@ class PickAndPlaceTolerances:
 
     hover: float = 0.05  #: above the parcel's top to line up before descending
     carry_clearance: float = 0.08  #: the parcel's bottom is carried this far above its goal
-    grasp_floor: float = 0.018  #: the TCP stays this far above the parcel's bottom (fingertips clear the surface)
+    grasp_floor: float = (
+        0.018  #: the TCP stays this far above the parcel's bottom (fingertips clear the surface)
+    )
     #: and at most this far below its top: the palm sits ~35 mm above the TCP, so tall parcels are gripped high
     palm_clearance: float = 0.028
     travel_above: float = 0.02  #: horizontally farther than this from the line-up point: travel above the parcel's top
@@ -52,7 +54,9 @@ class PickAndPlaceTolerances:
     at_grasp_height: float = 0.006  #: descend: close enough to the grasp point
     descend_steps: int = 30  #: descend: after this many steps a TCP slower than ``stalled`` has gone as far as it can
     stalled: float = 0.005  #: TCP speed of servos that have stopped
-    closed_on_air: float = 0.01  #: fingers this much narrower than the parcel have missed (or lost) it
+    closed_on_air: float = (
+        0.01  #: fingers this much narrower than the parcel have missed (or lost) it
+    )
     close_steps: int = 25  #: close: jammed after this many steps
     close_min_steps: int = 4  #: close: the grip is checked after this many steps
     fingers_still: float = 0.005  #: close: finger opening rate of a settled grip
@@ -122,7 +126,12 @@ class PickAndPlace:
     observation carries everything in SI units); ``tolerances`` the state machine's thresholds.
     """
 
-    def __init__(self, spec: Any = None, control_dt: float = 0.04, tolerances: PickAndPlaceTolerances = DEFAULT_TOLERANCES) -> None:
+    def __init__(
+        self,
+        spec: Any = None,
+        control_dt: float = 0.04,
+        tolerances: PickAndPlaceTolerances = DEFAULT_TOLERANCES,
+    ) -> None:
         self.control_dt = control_dt
         self.tolerances = tolerances
         layout = observation_layout()
@@ -168,14 +177,21 @@ class PickAndPlace:
         self.phase_steps += 1
         command = _Command(scene.tcp, scene.yaw, True, self.tolerances.speed_limit[scene.fragile])
         getattr(self, f"_{self.phase.value}")(scene, command)
-        return self._action(command.target - scene.tcp, command.yaw - scene.yaw, command.open_gripper, command.speed,
-                            scene.fragile)
+        return self._action(
+            command.target - scene.tcp,
+            command.yaw - scene.yaw,
+            command.open_gripper,
+            command.speed,
+            scene.fragile,
+        )
 
     # ---- the phases: each fills in the command and decides the next phase ------------------------
     def _approach(self, s: _Scene, command: _Command) -> None:
         t, tcp = self.tolerances, s.tcp
         target = np.array([s.parcel[0], s.parcel[1], s.parcel[2] + s.size[2] / 2 + t.hover])
-        if np.linalg.norm(target[:2] - tcp[:2]) > t.travel_above:  # travel above the parcel's top: never sweep into it
+        if (
+            np.linalg.norm(target[:2] - tcp[:2]) > t.travel_above
+        ):  # travel above the parcel's top: never sweep into it
             target[2] = max(target[2], tcp[2])
             if tcp[2] < target[2] - t.rise_first:  # rise first
                 target[:2] = tcp[:2]
@@ -188,22 +204,37 @@ class PickAndPlace:
     def _descend(self, s: _Scene, command: _Command) -> None:
         t = self.tolerances
         command.target, command.yaw = np.array([s.parcel[0], s.parcel[1], s.grasp_z]), s.grasp_yaw
-        if np.linalg.norm(command.target - s.tcp) < t.at_grasp_height or (self.phase_steps > t.descend_steps and s.tcp_speed < t.stalled):
+        if np.linalg.norm(command.target - s.tcp) < t.at_grasp_height or (
+            self.phase_steps > t.descend_steps and s.tcp_speed < t.stalled
+        ):
             self._go(Phase.CLOSE)  # there, or as far as the servos get
 
     def _close(self, s: _Scene, command: _Command) -> None:
         t = self.tolerances
-        command.target, command.yaw, command.open_gripper = np.array([s.parcel[0], s.parcel[1], s.grasp_z]), s.grasp_yaw, False
-        if s.width < s.narrow - t.closed_on_air or self.phase_steps > t.close_steps:  # closed on air, or jammed: try again
+        command.target, command.yaw, command.open_gripper = (
+            np.array([s.parcel[0], s.parcel[1], s.grasp_z]),
+            s.grasp_yaw,
+            False,
+        )
+        if (
+            s.width < s.narrow - t.closed_on_air or self.phase_steps > t.close_steps
+        ):  # closed on air, or jammed: try again
             self._go(Phase.APPROACH)
-        elif self.phase_steps >= t.close_min_steps and abs(s.width_rate) < t.fingers_still and s.width < s.narrow + t.gripped:
+        elif (
+            self.phase_steps >= t.close_min_steps
+            and abs(s.width_rate) < t.fingers_still
+            and s.width < s.narrow + t.gripped
+        ):
             self.hold_offset = s.tcp[2] - s.parcel[2]
             self._go(Phase.LIFT)
 
     def _holding(self, s: _Scene, command: _Command) -> bool:
         """While carrying: False (and back to the approach, fingers open) once the parcel slipped out."""
         command.open_gripper = False
-        if np.linalg.norm(s.parcel - s.tcp) > self.tolerances.lost or s.width < s.narrow - self.tolerances.closed_on_air:
+        if (
+            np.linalg.norm(s.parcel - s.tcp) > self.tolerances.lost
+            or s.width < s.narrow - self.tolerances.closed_on_air
+        ):
             self._go(Phase.APPROACH)  # slipped out: open, and start over from above it
             command.open_gripper = True
             return False
@@ -222,8 +253,13 @@ class PickAndPlace:
     def _carry(self, s: _Scene, command: _Command) -> None:
         if self._holding(s, command):
             t, tcp, goal, parcel = self.tolerances, s.tcp, s.goal, s.parcel
-            command.target = np.array([tcp[0] + goal[0] - parcel[0], tcp[1] + goal[1] - parcel[1], self._carry_z(s)])
-            if np.linalg.norm(goal[:2] - parcel[:2]) < t.over_goal and np.linalg.norm(s.parcel_velocity) < t.carry_settled:
+            command.target = np.array(
+                [tcp[0] + goal[0] - parcel[0], tcp[1] + goal[1] - parcel[1], self._carry_z(s)]
+            )
+            if (
+                np.linalg.norm(goal[:2] - parcel[:2]) < t.over_goal
+                and np.linalg.norm(s.parcel_velocity) < t.carry_settled
+            ):
                 self._go(Phase.LOWER)
 
     def _lower(self, s: _Scene, command: _Command) -> None:
@@ -233,22 +269,35 @@ class PickAndPlace:
             # resting there, so opening the fingers never drops it (fragile goods)
             command.target = s.tcp + (s.goal - s.parcel) - np.array([0.0, 0.0, t.press])
             height = s.parcel[2] - s.goal[2]
-            command.speed = min(command.speed, max(t.touchdown_speed, height / t.touchdown_distance))  # slow down for the touch-down
-            if height < t.landed or (self.phase_steps > t.lower_min_steps and abs(s.parcel_velocity[2]) < t.resting):
+            command.speed = min(
+                command.speed, max(t.touchdown_speed, height / t.touchdown_distance)
+            )  # slow down for the touch-down
+            if height < t.landed or (
+                self.phase_steps > t.lower_min_steps and abs(s.parcel_velocity[2]) < t.resting
+            ):
                 self._go(Phase.RELEASE)
 
     def _release(self, s: _Scene, command: _Command) -> None:
-        if s.width > s.narrow + self.tolerances.released or self.phase_steps > self.tolerances.release_steps:
+        if (
+            s.width > s.narrow + self.tolerances.released
+            or self.phase_steps > self.tolerances.release_steps
+        ):
             self._go(Phase.RETREAT)
 
     def _retreat(self, s: _Scene, command: _Command) -> None:
         t = self.tolerances
-        command.target = np.array([s.tcp[0], s.tcp[1], s.parcel[2] + s.size[2] / 2 + t.hover + t.retreat_height])
-        if self.phase_steps > t.retreat_steps and np.linalg.norm(s.goal - s.parcel) > t.misplaced:  # it did not land well: redo it
+        command.target = np.array(
+            [s.tcp[0], s.tcp[1], s.parcel[2] + s.size[2] / 2 + t.hover + t.retreat_height]
+        )
+        if (
+            self.phase_steps > t.retreat_steps and np.linalg.norm(s.goal - s.parcel) > t.misplaced
+        ):  # it did not land well: redo it
             self._go(Phase.APPROACH)
 
     # ---- the action ---------------------------------------------------------------------------------
-    def _action(self, offset: np.ndarray, yaw_error: float, open_gripper: bool, speed: float, fragile: int) -> np.ndarray:
+    def _action(
+        self, offset: np.ndarray, yaw_error: float, open_gripper: bool, speed: float, fragile: int
+    ) -> np.ndarray:
         step = self.tolerances.accel_limit[fragile]
         distance = float(np.linalg.norm(offset)) / STEP_DISTANCE  # in steps at full command
         # as fast as allowed, yet able to stop in time at the acceleration limit (with margin: the arm's

@@ -16,12 +16,18 @@ unchanged against a real cell that provides the same signals.
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
 
+import numpy as np
+
 from robodojo.envs.weld.interface import (
-    DEG_PER_UNIT, LOOKAHEAD, M_PER_PROGRESS_UNIT, MM_PER_UNIT, OFFSET_RATES, TWIST_ACTION_SIZE, observation_layout,
+    DEG_PER_UNIT,
+    LOOKAHEAD,
+    M_PER_PROGRESS_UNIT,
+    MM_PER_UNIT,
+    OFFSET_RATES,
+    TWIST_ACTION_SIZE,
+    observation_layout,
 )  # fmt: skip
 
 ACTION_SIZE = TWIST_ACTION_SIZE
@@ -79,9 +85,18 @@ class SeamTracking:
         self.lock_on = lock_on
         self.lookahead = np.asarray(LOOKAHEAD)
         layout = observation_layout(spec, ACTION_SIZE)
-        self.tracker_lateral, self.tracker_depth = layout.slice("tracker_lateral"), layout.slice("tracker_depth")
-        self.tracker_valid, self.torch_offset = layout.slice("tracker_valid"), layout.slice("torch_offset")
-        self.torch_angles, self.progress = layout.slice("torch_angles"), layout.slice("progress").start  # travelled
+        self.tracker_lateral, self.tracker_depth = (
+            layout.slice("tracker_lateral"),
+            layout.slice("tracker_depth"),
+        )
+        self.tracker_valid, self.torch_offset = (
+            layout.slice("tracker_valid"),
+            layout.slice("torch_offset"),
+        )
+        self.torch_angles, self.progress = (
+            layout.slice("torch_angles"),
+            layout.slice("progress").start,
+        )  # travelled
         self.reset()
 
     def reset(self) -> None:
@@ -93,10 +108,14 @@ class SeamTracking:
     #: queued readings kept: the torch reaches a reading ≤ 40 mm after it was taken, ~100 steps at 10 mm/s
     QUEUE = 1000
 
-    def _target(self, progress: float, valid: np.ndarray, readings: np.ndarray) -> np.ndarray | None:
+    def _target(
+        self, progress: float, valid: np.ndarray, readings: np.ndarray
+    ) -> np.ndarray | None:
         """Deviation (lateral, depth, mm) of the true seam at ``progress``, or None if nothing was seen yet."""
         if valid.any():
-            self.positions = np.concatenate([self.positions[-self.QUEUE :], progress + self.lookahead[valid]])
+            self.positions = np.concatenate(
+                [self.positions[-self.QUEUE :], progress + self.lookahead[valid]]
+            )
             self.readings = np.concatenate([self.readings[-self.QUEUE :], readings[valid]])
         positions, values = self.positions, self.readings
         if not len(positions):
@@ -105,14 +124,19 @@ class SeamTracking:
         if _span(positions[near]) > self.window:  # the queue has reached the torch: interpolate
             return _line_at(positions[near], values[near], progress)
         ahead = (positions > progress) & (positions <= progress + self.lookahead[-1] + 0.002)
-        if _span(positions[ahead]) > 0.005:  # lead-in: extrapolate the readings ahead back to the torch
+        if (
+            _span(positions[ahead]) > 0.005
+        ):  # lead-in: extrapolate the readings ahead back to the torch
             return _line_at(positions[ahead], values[ahead], progress)
         return values[-1]
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
         progress = float(observation[self.progress]) * M_PER_PROGRESS_UNIT
         valid = observation[self.tracker_valid] > 0.5
-        readings = np.stack([observation[self.tracker_lateral], observation[self.tracker_depth]], axis=1) * MM_PER_UNIT
+        readings = (
+            np.stack([observation[self.tracker_lateral], observation[self.tracker_depth]], axis=1)
+            * MM_PER_UNIT
+        )
         target = self._target(progress, valid, readings)
         if target is not None:
             self.estimate = target
@@ -120,7 +144,9 @@ class SeamTracking:
         if self.estimate is None:
             action[0] = -1.0  # nothing seen yet: wait at the lead-in
             return action.astype(np.float32)
-        error = self.estimate - observation[self.torch_offset] * MM_PER_UNIT  # mm the aim point must move
+        error = (
+            self.estimate - observation[self.torch_offset] * MM_PER_UNIT
+        )  # mm the aim point must move
         action[1:3] = np.clip(error / 1000.0 / self.time_constant / OFFSET_RATES[:2], -1.0, 1.0)
         # hold the taught work and travel angles: steer their measured errors out
         angle_error = np.radians(observation[self.torch_angles] * DEG_PER_UNIT)

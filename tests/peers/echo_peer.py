@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for dds_support
 
-from dds_support import QOS  # noqa: E402
+from dds_support import QOS
 
-from robodojo.bridge.connect import open_transport  # noqa: E402
+from robodojo.bridge.connect import open_transport
 
 
 def main() -> None:
