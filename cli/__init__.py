@@ -1,4 +1,5 @@
-"""The one ``robodojo`` command: every subcommand is registered here (see :mod:`robodojo.cli.main`)."""
+"""The one ``robodojo`` command: every subcommand is registered here (see
+:mod:`robodojo.cli.main`)."""
 
 from robodojo.cli.main import main
 

@@ -1,4 +1,5 @@
-"""``robodojo sim-robot`` and ``robodojo deploy``: registered by :mod:`robodojo.cli.main` (cheap to import).
+"""``robodojo sim-robot`` and ``robodojo deploy``: registered by :mod:`robodojo.cli.main` (cheap
+to import).
 
 Exit status: 0 ran and stopped normally; 2 usage errors (bad arguments, a policy
 that cannot be loaded or does not fit, a transport that is not installed).
@@ -52,9 +53,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "sim-robot",
         help="PyBullet plays the robot's ROS 2 driver (rehearse a deployment on the real topics)",
         description=(
-            "Simulate ROBOT in SCENARIO and act as its driver in real time: publish /joint_states and /imu at the "
-            "control rate, apply Float64MultiArray commands from /<controller>/commands as PD targets, and report "
-            "(--status) whether it stood up."
+            "Simulate ROBOT in SCENARIO and act as its driver in real time: publish /joint_states "
+            "and /imu at the control rate, apply Float64MultiArray commands from "
+            "/<controller>/commands as PD targets, and report (--status) whether it stood up."
         ),
     )
     sim.add_argument("--robot", default="a1", help="robot (default: a1)")
@@ -89,10 +90,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "deploy",
         help="run an exported policy on ROS 2 topics, behind a safety layer",
         description=(
-            "Read the policy's IO spec, build observations from /joint_states and /imu (joints mapped by name), run "
-            "the policy at its control rate and publish joint targets on /<controller>/commands behind the safety "
-            "layer: operator enable, soft start, per-step change limit, joint-limit clamp, NaN guard, watchdog, "
-            "e-stop (/robodojo/estop) and an attitude e-stop (per scenario). Nothing is sent until enabled."
+            "Read the policy's IO spec, build observations from /joint_states and /imu (joints "
+            "mapped by name), run the policy at its control rate and publish joint targets on "
+            "/<controller>/commands behind the safety layer: operator enable, soft start, per-step "
+            "change limit, joint-limit clamp, NaN guard, watchdog, e-stop (/robodojo/estop) and an "
+            "attitude e-stop (per scenario). Nothing is sent until enabled."
         ),
     )
     dep.add_argument(
@@ -108,8 +110,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     dep.add_argument(
         "--dry-run",
         action="store_true",
-        help="compute and log commands (console once a second; every one with --log), never publish "
-        "them; runs as if enabled, since nothing is sent",
+        help="compute and log commands (console once a second; every one with --log), never "
+        "publish them; runs as if enabled, since nothing is sent",
     )
     dep.add_argument(
         "--enable",
@@ -125,7 +127,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     dep.add_argument(
         "--allow-extra-joints",
         action="store_true",
-        help="accept JointStates naming joints the policy does not use (ignored); default: reject them",
+        help="accept JointStates naming joints the policy does not use (ignored); "
+        "default: reject them",
     )
     dep.add_argument(
         "--soft-start",
@@ -170,7 +173,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--tilt-limit",
         type=float,
         metavar="DEG",
-        help="attitude e-stop: damp beyond this tilt (default: per scenario; off for fall_recovery)",
+        help="attitude e-stop: damp beyond this tilt "
+        "(default: per scenario; off for fall_recovery)",
     )
     tilt.add_argument("--no-tilt-limit", action="store_true", help="turn the attitude e-stop off")
     dep.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
@@ -197,7 +201,8 @@ def cmd_sim_robot(args: argparse.Namespace) -> int:
 
 
 def read_command_joints(text: str | None, controller: str) -> list[str] | None:
-    """``--command-joints``: a comma list, or the ``joints`` of ``controller`` in a ros2_control YAML file."""
+    """``--command-joints``: a comma list, or the ``joints`` of ``controller`` in a ros2_control
+    YAML file."""
     if not text:
         return None
     if text.endswith((".yaml", ".yml")):
@@ -270,7 +275,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         )
         print(
             f"deploy: {loaded.description} at {1 / config.control_dt:g} Hz via {transport.name} "
-            f"(domain {getattr(transport, 'domain', '?')}); commands {'NOT published (dry run)' if args.dry_run else 'on ' + node.command_topic} "
+            f"(domain {getattr(transport, 'domain', '?')}); commands "
+            f"{'NOT published (dry run)' if args.dry_run else 'on ' + node.command_topic} "
             f"for {', '.join(core.command_joints)}",
             file=sys.stderr,
             flush=True,

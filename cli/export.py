@@ -1,4 +1,5 @@
-"""``robodojo export RUN_DIR``: registered by :mod:`robodojo.cli.main`; cheap to import (no torch here).
+"""``robodojo export RUN_DIR``: registered by :mod:`robodojo.cli.main`; cheap to import (no
+torch here).
 
 Exit status: 0 exported and verified; 1 written but failed verification (the
 spec is marked failed and will not load); 2 usage errors (no such run,
@@ -19,9 +20,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "export",
         help="export a trained run to policy.onnx + policy.json (the format to ship and deploy)",
         description=(
-            "Export RUN_DIR's policy to ONNX with observation normalisation baked in, write its IO spec "
-            "(policy.json) and a card, then check the ONNX against the SB3 policy on observations recorded "
-            "from env rollouts. Needs the train extra; running the result needs only robodojo[onnx]."
+            "Export RUN_DIR's policy to ONNX with observation normalisation baked in, write its IO "
+            "spec (policy.json) and a card, then check the ONNX against the SB3 policy on "
+            "observations recorded from env rollouts. Needs the train extra; running the result "
+            "needs only robodojo[onnx]."
         ),
     )
     parser.add_argument(
@@ -39,7 +41,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     where.add_argument(
         "--pretrained",
         metavar="NAME",
-        help="write into robodojo's policies/pretrained/NAME (to ship it; listed by `robodojo list`)",
+        help="write into robodojo's policies/pretrained/NAME "
+        "(to ship it; listed by `robodojo list`)",
     )
     parser.add_argument(
         "--observations",
@@ -100,19 +103,23 @@ def cmd_export(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     except ImportError as error:
         print(
-            f"robodojo export: error: {error.name or error} is missing: pip install 'robodojo[train]'",
+            f"robodojo export: error: {error.name or error} is missing: "
+            "pip install 'robodojo[train]'",
             file=sys.stderr,
         )
         return USAGE_ERROR
     spec, verification = result.spec, result.spec["verification"]
     print(
-        f"exported {spec['provenance']['algo']} policy for {spec['env_id']} ({spec['robot']}) to {result.directory}"
+        f"exported {spec['provenance']['algo']} policy for {spec['env_id']} ({spec['robot']}) "
+        f"to {result.directory}"
     )
     for name, size in result.files.items():
         print(f"  {name:12s} {size / 1024:8.1f} KiB")
     print(
-        f"  verified: max abs diff {verification['max_abs_diff']:.2e} on {verification['observations']} recorded "
-        f"observations (tolerance {verification['tolerance']:g}); {verification['random_max_abs_diff']:.2e} on "
+        f"  verified: max abs diff {verification['max_abs_diff']:.2e} on "
+        f"{verification['observations']} recorded observations "
+        f"(tolerance {verification['tolerance']:g}); "
+        f"{verification['random_max_abs_diff']:.2e} on "
         f"{verification['random_observations']} random ones"
     )
     print(f"  sha256 {spec['onnx']['sha256']}")

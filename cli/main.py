@@ -1,5 +1,5 @@
-"""The ``robodojo`` command: ``list`` and ``eval`` here; ``train``, ``export``, ``sim-robot`` and ``deploy``
-in their own modules, each registering its subcommand.
+"""The ``robodojo`` command: ``list`` and ``eval`` here; ``train``, ``export``, ``sim-robot`` and
+``deploy`` in their own modules, each registering its subcommand.
 
 Exit status: 0 on success; 1 when ``eval`` finishes below ``--min-success``
 (so CI can tell "the agent is not good enough" apart from "the job is
@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser(
         "eval",
         help="evaluate a policy headlessly",
-        description="Run N episodes (seeds S..S+N-1) and print success rate (Wilson 95% CI), return and episode metrics.",
+        description="Run N episodes (seeds S..S+N-1) and print success rate (Wilson 95% CI), "
+        "return and episode metrics.",
     )
     ev.add_argument(
         "--env",
@@ -161,12 +162,16 @@ def cmd_list() -> int:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
-        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print(
+            "  "
+            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    # Imported here so `robodojo --help` and `robodojo list` stay quick and argparse errors need no physics.
+    # Imported here so `robodojo --help` and `robodojo list` stay quick and argparse errors need no
+    # physics.
     from robodojo.evaluation.evaluate import EvalConfigError, evaluate
     from robodojo.evaluation.files import write_json
     from robodojo.evaluation.progress import ProgressBar
@@ -200,7 +205,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"results written to {args.json}")
     if args.min_success is not None and result.success_rate < args.min_success:
         print(
-            f"FAIL: success rate {result.success_rate:.1%} is below --min-success {args.min_success:.1%}",
+            f"FAIL: success rate {result.success_rate:.1%} is below "
+            f"--min-success {args.min_success:.1%}",
             file=sys.stderr,
         )
         return BELOW_BAR

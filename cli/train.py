@@ -49,10 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "train",
         help="train a policy with Stable-Baselines3 (needs robodojo[train])",
         description=(
-            "Train on SCENARIO with the defaults in training/configs/<scenario>.yaml, overridden by --config, "
-            "then --set, then the flags. Writes a run folder (config, manifest, TensorBoard logs, checkpoints, "
-            "best and final models, report card, learning curve, video). --resume RUN_DIR continues a run "
-            "from its latest checkpoint, e.g. after the process was killed."
+            "Train on SCENARIO with the defaults in training/configs/<scenario>.yaml, overridden "
+            "by --config, then --set, then the flags. Writes a run folder (config, manifest, "
+            "TensorBoard logs, checkpoints, best and final models, report card, learning curve, "
+            "video). --resume RUN_DIR continues a run from its latest checkpoint, e.g. after the "
+            "process was killed."
         ),
     )
     parser.add_argument(
@@ -139,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
             ]
             if given:
                 return _error(
-                    f"--resume continues the run's own config.yaml; only --steps may change it, not {', '.join(given)}"
+                    "--resume continues the run's own config.yaml; only --steps may change it, "
+                    f"not {', '.join(given)}"
                 )
             resume(args.resume, args.steps, command=command, quiet=args.quiet)
         else:

@@ -1,1 +1,2 @@
-"""Torch-free evaluation and reporting: evaluate, statistics, progress, video, the catalogue and the demo."""
+"""Torch-free evaluation and reporting: evaluate, statistics, progress, video, the catalogue and
+the demo."""

@@ -45,7 +45,8 @@ def robot_kind(env_id: str) -> str | None:
 
 
 def env_robots(env_id: str) -> list[str]:
-    """Robots an env accepts: the registered robots of its kind if it takes ``robot=``, else none."""
+    """Robots an env accepts: the registered robots of its kind if it takes ``robot=``, else
+    none."""
     return robot_names(robot_kind(env_id)) if "robot" in env_parameters(env_id) else []
 
 

@@ -111,12 +111,12 @@ def run_jobs(jobs: list[Job], out: Path, episodes: int, seed: int, video: bool) 
                 robot=job.robot,
                 video_path=str(video_path) if video_path else None,
                 video_episodes=job.film,
-                on_episode=lambda r: bar.update(r.success),
+                # evaluate() calls it only during this iteration, before ``bar`` is rebound:
+                on_episode=lambda r: bar.update(r.success),  # noqa: B023
             )
             record["result"] = result
-        except (
-            Exception
-        ) as error:  # one broken robot or controller must not hide the others' results
+        except Exception as error:
+            # One broken robot or controller must not hide the others' results.
             bar.close()
             traceback.print_exc()
             record["error"] = f"{type(error).__name__}: {error}"
@@ -140,8 +140,8 @@ def markdown_report(
     lines = [
         "# robodojo demo report",
         "",
-        f"robodojo {version} · {created} · {episodes} episodes per row (seeds {seed}–{seed + episodes - 1}) · "
-        f"wall time {wall_time:.0f} s",
+        f"robodojo {version} · {created} · {episodes} episodes per row "
+        f"(seeds {seed}–{seed + episodes - 1}) · wall time {wall_time:.0f} s",
     ]
     for env_id in dict.fromkeys(r["job"]["env_id"] for r in records):
         metrics = catalog.REPORT_METRICS.get(env_id, [])
@@ -176,20 +176,27 @@ def markdown_report(
                 ]
                 if result.video_path:
                     videos.append(
-                        f"[{job['robot']} {job['policy']}]({Path(result.video_path).relative_to(out)})"
+                        f"[{job['robot']} {job['policy']}]"
+                        f"({Path(result.video_path).relative_to(out)})"
                     )
             lines.append("| " + " | ".join([job["robot"], policy, *cells]) + " |")
         if videos:
             lines += ["", "Videos: " + ", ".join(videos)]
     lines += [
         "",
-        "Success: rate with its Wilson 95 % interval and (successes/episodes). Means are over the episodes",
-        "where a metric is defined: time to stand only exists for episodes where the robot stood (successful",
-        "ones). Energy is Σ|τ·q̇|·dt over the episode; failed episodes run to the time limit, so they cost more.",
-        "Weld fraction: share of the true seam (1 mm samples) welded within every tolerance; errors are",
+        "Success: rate with its Wilson 95 % interval and (successes/episodes). "
+        "Means are over the episodes",
+        "where a metric is defined: time to stand only exists for episodes where the robot stood "
+        "(successful",
+        "ones). Energy is Σ|τ·q̇|·dt over the episode; failed episodes run to the time limit, "
+        "so they cost more.",
+        "Weld fraction: share of the true seam (1 mm samples) welded within every tolerance; "
+        "errors are",
         "means over the steps the arc was on.",
-        "Rescue and locomotion run at each env's default difficulty (0.25): times to find / reach are over the",
-        "episodes where the victim was found / reached; locomotion succeeds with no fall and a mean velocity",
+        "Rescue and locomotion run at each env's default difficulty (0.25): times to find / reach "
+        "are over the",
+        "episodes where the victim was found / reached; locomotion succeeds with no fall and "
+        "a mean velocity",
         "tracking error ≤ 0.15 m/s.",
         "",
     ]

@@ -17,12 +17,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
+import numpy as np
 
+from robodojo.envs import RobotTaskEnv, resolve_env_id
 from robodojo.envs import make as make_env
-from robodojo.envs import resolve_env_id
 from robodojo.evaluation import catalog
 from robodojo.evaluation.files import package_version
 from robodojo.evaluation.stats import finite_mean_std, wilson_interval
@@ -91,7 +92,9 @@ class EvalResult:
         ):  # first-seen order
             values = [e.metrics.get(name, math.nan) for e in self.episodes]
             mean, std, count = finite_mean_std(values)
-            defined = {e.index for e, v in zip(self.episodes, values) if math.isfinite(v)}
+            defined = {
+                e.index for e, v in zip(self.episodes, values, strict=True) if math.isfinite(v)
+            }
             if count == n:
                 over = "all episodes"
             elif defined == successful:  # e.g. time_to_stand: only defined where the robot stood
@@ -156,7 +159,8 @@ def check_config(
 
 
 def choose_policy(policy: str, env_id: str | None) -> tuple[PolicyChoice, dict[str, Any] | None]:
-    """What ``policy`` names (names first, then paths) and, for an exported policy, its checked spec."""
+    """What ``policy`` names (names first, then paths) and, for an exported policy, its checked
+    spec."""
     try:
         choice = resolve_policy(policy, env_id)
         return choice, exported_spec(choice)
@@ -166,7 +170,8 @@ def choose_policy(policy: str, env_id: str | None) -> tuple[PolicyChoice, dict[s
 
 @dataclass
 class _Plan:
-    """What an evaluation runs, settled before any simulation: the env, its arguments, the policy."""
+    """What an evaluation runs, settled before any simulation: the env, its arguments, the
+    policy."""
 
     env_id: str
     env_kwargs: dict[str, Any]
@@ -181,8 +186,8 @@ def _plan(
     env_kwargs: dict[str, Any],
     custom_policy: bool,
 ) -> _Plan:
-    """Resolve the env and policy. An exported policy supplies the env and robot when they are not given,
-    and the env arguments it was trained with as defaults under the caller's."""
+    """Resolve the env and policy. An exported policy supplies the env and robot when they are not
+    given, and the env arguments it was trained with as defaults under the caller's."""
     choice, spec = (
         (None, None)
         if custom_policy
@@ -200,7 +205,8 @@ def _plan(
     if choice is not None and choice.kind != "exported":  # controllers resolve against the env
         choice, spec = choose_policy(policy_name, env_id)
     if spec is not None and spec["env_id"] == env_id:
-        # The env the policy was trained in (e.g. Rescue's walker under its commands); the caller's arguments win.
+        # The env the policy was trained in (e.g. Rescue's walker under its commands); the caller's
+        # arguments win.
         env_kwargs = {
             **{k: v for k, v in spec.get("env_kwargs", {}).items() if k != "robot"},
             **env_kwargs,
@@ -231,8 +237,8 @@ def _policy_factory(
     env: gym.Env,
     given: Callable[[gym.Env, int], Policy] | None,
 ) -> tuple[Callable[[gym.Env, int], Policy], dict[str, Any] | None]:
-    """How each episode gets its policy (rebuilt per seed; an exported one is loaded once) and, for an
-    exported policy, what file ran."""
+    """How each episode gets its policy (rebuilt per seed; an exported one is loaded once) and, for
+    an exported policy, what file ran."""
     if given is not None:
         return given, None
     choice = plan.choice
@@ -288,7 +294,7 @@ def evaluate(
     writer: VideoWriter | None = None
     try:
         factory, source = _policy_factory(plan, env, policy_factory)
-        control_dt = env.unwrapped.control_dt
+        control_dt = cast(RobotTaskEnv, env.unwrapped).control_dt
         stride = frame_stride(control_dt)
         if filmed:
             writer = VideoWriter(str(video_path), fps=1.0 / (stride * control_dt))
@@ -297,7 +303,10 @@ def evaluate(
         for index in range(episodes):
             camera = None
             if writer is not None and index < filmed:
-                caption = f"{robot_name or plan.env_id} | {policy_name} | episode {index + 1}/{filmed} | seed {seed + index}"
+                caption = (
+                    f"{robot_name or plan.env_id} | {policy_name} | "
+                    f"episode {index + 1}/{filmed} | seed {seed + index}"
+                )
                 camera = _Camera(writer, stride, caption)
             results.append(
                 run_episode(env, factory(env, seed + index), index, seed + index, camera)
@@ -341,7 +350,7 @@ def run_episode(
     env: gym.Env, policy: Policy, index: int, seed: int, camera: _Camera | None = None
 ) -> EpisodeResult:
     """One episode from ``env.reset(seed=seed)`` to termination or truncation."""
-    control_dt = env.unwrapped.control_dt
+    control_dt = cast(RobotTaskEnv, env.unwrapped).control_dt
     observation, info = env.reset(seed=seed)
     policy.reset()
     frames_before = camera.writer.frames if camera else 0
@@ -375,7 +384,8 @@ def run_episode(
 
 @dataclass
 class _Camera:
-    """Films one episode: a frame every ``stride`` steps, then the last frame held with the outcome."""
+    """Films one episode: a frame every ``stride`` steps, then the last frame held with the
+    outcome."""
 
     writer: VideoWriter
     stride: int
@@ -383,7 +393,8 @@ class _Camera:
 
     def film(self, env: gym.Env, step: int, control_dt: float, success: bool) -> None:
         badge = ("SUCCESS", GREEN) if success else None
-        self.writer.add(env.render(), f"{self.caption} | t={step * control_dt:4.2f}s", badge)
+        frame = cast(np.ndarray, env.render())  # rgb_array: the env was made to be filmed
+        self.writer.add(frame, f"{self.caption} | t={step * control_dt:4.2f}s", badge)
 
     def finish(
         self, env: gym.Env, step: int, control_dt: float, success: bool, error: str | None
@@ -396,7 +407,7 @@ class _Camera:
             if error
             else ("FAILED", RED)
         )
-        frame = env.render()
+        frame = cast(np.ndarray, env.render())  # rgb_array: the env was made to be filmed
         caption = f"{self.caption} | t={step * control_dt:4.2f}s"
         for _ in range(max(1, int(round(HOLD_SECONDS * self.writer.fps)))):
             self.writer.add(frame, caption, badge)

@@ -1,4 +1,5 @@
-"""Files a user keeps: JSON written so a failure never leaves half of one, and the versions that made them."""
+"""Files a user keeps: JSON written so a failure never leaves half of one, and the versions that
+made them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import numpy as np
 
 
 def to_json_safe(value: Any) -> Any:
-    """Plain, strict JSON data: NaN/inf → None (strict JSON has none), numpy → Python, unknown objects → str."""
+    """Plain, strict JSON data: NaN/inf → None (strict JSON has none), numpy → Python, unknown
+    objects → str."""
     if isinstance(value, dict):
         return {str(k): to_json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -33,9 +35,9 @@ def to_json_safe(value: Any) -> Any:
 
 
 def write_json(path: str | Path, data: Any, *, fsync: bool = False) -> None:
-    """Write ``data`` as strict JSON (NaN/inf become null) atomically: a temporary file beside ``path``,
-    then a rename, so a reader or a crash never sees half a file. ``fsync`` makes it survive power loss.
-    Missing parent folders are made."""
+    """Write ``data`` as strict JSON (NaN/inf become null) atomically: a temporary file beside
+    ``path``, then a rename, so a reader or a crash never sees half a file. ``fsync`` makes it
+    survive power loss. Missing parent folders are made."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_json_safe(data), indent=2, allow_nan=False) + "\n"

@@ -8,13 +8,14 @@ up into one huge line, so it prints a plain line every ~25 % or 30 s instead.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import TextIO
 
 
 def clock(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf"):  # NaN or inf
+    if math.isnan(seconds) or seconds == float("inf"):  # NaN or inf
         return "--:--"
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
@@ -49,7 +50,8 @@ class ProgressBar:
         self._last_draw = -float("inf")
         self._last_logged_done = 0
         self._log_every = max(1, self.total // 4)
-        # No draw yet: PyBullet prints to the terminal when the env connects, which would land mid-bar.
+        # No draw yet: PyBullet prints to the terminal when the env connects, which would land
+        # mid-bar.
 
     def update(self, success: bool) -> None:
         self.done += 1

@@ -30,7 +30,10 @@ def percent(value: float) -> str:
 def success_cell(summary: dict[str, Any]) -> str:
     """``85.0% [64.0%, 94.8%] (17/20)``: rate, Wilson 95 % interval, counts."""
     low, high = summary["success_ci95"]
-    return f"{percent(summary['success_rate'])} [{percent(low)}, {percent(high)}] ({summary['successes']}/{summary['episodes']})"
+    return (
+        f"{percent(summary['success_rate'])} [{percent(low)}, {percent(high)}] "
+        f"({summary['successes']}/{summary['episodes']})"
+    )
 
 
 def format_summary(result: EvalResult) -> str:
@@ -70,7 +73,10 @@ def format_summary(result: EvalResult) -> str:
     if result.video_path:
         rows.append(("video", result.video_path))
     width = max(len(label) for label, _ in rows)
-    header = f"{result.env_id}{robot}{args}, policy {result.policy}, {s['episodes']} episodes ({seed_text}); mean ± std:"
+    header = (
+        f"{result.env_id}{robot}{args}, policy {result.policy}, {s['episodes']} episodes "
+        f"({seed_text}); mean ± std:"
+    )
     return "\n".join([header, *(f"  {label:<{width}}  {value}" for label, value in rows)])
 
 

@@ -27,7 +27,8 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
     denominator = 1.0 + z2 / trials
     centre = (p + z2 / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
-    # At 0/n and n/n one end is exactly 0 or 1 in exact arithmetic; say so rather than trust float dust.
+    # At 0/n and n/n one end is exactly 0 or 1 in exact arithmetic; say so rather than trust float
+    # dust.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == trials else min(1.0, centre + half)
     return low, high

@@ -60,7 +60,8 @@ class VideoWriter:
         caption: str = "",
         badge: tuple[str, tuple[int, int, int]] | None = None,
     ) -> None:
-        """Append one frame, with ``caption`` top-left and an optional coloured ``badge`` top-right."""
+        """Append one frame, with ``caption`` top-left and an optional coloured ``badge``
+        top-right."""
         frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)  # drop alpha if present
         height, width = frame.shape[0] // 2 * 2, frame.shape[1] // 2 * 2
         frame = np.ascontiguousarray(frame[:height, :width])
@@ -125,7 +126,7 @@ def _caption_drawer():
             )
         if badge:
             text, colour = badge
-            left, top, right, bottom = pen.textbbox((0, 0), text, font=font)
+            left, _top, right, bottom = pen.textbbox((0, 0), text, font=font)
             x = image.width - (right - left) - 14
             pen.rectangle((x - 6, 4, image.width - 8, 10 + bottom), fill=colour)
             pen.text((x, 6), text, fill=(255, 255, 255), font=font)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
@@ -14,7 +14,9 @@ class Policy(Protocol):
 
     def reset(self) -> None: ...
 
-    def __call__(self, observation: np.ndarray) -> np.ndarray: ...
+    # Any: what the env observes, a flat array or (goal-conditioned envs) a Dict of arrays; each
+    # policy names the one it takes, which a union here would not accept.
+    def __call__(self, observation: Any) -> np.ndarray: ...
 
 
 class RandomPolicy:

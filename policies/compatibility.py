@@ -1,4 +1,5 @@
-"""Does an exported policy fit an env? Its spec against the env's id, robot, spaces and declared interface."""
+"""Does an exported policy fit an env? Its spec against the env's id, robot, spaces and declared
+interface."""
 
 from __future__ import annotations
 
@@ -38,23 +39,26 @@ def check_compatible(
     robot = getattr(unwrapped, "robot_name", None)
     if spec.get("robot") != robot and (robot is not None or spec.get("robot") is not None):
         problems.append(
-            f"it was trained on robot {spec.get('robot')!r}, this env runs {robot!r} (pass --robot {spec.get('robot')})"
+            f"it was trained on robot {spec.get('robot')!r}, this env runs {robot!r} "
+            f"(pass --robot {spec.get('robot')})"
         )
-    obs_space = getattr(env, "observation_space", None)
+    obs_space: Any = getattr(env, "observation_space", None)  # dict_sizes(None) is None
     obs_shape = getattr(obs_space, "shape", None)
     want_keys = env_observation_keys(spec)
     have_keys = dict_sizes(obs_space)
-    if (
-        have_keys is not None or want_keys is not None
-    ):  # a goal-conditioned (Dict) observation on either side
+    # A goal-conditioned (Dict) observation on either side:
+    if have_keys is not None or want_keys is not None:
         if want_keys is None:
+            assert have_keys is not None
             problems.append(
-                f"the env observes a Dict ({', '.join(have_keys)}), the policy a flat vector of {env_observation_size(spec)}"
+                f"the env observes a Dict ({', '.join(have_keys)}), "
+                f"the policy a flat vector of {env_observation_size(spec)}"
             )
         elif have_keys is None:
             if obs_space is not None:
                 problems.append(
-                    f"the policy takes a Dict observation ({', '.join(want_keys)}), the env observes {obs_space}"
+                    f"the policy takes a Dict observation ({', '.join(want_keys)}), "
+                    f"the env observes {obs_space}"
                 )
         elif have_keys != want_keys:
             problems.append(
@@ -93,9 +97,8 @@ def _interface_differences(spec: dict[str, Any], interface: dict[str, Any]) -> l
     want = [(f.get("name"), f.get("size")) for f in env_layout(spec)]
     fields = interface.get("observation", [])
     keys = env_observation_keys(spec)
-    if (
-        keys is not None
-    ):  # the layout export derived from the env's interface, derived again from this env's
+    if keys is not None:
+        # The layout export derived from the env's interface, derived again from this env's.
         fields = dict_layout(keys, fields)
     have = [(f.get("name"), f.get("size")) for f in fields]
     if want and want != have:

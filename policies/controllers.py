@@ -1,4 +1,5 @@
-"""The action library's table: each env's scripted controllers, built from a robot and a control period.
+"""The action library's table: each env's scripted controllers, built from a robot and a control
+period.
 
 A scripted controller needs only what a deployment knows (the robot and the
 control period), never a simulated env: :func:`make_controller` builds one
@@ -21,7 +22,8 @@ from robodojo.robots.registry import get_robot_spec
 from robodojo.skills.getup import ScriptedGetUp
 
 SCRIPTED = "scripted"
-#: env id -> controller name -> builder(robot spec, control_dt); the first is the env's "scripted" default.
+#: env id -> controller name -> builder(robot spec, control_dt); the first is the env's "scripted"
+#: default.
 CONTROLLER_BUILDERS: dict[str, dict[str, Callable[[Any, float], Policy]]] = {
     "robodojo/FallRecovery-v0": {"getup": ScriptedGetUp},
     "robodojo/Weld-v0": {"seam_tracking": SeamTracking, "teach_and_repeat": TeachAndRepeat},
@@ -37,13 +39,15 @@ def controller_names(env_id: str) -> list[str]:
 
 
 def base_controller_names(env_id: str) -> list[str]:
-    """Names that can serve as a residual's base on ``env_id``: ``scripted`` and the registered controllers."""
+    """Names that can serve as a residual's base on ``env_id``: ``scripted`` and the registered
+    controllers."""
     names = controller_names(env_id)
     return [SCRIPTED, *names] if names else []
 
 
 def resolve_controller(name: str, env_id: str) -> str:
-    """The registered controller ``name`` stands for on ``env_id`` (``"scripted"`` = the env's first).
+    """The registered controller ``name`` stands for on ``env_id`` (``"scripted"`` = the env's
+    first).
 
     Raises ``ValueError`` listing the valid names.
     """
@@ -54,13 +58,15 @@ def resolve_controller(name: str, env_id: str) -> str:
         return names[0]
     if name not in names:
         raise ValueError(
-            f"unknown controller {name!r} for {env_id}; valid names: {', '.join(base_controller_names(env_id))}"
+            f"unknown controller {name!r} for {env_id}; "
+            f"valid names: {', '.join(base_controller_names(env_id))}"
         )
     return name
 
 
 def make_controller(name: str, env_id: str, robot: Any, control_dt: float) -> Policy:
-    """Build scripted controller ``name`` for ``env_id`` from the robot (name or spec) and control period.
+    """Build scripted controller ``name`` for ``env_id`` from the robot (name or spec) and control
+    period.
 
     No env is created. Raises ``ValueError`` for unknown names.
     """
@@ -70,7 +76,8 @@ def make_controller(name: str, env_id: str, robot: Any, control_dt: float) -> Po
 
 
 def controller_for_env(name: str, env: Any, env_id: str | None = None) -> Policy:
-    """Scripted controller ``name`` for an env instance (of ``env_id``, default its spec's id): its robot and control period."""
+    """Scripted controller ``name`` for an env instance (of ``env_id``, default its spec's id): its
+    robot and control period."""
     unwrapped = env.unwrapped
     robot = getattr(
         getattr(unwrapped, "task", None), "spec", None

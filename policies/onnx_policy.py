@@ -1,4 +1,5 @@
-"""Run an exported policy (``policy.onnx`` + ``policy.json``) with onnxruntime — no torch, no pickle.
+"""Run an exported policy (``policy.onnx`` + ``policy.json``) with onnxruntime — no torch, no
+pickle.
 
 This is the format users ship and deploy. ``robodojo export RUN_DIR`` writes
 it (see ``robodojo.training.export``); here we only read JSON and an ONNX
@@ -51,7 +52,8 @@ def _require_onnxruntime() -> Any:
         import onnxruntime
     except ImportError:
         raise MissingOnnxRuntimeError(
-            f"running an exported .onnx policy needs onnxruntime, which is not installed: {INSTALL_HINT}"
+            "running an exported .onnx policy needs onnxruntime, which is not installed: "
+            f"{INSTALL_HINT}"
         ) from None
     return onnxruntime
 
@@ -73,7 +75,8 @@ class OnnxPolicy:
         self.directory = directory
         self.observation_size = int(spec["observation"]["size"])
         self.action_size = int(spec["action"]["size"])
-        #: input key → size in input order for a Dict-observation (goal-conditioned) policy, else None
+        #: input key → size in input order for a Dict-observation (goal-conditioned) policy, else
+        #: None
         self.observation_keys = observation_keys(spec)
         self.input_name = spec["onnx"].get("input", "observation")
         self.output_name = spec["onnx"].get("output", "action")
@@ -100,8 +103,10 @@ class OnnxPolicy:
         digest = sha256_of(data)
         if digest != spec["onnx"]["sha256"]:
             raise PolicySpecError(
-                f"{onnx_path}: SHA-256 {digest[:16]}… does not match {spec['onnx']['sha256'][:16]}… in {spec_path.name}; "
-                "the file was changed or corrupted after export — refusing to run it (re-export, or get the pair again)"
+                f"{onnx_path}: SHA-256 {digest[:16]}… does not match "
+                f"{spec['onnx']['sha256'][:16]}… in {spec_path.name}; "
+                "the file was changed or corrupted after export — refusing to run it "
+                "(re-export, or get the pair again)"
             )
         if env is not None:
             check_compatible(spec, env, env_id, where=str(spec_path))
@@ -127,7 +132,8 @@ class OnnxPolicy:
             or inputs[0].type != "tensor(float)"
         ):
             raise PolicySpecError(
-                f"{where}: input is {inputs[0].type} {shape}, expected tensor(float) [batch, {self.observation_size}]"
+                f"{where}: input is {inputs[0].type} {shape}, "
+                f"expected tensor(float) [batch, {self.observation_size}]"
             )
         out = next(o for o in outputs if o.name == self.output_name)
         if len(out.shape) != 2 or out.shape[1] != self.action_size:
@@ -144,15 +150,17 @@ class OnnxPolicy:
         return self.spec["env_id"]
 
     def reset(self) -> None:
-        """Nothing to reset: the graph is stateless (the previous action is part of the observation)."""
+        """Nothing to reset: the graph is stateless (the previous action is part of the
+        observation)."""
 
     def flatten(self, observations: Any) -> np.ndarray:
-        """The graph's input ``(n, observation.size)`` float32: a flat batch as it is, a Dict (of batches)
-        concatenated key by key in ``observation.keys`` order."""
+        """The graph's input ``(n, observation.size)`` float32: a flat batch as it is, a Dict (of
+        batches) concatenated key by key in ``observation.keys`` order."""
         if isinstance(observations, Mapping):
             if self.observation_keys is None:
                 raise ValueError(
-                    f"this policy takes a flat observation of {self.observation_size} values, not a Dict"
+                    f"this policy takes a flat observation of {self.observation_size} values, "
+                    "not a Dict"
                 )
             return flatten_observation(observations, self.observation_keys)
         return np.ascontiguousarray(observations, dtype=np.float32).reshape(
@@ -160,7 +168,8 @@ class OnnxPolicy:
         )
 
     def predict(self, observations: Any) -> np.ndarray:
-        """A batch ``(n, observation.size)`` (or a Dict of per-key batches) → actions ``(n, action.size)``, float32."""
+        """A batch ``(n, observation.size)`` (or a Dict of per-key batches) → actions
+        ``(n, action.size)``, float32."""
         batch = np.ascontiguousarray(self.flatten(observations))
         return self.session.run([self.output_name], {self.input_name: batch})[0]
 
@@ -176,7 +185,8 @@ class OnnxPolicy:
         observation = np.asarray(observation, dtype=np.float32)
         if observation.size != self.observation_size:
             raise ValueError(
-                f"observation has {observation.size} values, the policy expects {self.observation_size}"
+                f"observation has {observation.size} values, "
+                f"the policy expects {self.observation_size}"
             )
         return self.predict(observation.reshape(1, -1))[0].copy()
 
@@ -185,7 +195,8 @@ class OnnxPolicy:
 
 
 def _with_base(network: OnnxPolicy, where: str) -> Any:
-    """A residual network composed with the base controller its spec names (built without an env)."""
+    """A residual network composed with the base controller its spec names (built without an
+    env)."""
     spec = network.spec
     if not spec.get("robot"):
         raise PolicySpecError(

@@ -45,7 +45,8 @@ PICKLE_SUFFIXES = (".zip", ".pkl", ".pickle", ".pt", ".pth", ".ckpt")
 @dataclass(frozen=True)
 class PolicyChoice:
     """What a policy name resolved to: ``kind`` "random", "controller" (``name`` is the registered
-    controller) or "exported" (``location`` is the policy folder or file, a shipped one or the user's)."""
+    controller) or "exported" (``location`` is the policy folder or file, a shipped one or the
+    user's)."""
 
     kind: str
     name: str
@@ -57,7 +58,8 @@ class PolicyChoice:
 
 
 def looks_like_path(policy: str) -> bool:
-    """Whether ``policy`` is written as a file or folder (a separator, a policy or pickle suffix, or it exists)."""
+    """Whether ``policy`` is written as a file or folder (a separator, a policy or pickle suffix, or
+    it exists)."""
     return (
         os.sep in policy
         or "/" in policy
@@ -76,32 +78,37 @@ def reserved_names() -> set[str]:
 
 
 def pretrained_names(env_id: str | None = None, robot: str | None = None) -> list[str]:
-    """Shipped pretrained policies (for ``env_id`` / ``robot`` when given) that no controller name shadows."""
+    """Shipped pretrained policies (for ``env_id`` / ``robot`` when given) that no controller name
+    shadows."""
     reserved = reserved_names()
     return [name for name in pretrained.names(env_id, robot) if name not in reserved]
 
 
 def scripted_names(env_id: str) -> list[str]:
-    """Scripted names ``make_policy`` accepts for ``env_id``: random, scripted and its controllers."""
+    """Scripted names ``make_policy`` accepts for ``env_id``: random, scripted and its
+    controllers."""
     return [RANDOM, SCRIPTED, *controller_names(env_id)] if controller_names(env_id) else [RANDOM]
 
 
 def policy_names(env_id: str) -> list[str]:
-    """Every name accepted for ``env_id``: random, scripted, its controllers, then its pretrained policies."""
+    """Every name accepted for ``env_id``: random, scripted, its controllers, then its pretrained
+    policies."""
     return [*scripted_names(env_id), *pretrained_names(env_id)]
 
 
 def _refuse_pickles(policy: str) -> None:
     if policy.endswith(PICKLE_SUFFIXES):
         raise ValueError(
-            f"{policy!r} is a pickled checkpoint (SB3 .zip / torch file): loading one can run arbitrary code, "
+            f"{policy!r} is a pickled checkpoint (SB3 .zip / torch file): "
+            "loading one can run arbitrary code, "
             "so robodojo only evaluates and deploys exported policies. "
             "Export your own run with `robodojo export RUN_DIR` and pass the .onnx (or its folder)"
         )
 
 
 def resolve_policy(policy: str, env_id: str | None = None) -> PolicyChoice:
-    """What ``policy`` stands for (see the module docstring); ``env_id`` is needed for controller names.
+    """What ``policy`` stands for (see the module docstring); ``env_id`` is needed for controller
+    names.
 
     Raises ``ValueError`` listing the valid names.
     """
@@ -118,8 +125,9 @@ def resolve_policy(policy: str, env_id: str | None = None) -> PolicyChoice:
         return PolicyChoice("exported", policy, policy)
     if env_id is None:
         raise ValueError(
-            f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder) or a pretrained "
-            f"name ({', '.join(pretrained_names()) or 'none shipped'}), or name the env for its controllers"
+            f"unknown policy {policy!r}: pass an exported policy (.onnx, its .json or folder) "
+            f"or a pretrained name ({', '.join(pretrained_names()) or 'none shipped'}), "
+            "or name the env for its controllers"
         )
     raise ValueError(
         f"unknown policy {policy!r} for {env_id}; valid names: {', '.join(policy_names(env_id))}"
@@ -160,7 +168,8 @@ def load_policy(
 
 
 def make_policy(name: str, env: gym.Env, env_id: str, seed: int | None = None) -> Policy:
-    """Build the policy called ``name`` for ``env`` (an instance of ``env_id``); see :func:`resolve_policy`.
+    """Build the policy called ``name`` for ``env`` (an instance of ``env_id``); see
+    :func:`resolve_policy`.
 
     Exported policies are checked against ``env``.
     """

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -54,7 +54,8 @@ def compose(base_action: np.ndarray, residual: np.ndarray, scale: float) -> np.n
 def residual_observation_space(
     observation_space: gym.Space, action_space: gym.spaces.Box
 ) -> gym.Space:
-    """The network's observation space: the env's, with the base action (bounds of ``action_space``) appended.
+    """The network's observation space: the env's, with the base action (bounds of
+    ``action_space``) appended.
 
     A flat Box gets it at its end; a Dict gets it at the end of its ``observation``
     key, keeping the other keys (and their order) as they are.
@@ -70,7 +71,8 @@ def residual_observation_space(
     if isinstance(observation_space, gym.spaces.Dict):
         if RESIDUAL_KEY not in observation_space.spaces:
             raise ValueError(
-                f"a residual on a Dict observation needs an {RESIDUAL_KEY!r} key, got {list(observation_space.spaces)}"
+                f"a residual on a Dict observation needs an {RESIDUAL_KEY!r} key, "
+                f"got {list(observation_space.spaces)}"
             )
         spaces = {
             key: extend(space, f"{key!r} key") if key == RESIDUAL_KEY else space
@@ -81,7 +83,8 @@ def residual_observation_space(
 
 
 def augment(observation: Any, base_action: np.ndarray) -> Any:
-    """[observation, base action]: for a Dict observation, a copy whose ``observation`` key has the base action appended."""
+    """[observation, base action]: for a Dict observation, a copy whose ``observation`` key has the
+    base action appended."""
     base_action = np.asarray(base_action, dtype=np.float32)
     if isinstance(observation, Mapping):
         augmented = {key: np.asarray(value, dtype=np.float32) for key, value in observation.items()}
@@ -95,14 +98,15 @@ def augment(observation: Any, base_action: np.ndarray) -> Any:
 
 
 class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Train a residual on ``env``: observation = [env observation, base action], action = correction.
+    """Train a residual on ``env``: observation = [env observation, base action], action =
+    correction.
 
     The observation is the env's (N values) followed by the base controller's
     action for it (M values, the action size), so the network sees what the
     controller is about to do (for a Dict observation: its ``observation`` key
-    gets the base action appended, the other keys are unchanged); its action ``r`` in [-1, 1] is the correction,
-    and the env receives ``clip(base + scale · r, -1, 1)``. Rewards,
-    termination and info are the env's.
+    gets the base action appended, the other keys are unchanged); its action
+    ``r`` in [-1, 1] is the correction, and the env receives
+    ``clip(base + scale · r, -1, 1)``. Rewards, termination and info are the env's.
 
     Args:
         env: the env (made by ``gymnasium.make``; its actions must live in [-1, 1]).
@@ -114,14 +118,15 @@ class ResidualEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def __init__(self, env: gym.Env, base: str = "scripted", scale: float = 0.5) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, base=base, scale=scale)
         super().__init__(env)
-        space = env.action_space
+        space = cast(gym.spaces.Box, env.action_space)  # a Box: its bounds are checked next
         if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)):
             raise ValueError("a residual needs an env whose actions lie in [-1, 1]")
         if not scale > 0:
             raise ValueError(f"residual scale must be > 0, got {scale}")
         if env.spec is None:
             raise ValueError(
-                "ResidualEnv needs an env made by gymnasium.make (it looks up the base controller by id)"
+                "ResidualEnv needs an env made by gymnasium.make "
+                "(it looks up the base controller by id)"
             )
         self.base_name = base
         self.base = controller_for_env(base, env)
@@ -175,12 +180,16 @@ class ResidualPolicy:
 
 
 class ExportedResidualPolicy(ResidualPolicy):
-    """What ``OnnxPolicy.load`` returns for a residual export: the ONNX network composed with its base.
+    """What ``OnnxPolicy.load`` returns for a residual export: the ONNX network composed with its
+    base.
 
     ``network`` is the :class:`~robodojo.policies.onnx_policy.OnnxPolicy` (its
     ``predict`` maps [observation, base action] batches to corrections);
     ``spec`` is its ``policy.json``, whose ``residual`` block named the base and scale.
     """
+
+    # The OnnxPolicy; Any because onnx_policy imports this module (a type import would be a cycle).
+    network: Any
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -199,27 +208,31 @@ class ExportedResidualPolicy(ResidualPolicy):
         if keys is not None:  # a goal-conditioned policy: the env's Dict observation
             if not isinstance(observation, Mapping):
                 raise ValueError(
-                    f"this residual policy takes the env's Dict observation (keys {', '.join(keys)}), "
-                    f"got {type(observation).__name__}"
+                    "this residual policy takes the env's Dict observation "
+                    f"(keys {', '.join(keys)}), got {type(observation).__name__}"
                 )
             size = keys[RESIDUAL_KEY] - self.network.action_size
             given = np.size(observation.get(RESIDUAL_KEY, ()))
             if given != size:
                 raise ValueError(
-                    f"observation[{RESIDUAL_KEY!r}] has {given} values; this residual policy takes the env's "
+                    f"observation[{RESIDUAL_KEY!r}] has {given} values; "
+                    f"this residual policy takes the env's "
                     f"{size} (it appends the base controller's action itself)"
                 )
             return super().__call__(observation)
         size = self.network.observation_size - self.network.action_size
         if isinstance(observation, Mapping) or np.size(observation) != size:
-            given = (
+            what = (
                 "a Dict" if isinstance(observation, Mapping) else f"{np.size(observation)} values"
             )
             raise ValueError(
-                f"observation has {given}; this residual policy takes the env's {size} values "
+                f"observation has {what}; this residual policy takes the env's {size} values "
                 "(it appends the base controller's action itself)"
             )
         return super().__call__(observation)
 
     def __repr__(self) -> str:
-        return f"ExportedResidualPolicy({self.network!r}, base={type(self.base).__name__}, scale={self.scale:g})"
+        return (
+            f"ExportedResidualPolicy({self.network!r}, base={type(self.base).__name__}, "
+            f"scale={self.scale:g})"
+        )

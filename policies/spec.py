@@ -1,4 +1,5 @@
-"""An exported policy's IO spec (``policy.json``): reading it, checking it, and the layout it describes.
+"""An exported policy's IO spec (``policy.json``): reading it, checking it, and the layout it
+describes.
 
 ``robodojo export RUN_DIR`` writes the spec beside ``policy.onnx``; here it
 is only read with :mod:`json` and checked (format version, sizes, file name,
@@ -33,7 +34,8 @@ import numpy as np
 
 from robodojo.policies.controllers import resolve_controller
 
-#: In a Dict observation, the key a residual's base action is appended to; the goals stay as they are.
+#: In a Dict observation, the key a residual's base action is appended to; the goals stay as they
+#: are.
 RESIDUAL_KEY = "observation"
 
 FORMAT = "robodojo-policy/1"
@@ -103,7 +105,8 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
     fmt = spec.get("format")
     if fmt != FORMAT:
         fail(
-            f"format is {fmt!r}; this robodojo reads {FORMAT!r} (re-export the policy, or upgrade robodojo)"
+            f"format is {fmt!r}; this robodojo reads {FORMAT!r} "
+            "(re-export the policy, or upgrade robodojo)"
         )
     for key in ("env_id", "observation", "action", "onnx", "control_dt"):
         if key not in spec:
@@ -116,7 +119,8 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
     layout = obs.get("layout") or []
     if layout and sum(int(field.get("size", 0)) for field in layout) != obs["size"]:
         fail(
-            f"observation.layout sizes add up to {sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}"
+            "observation.layout sizes add up to "
+            f"{sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}"
         )
     for key in ("low", "high"):
         if not (isinstance(act.get(key), list) and len(act[key]) == act["size"]):
@@ -143,14 +147,16 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
             fail(f"observation.keys names a key twice: {names}")
         if sum(k["size"] for k in keys) != obs["size"]:
             fail(
-                f"observation.keys sizes add up to {sum(k['size'] for k in keys)}, not {obs['size']}"
+                f"observation.keys sizes add up to {sum(k['size'] for k in keys)}, "
+                f"not {obs['size']}"
             )
     normalization = obs.get("normalization")
     if normalization is not None and not normalization.get("baked_in", False):
         fail("observation.normalization must be baked into the graph (baked_in: true)")
     if not isinstance(onnx, dict) or not _PLAIN_FILE.match(str(onnx.get("file", ""))):
         fail(
-            f"onnx.file must be a plain .onnx file name beside the spec, got {onnx.get('file') if isinstance(onnx, dict) else onnx!r}"
+            "onnx.file must be a plain .onnx file name beside the spec, "
+            f"got {onnx.get('file') if isinstance(onnx, dict) else onnx!r}"
         )
     if not re.fullmatch(r"[0-9a-f]{64}", str(onnx.get("sha256", ""))):
         fail("onnx.sha256 must be the file's SHA-256 (64 hex digits)")
@@ -163,7 +169,8 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
     verification = spec.get("verification") or {}
     if verification.get("passed") is False:
         fail(
-            f"this export failed verification (max abs diff {verification.get('max_abs_diff')}); do not deploy it"
+            "this export failed verification "
+            f"(max abs diff {verification.get('max_abs_diff')}); do not deploy it"
         )
 
 
@@ -186,17 +193,23 @@ def _residual_problem(spec: dict[str, Any]) -> str | None:
     if keys is not None:  # a Dict observation: the base action ends the "observation" key
         if keys.get(RESIDUAL_KEY, 0) <= act["size"]:
             return (
-                f"a goal-conditioned residual's {RESIDUAL_KEY!r} key must hold the env's values and then "
-                f"base_action ({act['size']} values)"
+                f"a goal-conditioned residual's {RESIDUAL_KEY!r} key must hold the env's values "
+                f"and then base_action ({act['size']} values)"
             )
         layout = [field for field in layout if field.get("key") == RESIDUAL_KEY]
     last = layout[-1] if layout else {}
     if obs["size"] <= act["size"] or (
         layout and (last.get("name"), last.get("size")) != ("base_action", act["size"])
     ):
-        return f"a residual's observation must end with base_action ({act['size']} values) after the env's observation"
+        return (
+            f"a residual's observation must end with base_action ({act['size']} values) "
+            "after the env's observation"
+        )
     if obs.get("env_size", obs["size"] - act["size"]) != obs["size"] - act["size"]:
-        return f"observation.env_size {obs['env_size']} != observation.size {obs['size']} - action.size {act['size']}"
+        return (
+            f"observation.env_size {obs['env_size']} != observation.size {obs['size']} "
+            f"- action.size {act['size']}"
+        )
     try:
         resolve_controller(residual["base"], spec["env_id"])
     except ValueError as error:
@@ -205,7 +218,8 @@ def _residual_problem(spec: dict[str, Any]) -> str | None:
 
 
 def env_observation_size(spec: dict[str, Any]) -> int:
-    """Size of the *env's* observation: ``observation.size``, minus the base action for a residual."""
+    """Size of the *env's* observation: ``observation.size``, minus the base action for a
+    residual."""
     size = int(spec["observation"]["size"])
     return size - int(spec["action"]["size"]) if spec.get("residual") else size
 
@@ -213,7 +227,8 @@ def env_observation_size(spec: dict[str, Any]) -> int:
 def env_layout(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The env's observation fields: the layout, without a residual's trailing ``base_action``.
 
-    (For a Dict observation the ``base_action`` field is the last of the ``observation`` key's fields.)
+    (For a Dict observation the ``base_action`` field is the last of the ``observation`` key's
+    fields.)
     """
     layout = list(spec["observation"].get("layout") or [])
     if not (spec.get("residual") and layout):
@@ -225,13 +240,15 @@ def env_layout(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
-    """A Dict-observation policy's input keys → sizes, in input order (None for a flat observation)."""
+    """A Dict-observation policy's input keys → sizes, in input order (None for a flat
+    observation)."""
     keys = spec["observation"].get("keys")
     return None if keys is None else {key["name"]: int(key["size"]) for key in keys}
 
 
 def env_observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
-    """The *env's* Dict keys → sizes: ``observation.keys``, minus the base action on a residual's ``observation`` key."""
+    """The *env's* Dict keys → sizes: ``observation.keys``, minus the base action on a residual's
+    ``observation`` key."""
     keys = observation_keys(spec)
     if keys is not None and spec.get("residual"):
         keys[RESIDUAL_KEY] -= int(spec["action"]["size"])
@@ -239,7 +256,8 @@ def env_observation_keys(spec: dict[str, Any]) -> dict[str, int] | None:
 
 
 def flatten_observation(observation: Any, keys: dict[str, int]) -> np.ndarray:
-    """A Dict observation (one sample or a batch per key) → float32 ``(batch, total)``: keys concatenated in ``keys``' order.
+    """A Dict observation (one sample or a batch per key) → float32 ``(batch, total)``: keys
+    concatenated in ``keys``' order.
 
     Raises ``ValueError`` naming a missing key or a key of the wrong size.
     """
@@ -250,19 +268,21 @@ def flatten_observation(observation: Any, keys: dict[str, int]) -> np.ndarray:
         )
     parts = [np.asarray(observation[key], dtype=np.float32) for key in keys]
     batch = None
-    for key, part in zip(keys, parts):
+    for key, part in zip(keys, parts, strict=True):
         if part.shape[-1:] != (keys[key],) or part.ndim > 2:
             raise ValueError(
-                f"observation[{key!r}] has shape {part.shape}, the policy expects ({keys[key]},) per sample"
+                f"observation[{key!r}] has shape {part.shape}, "
+                f"the policy expects ({keys[key]},) per sample"
             )
         rows = part.shape[0] if part.ndim == 2 else None
         if batch is not None and rows != batch[1]:
             raise ValueError(
-                f"observation[{key!r}] has {rows or 1} rows, observation[{batch[0]!r}] {batch[1] or 1}"
+                f"observation[{key!r}] has {rows or 1} rows, "
+                f"observation[{batch[0]!r}] {batch[1] or 1}"
             )
         batch = batch or (key, rows)
     return np.concatenate(
-        [part.reshape(-1, size) for part, size in zip(parts, keys.values())], axis=1
+        [part.reshape(-1, size) for part, size in zip(parts, keys.values(), strict=True)], axis=1
     )
 
 
@@ -271,7 +291,8 @@ def dict_layout(keys: dict[str, int], fields: list[dict[str, Any]]) -> list[dict
 
     Each key contributes the fields the env's ``interface()`` describes for it
     (fields tagged ``"key": name``, or untagged fields that exactly fill the
-    ``observation`` key), else one field named after the key. Every field is tagged with its key.
+    ``observation`` key), else one field named after the key. Every field is tagged with its
+    key.
     """
     layout: list[dict[str, Any]] = []
     for key, size in keys.items():

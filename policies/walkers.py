@@ -1,4 +1,5 @@
-"""Walkers named after trained Locomotion-v0 policies (``walker="locomotion_a1"`` in QuadrupedRescue-v0).
+"""Walkers named after trained Locomotion-v0 policies (``walker="locomotion_a1"`` in
+QuadrupedRescue-v0).
 
 The envs sit below the policies, so they cannot load a policy themselves: this
 module registers a resolver with :mod:`robodojo.skills.walking`, which the env
@@ -20,7 +21,8 @@ LOCOMOTION_ID = "robodojo/Locomotion-v0"
 
 
 class PolicyWalker(WalkingController):
-    """The walking controller with a Locomotion-v0 policy (e.g. the shipped ``locomotion_a1``) in place of the trot.
+    """The walking controller with a Locomotion-v0 policy (e.g. the shipped ``locomotion_a1``) in
+    place of the trot.
 
     The policy sees what Locomotion-v0 observes: proprioception, body velocity, command
     (in the order of :func:`robodojo.envs.locomotion.observation_layout`). The scripted
@@ -44,7 +46,8 @@ class PolicyWalker(WalkingController):
 
 
 def policy_walker(name: str) -> WalkerFactory | None:
-    """The walker factory for a Locomotion-v0 policy's pretrained name or exported path, else None."""
+    """The walker factory for a Locomotion-v0 policy's pretrained name or exported path, else
+    None."""
     path = policy_path(name)
     if path is None:
         return None

@@ -40,7 +40,8 @@ def evaluate_model(
     video_episodes: int = 0,
     on_episode: Any = None,
 ) -> EvalResult:
-    """Deterministic episodes (seeds seed..seed+episodes-1) with frozen copies of the normalisation statistics.
+    """Deterministic episodes (seeds seed..seed+episodes-1) with frozen copies of the normalisation
+    statistics.
 
     For a residual config the policy evaluated on the plain env is the model
     composed with its base controller (``ResidualPolicy``): what the robot does.
@@ -65,7 +66,8 @@ def evaluate_model(
 
 
 def deployed_policy(network: SB3Policy, residual: dict[str, Any] | None, env: Any) -> Any:
-    """What drives the robot: the network itself, or a residual network composed with its base controller."""
+    """What drives the robot: the network itself, or a residual network composed with its base
+    controller."""
     if not residual:
         return network
     return ResidualPolicy(network, controller_for_env(residual["base"], env), residual["scale"])
@@ -137,10 +139,12 @@ class TrainingProgress:
 
     def line(self) -> str:
         rate = self.rate()
-        # PPO finishes its last rollout, so done can pass total by up to one rollout: ETA 0, not negative.
+        # PPO finishes its last rollout, so done can pass total by up to one rollout: ETA 0, not
+        # negative.
         eta = max(0, self.total - self.done) / rate if rate > 0 else math.nan
         return (
-            f"{self.label} {self.done:,}/{self.total:,} steps ({100 * self.done / self.total:.0f}%)  "
+            f"{self.label} {self.done:,}/{self.total:,} steps "
+            f"({100 * self.done / self.total:.0f}%)  "
             f"{rate:,.0f} steps/s  ETA {clock(eta)}  eval success {self.success}"
         )
 
@@ -209,7 +213,8 @@ class TrainingCallback(BaseCallback):
         self.last_checkpoint: int | None = None
         #: a residual's correction is held at zero until this step (config residual_hold_steps)
         self.hold_until = config.get("residual_hold_steps", 0) if config.get("residual") else 0
-        #: worker index -> (curriculum level, difficulty) of its current episode, from the step infos
+        #: worker index -> (curriculum level, difficulty) of its current episode, from the step
+        #: infos
         self.curriculum: dict[int, tuple[int, float]] = {}
 
     def wall_time(self) -> float:
@@ -240,9 +245,10 @@ class TrainingCallback(BaseCallback):
         return True
 
     def _on_rollout_end(self) -> None:
-        # Logged with the rollout's other scalars: how far up the terrain curriculum the workers are.
+        # Logged with the rollout's other scalars: how far up the terrain curriculum the workers
+        # are.
         if self.curriculum:
-            levels, difficulties = zip(*self.curriculum.values())
+            levels, difficulties = zip(*self.curriculum.values(), strict=True)
             self.logger.record("curriculum/level_mean", float(np.mean(levels)))
             self.logger.record("curriculum/level_max", int(max(levels)))
             self.logger.record("curriculum/difficulty_mean", float(np.mean(difficulties)))

@@ -96,7 +96,8 @@ def write_card(
 
 
 def residual_record(config: dict[str, Any], env_id: str) -> dict[str, Any] | None:
-    """For a residual run: base (as configured), the controller it stands for, scale and a one-line description."""
+    """For a residual run: base (as configured), the controller it stands for, scale and a one-line
+    description."""
     residual = config.get("residual")
     if not residual:
         return None
@@ -127,8 +128,10 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
     lines = [f"# {card['algo'].upper()} on {card['env_id']} ({card['robot']})", ""]
     if residual:
         lines += [
-            f"Residual policy on the scripted `{residual['controller']}` controller, scale {residual['scale']:g}: "
-            "the network sees the observation and the controller's action and outputs a correction r in [-1, 1]; "
+            f"Residual policy on the scripted `{residual['controller']}` controller, "
+            f"scale {residual['scale']:g}: "
+            "the network sees the observation and the controller's action and outputs "
+            "a correction r in [-1, 1]; "
             f"the robot gets clip(base + {residual['scale']:g} r, -1, 1). "
             "Every evaluation here ran that composed policy.",
             "",
@@ -151,7 +154,8 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
         *(f"| {name} | {value} |" for name, value in rows),
         "",
         f"Training: {training['steps']:,} steps in {took} ({training['wall_time']:.0f} s, "
-        f"{training['steps_per_second']:.0f} steps/s), seed {card['seed']}, {training['sessions']} session(s).",
+        f"{training['steps_per_second']:.0f} steps/s), seed {card['seed']}, "
+        f"{training['sessions']} session(s).",
     ]
     best = card["best_periodic_evaluation"]
     if best:

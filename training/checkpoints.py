@@ -53,7 +53,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
-    """``fill(tmp)`` writes the files; then ``tmp`` replaces ``target`` (an existing one is swapped out)."""
+    """``fill(tmp)`` writes the files; then ``tmp`` replaces ``target`` (an existing one is swapped
+    out)."""
     target = Path(target)
     tmp = target.with_name(f".{target.name}{_TMP_MARK}{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -70,7 +71,8 @@ def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    """Strict JSON, fsynced, replaced in one rename (a killed process leaves at most a ``.tmp-`` file)."""
+    """Strict JSON, fsynced, replaced in one rename (a killed process leaves at most a ``.tmp-``
+    file)."""
     write_json(path, data, fsync=True)
 
 
@@ -81,7 +83,8 @@ def save_model_dir(
     meta: dict[str, Any] | None = None,
     extra: Callable[[Path], None] | None = None,
 ) -> Path:
-    """model.zip (+ vecnormalize.pkl, + meta.json, + whatever ``extra`` writes) into ``target``, atomically."""
+    """model.zip (+ vecnormalize.pkl, + meta.json, + whatever ``extra`` writes) into ``target``,
+    atomically."""
 
     def fill(folder: Path) -> None:
         model.save(folder / MODEL_FILE)
@@ -98,7 +101,8 @@ def save_model_dir(
 def save_checkpoint(
     run_dir: Path, model: Any, vecnormalize: Any, state: dict[str, Any], replay: bool
 ) -> Path:
-    """``checkpoints/step_<num_timesteps>/``: model, normaliser, replay buffer (off-policy), state.json last."""
+    """``checkpoints/step_<num_timesteps>/``: model, normaliser, replay buffer (off-policy),
+    state.json last."""
     folder = Path(run_dir) / CHECKPOINTS / f"step_{model.num_timesteps}"
 
     def extra(tmp: Path) -> None:
@@ -138,7 +142,8 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def clean_tmp(run_dir: Path) -> list[str]:
-    """Remove half-written folders a killed process left; put back a best/ or final/ caught mid-swap."""
+    """Remove half-written folders a killed process left; put back a best/ or final/ caught
+    mid-swap."""
     removed = []
     for parent in (Path(run_dir), Path(run_dir) / CHECKPOINTS):
         for path in sorted(parent.glob(f".*{_TMP_MARK}*")) if parent.is_dir() else ():
@@ -152,7 +157,8 @@ def clean_tmp(run_dir: Path) -> list[str]:
 
 
 def _buffer_arrays(buffer: Any) -> dict[tuple[str, str | None], np.ndarray]:
-    """The buffer's per-row arrays: (attribute, None) for an array, (attribute, key) inside a dict of arrays.
+    """The buffer's per-row arrays: (attribute, None) for an array, (attribute, key) inside a dict
+    of arrays.
 
     Dict-observation buffers (DictReplayBuffer, HerReplayBuffer) keep ``observations`` and
     ``next_observations`` as dicts of arrays; HER adds ``ep_start``, ``ep_length`` and ``infos``.
@@ -201,7 +207,8 @@ def save_replay_buffer(model: Any, path: Path) -> None:
 
 
 def load_replay_buffer(model: Any, path: Path) -> None:
-    """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on ``model``.
+    """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on
+    ``model``.
 
     A HerReplayBuffer gets the model's env again (it computes relabelled rewards
     with the env's ``compute_reward``) and, as SB3's ``load_replay_buffer`` does,

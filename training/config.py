@@ -213,7 +213,7 @@ def parse_set(text: str) -> dict[str, Any]:
             f"--set expects KEY.SUB=VALUE (e.g. algo_kwargs.ppo.n_steps=512), got {text!r}"
         )
     try:
-        value = _numbers(_yaml().safe_load(raw)) if raw.strip() else None
+        value: Any = _numbers(_yaml().safe_load(raw)) if raw.strip() else None
     except _yaml().YAMLError:
         raise ConfigError(f"--set {text!r}: cannot read {raw!r} as a YAML value") from None
     for part in reversed(parts):
@@ -258,7 +258,8 @@ def _check_scalar_paths(base: dict[str, Any], layer: dict[str, Any], prefix: str
 
 
 def resolve(config: dict[str, Any]) -> dict[str, Any]:
-    """A partial config (it must name its ``scenario``) merged over that scenario's defaults, validated."""
+    """A partial config (it must name its ``scenario``) merged over that scenario's defaults,
+    validated."""
     if not isinstance(config, dict) or "scenario" not in config:
         raise ConfigError("a config must name its scenario (e.g. scenario: fall_recovery)")
     defaults = load_defaults(str(config["scenario"]))
@@ -269,7 +270,8 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(config: dict[str, Any]) -> dict[str, Any]:
-    """Check a complete config; return it with ``auto`` values filled in and keys in the standard order."""
+    """Check a complete config; return it with ``auto`` values filled in and keys in the standard
+    order."""
     config = copy.deepcopy(config)
     config.setdefault(
         "residual", None
@@ -280,7 +282,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(config) - set(TOP_LEVEL_KEYS), key=str)
     if unknown:
         raise ConfigError(
-            f"unknown config key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}"
+            f"unknown config key(s) {', '.join(map(str, unknown))}; "
+            f"valid keys: {', '.join(TOP_LEVEL_KEYS)}"
         )
     missing = [key for key in TOP_LEVEL_KEYS if key not in config]
     if missing:
@@ -291,7 +294,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"unknown algo {config['algo']!r}; valid: {', '.join(ALGORITHMS)}")
     if not isinstance(config["normalize_observations"], bool):
         raise ConfigError(
-            f"normalize_observations must be true or false, got {config['normalize_observations']!r}"
+            "normalize_observations must be true or false, "
+            f"got {config['normalize_observations']!r}"
         )
     if config["normalize_rewards"] == "auto":
         config["normalize_rewards"] = config["algo"] not in OFF_POLICY
@@ -311,12 +315,14 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     )
     if config["residual_hold_steps"] and config["residual"] is None:
         raise ConfigError(
-            "residual_hold_steps holds a residual's correction at zero: it needs a residual (residual.base)"
+            "residual_hold_steps holds a residual's correction at zero: "
+            "it needs a residual (residual.base)"
         )
     unknown = sorted(set(config["algo_kwargs"]) - set(ALGORITHMS), key=str)
     if unknown:
         raise ConfigError(
-            f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; valid: {', '.join(ALGORITHMS)}"
+            f"unknown algorithm(s) in algo_kwargs: {', '.join(map(str, unknown))}; "
+            f"valid: {', '.join(ALGORITHMS)}"
         )
     for name in ALGORITHMS:
         block = config["algo_kwargs"].setdefault(name, {})
@@ -353,7 +359,8 @@ def _check_env(config: dict[str, Any]) -> None:
         unknown = sorted(set(env_kwargs) - set(settable), key=str)
         if unknown:
             raise ConfigError(
-                f"env_kwargs: unknown argument(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(settable)}"
+                f"env_kwargs: unknown argument(s) {', '.join(map(str, unknown))}; "
+                f"valid keys: {', '.join(settable)}"
             )
         check_config(config["scenario"], None, config["robot"], env_kwargs)
     except EvalConfigError as error:
@@ -361,7 +368,8 @@ def _check_env(config: dict[str, Any]) -> None:
 
 
 def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
-    """``residual: {base: NAME, scale: S}`` (scale defaults to 0.5) or null; a ConfigError otherwise."""
+    """``residual: {base: NAME, scale: S}`` (scale defaults to 0.5) or null; a ConfigError
+    otherwise."""
     if residual is None:
         return None
     if not isinstance(residual, dict):
@@ -371,7 +379,8 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
     unknown = sorted(set(residual) - set(RESIDUAL_KEYS), key=str)
     if unknown:
         raise ConfigError(
-            f"residual: unknown key(s) {', '.join(map(str, unknown))}; valid keys: {', '.join(RESIDUAL_KEYS)}"
+            f"residual: unknown key(s) {', '.join(map(str, unknown))}; "
+            f"valid keys: {', '.join(RESIDUAL_KEYS)}"
         )
     names = base_controller_names(env_id)
     base = residual.get("base")
@@ -395,15 +404,17 @@ def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
 def _check_curriculum(
     curriculum: Any, env_id: str, robot: Any, env_kwargs: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """``curriculum: {levels, start_level, top_level_random}`` (missing keys default), ``true`` (all defaults),
-    or null / false; returned complete, or a ConfigError. The env must take a ``difficulty`` reset option."""
+    """``curriculum: {levels, start_level, top_level_random}`` (missing keys default), ``true``
+    (all defaults), or null / false; returned complete, or a ConfigError. The env must take a
+    ``difficulty`` reset option."""
     if curriculum is None or curriculum is False:
         return None
     if curriculum is True:
         curriculum = {}
     if not isinstance(curriculum, dict):
         raise ConfigError(
-            f"curriculum must be null, true or a mapping {{levels: N, start_level: L}}, got {curriculum!r}"
+            "curriculum must be null, true or a mapping {levels: N, start_level: L}, "
+            f"got {curriculum!r}"
         )
     unknown = sorted(set(curriculum) - set(CURRICULUM_DEFAULTS), key=str)
     if unknown:
@@ -420,7 +431,8 @@ def _check_curriculum(
             isinstance(d, (int, float)) and not isinstance(d, bool) and 0 <= d <= 1 for d in levels
         ):
             raise ConfigError(
-                f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}"
+                "curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], "
+                f"got {levels!r}"
             )
         levels = [float(d) for d in levels]
         count = len(levels)
@@ -428,14 +440,16 @@ def _check_curriculum(
         count = levels
     else:
         raise ConfigError(
-            f"curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], got {levels!r}"
+            "curriculum.levels must be a count >= 1 or a list of difficulties in [0, 1], "
+            f"got {levels!r}"
         )
     start = result["start_level"]
     if isinstance(start, float) and start.is_integer():
         start = int(start)
     if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < count:
         raise ConfigError(
-            f"curriculum.start_level must be an integer in [0, {count - 1}], got {result['start_level']!r}"
+            f"curriculum.start_level must be an integer in [0, {count - 1}], "
+            f"got {result['start_level']!r}"
         )
     if not isinstance(result["top_level_random"], bool):
         raise ConfigError(
@@ -443,14 +457,16 @@ def _check_curriculum(
         )
     if "difficulty" not in env_class(env_id).RESET_OPTIONS:
         raise ConfigError(
-            f"curriculum needs an env whose reset takes options={{'difficulty': d}} (a terrain env such "
-            f"as locomotion); {env_id} does not: set curriculum to null (--set curriculum=null)"
+            "curriculum needs an env whose reset takes options={'difficulty': d} "
+            f"(a terrain env such as locomotion); {env_id} does not: "
+            "set curriculum to null (--set curriculum=null)"
         )
     return {"levels": levels, "start_level": start, "top_level_random": result["top_level_random"]}
 
 
 def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
-    """``her: {n_sampled_goal: 4, goal_selection_strategy: future}`` or null; a ConfigError otherwise.
+    """``her: {n_sampled_goal: 4, goal_selection_strategy: future}`` or null; a ConfigError
+    otherwise.
 
     HER relabels goals in the replay buffer, so it needs an off-policy algorithm
     (sac, tqc) and a goal-conditioned env: a Dict observation with the keys
@@ -462,7 +478,8 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if not isinstance(her, dict):
         raise ConfigError(
-            f"her must be null or a mapping such as {{n_sampled_goal: 4, goal_selection_strategy: future}}, got {her!r}"
+            "her must be null or a mapping such as "
+            f"{{n_sampled_goal: 4, goal_selection_strategy: future}}, got {her!r}"
         )
     unknown = sorted(set(her) - set(HER_KEYS), key=str)
     if unknown:
@@ -475,7 +492,8 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
     strategy = her.get("goal_selection_strategy")
     if strategy is not None and str(strategy).lower() not in HER_STRATEGIES:
         raise ConfigError(
-            f"her.goal_selection_strategy must be one of {', '.join(HER_STRATEGIES)}, got {strategy!r}"
+            f"her.goal_selection_strategy must be one of {', '.join(HER_STRATEGIES)}, "
+            f"got {strategy!r}"
         )
     if strategy is not None:
         her["goal_selection_strategy"] = str(strategy).lower()
@@ -484,7 +502,8 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
             raise ConfigError(f"her.{key} must be true or false, got {her[key]!r}")
     if config["algo"] not in OFF_POLICY:
         raise ConfigError(
-            f"her (hindsight experience replay) needs an off-policy algo ({', '.join(sorted(OFF_POLICY))}), "
+            "her (hindsight experience replay) needs an off-policy algo "
+            f"({', '.join(sorted(OFF_POLICY))}), "
             f"not {config['algo']}: set algo to sac or tqc, or her to null (--set her=null)"
         )
     overlap = sorted(
@@ -492,7 +511,8 @@ def _check_her(config: dict[str, Any]) -> dict[str, Any] | None:
     )
     if overlap:
         raise ConfigError(
-            f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: set them under her"
+            f"algo_kwargs.{config['algo']}.replay_buffer_kwargs sets {', '.join(overlap)}: "
+            "set them under her"
         )
     env_id = resolve_id(config["scenario"])
     if not env_class(env_id).GOAL_CONDITIONED:
@@ -524,7 +544,7 @@ def _importable(module: str) -> bool:
     return True
 
 
-def algo_class(name: str) -> type:
+def algo_class(name: str) -> type[Any]:
     module, cls = ALGORITHMS[name]
     try:
         return getattr(importlib.import_module(module), cls)
@@ -548,7 +568,8 @@ def _check_algo_kwargs(
     reserved = sorted(set(block) & RESERVED_ALGO_KWARGS, key=str)
     if reserved:
         raise ConfigError(
-            f"algo_kwargs.{name}: {', '.join(reserved)} are set by robodojo (use the top-level keys)"
+            f"algo_kwargs.{name}: {', '.join(reserved)} are set by robodojo "
+            "(use the top-level keys)"
         )
     unknown = sorted(set(block) - set(accepted), key=str)
     if unknown:
@@ -557,9 +578,13 @@ def _check_algo_kwargs(
             f"valid keys: {', '.join(accepted)}"
         )
     for key, value in block.items():  # 1e6 read as a float where SB3 wants an int (buffer_size)
-        if isinstance(accepted[key].default, int) and not isinstance(accepted[key].default, bool):
-            if isinstance(value, float) and value.is_integer():
-                block[key] = int(value)
+        if (
+            isinstance(accepted[key].default, int)
+            and not isinstance(accepted[key].default, bool)
+            and isinstance(value, float)
+            and value.is_integer()
+        ):
+            block[key] = int(value)
     policy_kwargs = block.get("policy_kwargs") or {}
     if not isinstance(policy_kwargs, dict):
         raise ConfigError(
@@ -571,7 +596,8 @@ def _check_algo_kwargs(
     unknown = sorted(set(merged) - set(valid), key=str)
     if unknown:
         raise ConfigError(
-            f"policy_kwargs for {name}: {policy.__name__} does not accept {', '.join(map(str, unknown))}; "
+            f"policy_kwargs for {name}: {policy.__name__} does not accept "
+            f"{', '.join(map(str, unknown))}; "
             f"valid keys: {', '.join(valid)}"
         )
     activation = merged.get("activation_fn")
@@ -583,7 +609,8 @@ def _check_algo_kwargs(
 
 
 def model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
-    """Constructor keyword arguments for the config's SB3 class (activation names made torch classes)."""
+    """Constructor keyword arguments for the config's SB3 class (activation names made torch
+    classes)."""
     import torch
 
     kwargs = copy.deepcopy(config["algo_kwargs"][config["algo"]])

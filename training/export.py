@@ -6,9 +6,11 @@ pickles, so only ever a run you made yourself — and builds one small torch
 module that does what ``model.predict(vecnormalize.normalize_obs(obs),
 deterministic=True)`` does:
 
-    raw observation → clip((obs − mean) / sqrt(var + eps), ±clip_obs)   (float64, as VecNormalize)
+    raw observation → clip((obs − mean) / sqrt(var + eps), ±clip_obs)
+                        (float64, as VecNormalize)
                     → actor → Gaussian mean (PPO/A2C) or tanh(mean) (SAC/TQC)
-                    → clip to the action bounds (PPO) / rescale [−1, 1] → [low, high] (squashed)
+                    → clip to the action bounds (PPO)
+                      / rescale [−1, 1] → [low, high] (squashed)
 
 then exports it with ``torch.onnx.export`` (batch axis dynamic, critic
 weights left out), writes the IO spec (env, robot, observation layout,
@@ -46,7 +48,7 @@ import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -75,7 +77,8 @@ from robodojo.training.sb3_policy import load_for_inference
 DEFAULT_OPSET = 18  # the dynamo exporter's minimum; onnxruntime >= 1.14 runs it
 DEFAULT_OBSERVATIONS = 1000
 DEFAULT_TOLERANCE = 1e-5
-#: Probability of a uniform random action while recording observations (wider coverage than the policy alone).
+#: Probability of a uniform random action while recording observations (wider coverage than the
+#: policy alone).
 EXPLORE = 0.3
 
 
@@ -101,14 +104,12 @@ def load_model(run: Run) -> tuple[Any, Any]:
         algorithm = getattr(importlib.import_module(module_name), class_name)
     except ImportError:
         raise ExportError(f"export needs {module_name} and torch: {TRAIN_HINT}") from None
-    model = load_for_inference(
-        algorithm, str(run.model_path), device="cpu"
-    )  # HER models too (no env needed)
+    # HER models too (no env needed)
+    model = load_for_inference(algorithm, str(run.model_path), device="cpu")
     vecnormalize = None
     if run.vecnormalize_path is not None:
-        with open(
-            run.vecnormalize_path, "rb"
-        ) as handle:  # what VecNormalize.load does, minus the venv
+        # What VecNormalize.load does, minus the venv.
+        with open(run.vecnormalize_path, "rb") as handle:
             vecnormalize = pickle.load(handle)
         if not getattr(vecnormalize, "norm_obs", False):
             vecnormalize = None  # reward-only normalisation: nothing to bake into the actor
@@ -119,7 +120,8 @@ def load_model(run: Run) -> tuple[Any, Any]:
 
 
 def build_actor(model: Any, vecnormalize: Any = None) -> Any:
-    """A torch module: raw observation batch → the deterministic action SB3's ``predict`` returns."""
+    """A torch module: raw observation batch → the deterministic action SB3's ``predict``
+    returns."""
     import torch
     from gymnasium import spaces
     from stable_baselines3.common.policies import ActorCriticPolicy
@@ -135,22 +137,21 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
         )
     if not isinstance(policy.action_space, spaces.Box):
         raise ExportError(f"only Box actions export, got {policy.action_space}")
-    if isinstance(
-        policy, ActorCriticPolicy
-    ):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash_output
+    if isinstance(policy, ActorCriticPolicy):  # PPO, A2C: Gaussian mean; tanh only with gSDE squash
         trunk = torch.nn.Sequential(
             policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net
         )
         squash = bool(policy.squash_output)
-    elif hasattr(policy, "actor") and hasattr(
-        policy.actor, "latent_pi"
-    ):  # SAC, TQC: tanh-squashed mean
+    elif hasattr(policy, "actor") and hasattr(policy.actor, "latent_pi"):  # SAC, TQC: tanh(mean)
         actor = policy.actor
         trunk = torch.nn.Sequential(actor.features_extractor, actor.latent_pi, actor.mu)
         squash = True
     else:
         raise ExportError(f"don't know how to export a {type(policy).__name__}")
-    mean = std = clip = None
+    # Per key (a Dict policy) or one array each.
+    mean: Any = None
+    std: Any = None
+    clip: float | None = None
     if vecnormalize is not None:
         rms = vecnormalize.obs_rms
         clip = float(vecnormalize.clip_obs)
@@ -180,7 +181,8 @@ def build_actor(model: Any, vecnormalize: Any = None) -> Any:
 
 
 def dict_keys(space: Any) -> dict[str, int] | None:
-    """A Dict observation space's keys → flat sizes in the space's (= the policy's input) order; None for other spaces.
+    """A Dict observation space's keys → flat sizes in the space's (= the policy's input) order;
+    None for other spaces.
 
     Raises :class:`ExportError` unless every key is a Box.
     """
@@ -204,11 +206,18 @@ def _make_module(
     clip: Any,
     shapes: dict[str, tuple[int, ...]] | None = None,
 ) -> Any:
-    """The exported actor. ``shapes`` (key → shape, input order) for a Dict policy: the flat input is
-    cut into those keys, each normalised with its own ``mean[key]`` / ``std[key]`` (if it has them)."""
+    """The exported actor. ``shapes`` (key → shape, input order) for a Dict policy: the flat input
+    is cut into those keys, each normalised with its own ``mean[key]`` / ``std[key]`` (if it has
+    them)."""
     import torch
 
     class ExportedActor(torch.nn.Module):
+        # Registered buffers (nn.Module's __getattr__ types them as Tensor | Module).
+        low: torch.Tensor
+        high: torch.Tensor
+        obs_mean: torch.Tensor
+        obs_std: torch.Tensor
+
         def __init__(self) -> None:
             super().__init__()
             self.trunk = trunk
@@ -234,7 +243,8 @@ def _make_module(
                     self.keys.append((key, start, end, shape, normalised))
                     start = end
             elif self.normalize:
-                # float64 like VecNormalize (float32 obs − float64 mean), then float32 like normalize_obs
+                # float64 like VecNormalize (float32 obs − float64 mean), then float32 like
+                # normalize_obs
                 self.register_buffer("obs_mean", torch.as_tensor(mean, dtype=torch.float64))
                 self.register_buffer("obs_std", torch.as_tensor(std, dtype=torch.float64))
 
@@ -243,7 +253,8 @@ def _make_module(
             return x.to(torch.float32)
 
         def forward(self, observation: torch.Tensor) -> torch.Tensor:
-            if self.keys:  # a Dict policy: slices of the flat input, one per key, as the policy's extractor wants
+            # A Dict policy: slices of the flat input, one per key, as the policy's extractor wants.
+            if self.keys:
                 x: Any = {}
                 for index, (key, start, end, shape, normalised) in enumerate(self.keys):
                     part = observation[:, start:end]
@@ -321,9 +332,10 @@ def export_onnx(
                 external_data=False,
                 verbose=False,
             )
+            assert program is not None  # None only without dynamo=True
             program.save(str(path), external_data=False)
         finally:
-            for logger, level in zip(quiet, levels):
+            for logger, level in zip(quiet, levels, strict=True):
                 logger.setLevel(level)
 
 
@@ -360,8 +372,9 @@ def record_observations(
     act: Any,
     explore: float = EXPLORE,
     residual: dict[str, Any] | None = None,
-) -> np.ndarray:
-    """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i seeded seed+i.
+) -> np.ndarray | dict[str, np.ndarray]:
+    """``count`` observations from rollouts of ``act`` (with ``explore`` random actions), episode i
+    seeded seed+i.
 
     With ``residual`` ({base, scale}) the rollouts run on ``ResidualEnv``: observations are
     [env observation, base action] and ``act`` returns corrections.
@@ -370,7 +383,8 @@ def record_observations(
     rng = np.random.default_rng(seed)
     observations: list[Any] = []
     try:
-        low, high = env.action_space.low, env.action_space.high
+        action_space = cast(gym.spaces.Box, env.action_space)  # robodojo envs act in a Box
+        low, high = action_space.low, action_space.high
         observation, _ = env.reset(seed=seed)
         episode = 0
         while len(observations) < count:
@@ -410,7 +424,8 @@ def row(observations: Any, index: int) -> Any:
 
 
 def random_observations(space: gym.Space, count: int, seed: int) -> Any:
-    """Uniform samples inside the observation bounds (finite ones; ±10 where unbounded); a Dict space key by key."""
+    """Uniform samples inside the observation bounds (finite ones; ±10 where unbounded); a Dict
+    space key by key."""
     rng = np.random.default_rng(seed)
 
     def uniform(box: gym.spaces.Box) -> np.ndarray:
@@ -419,12 +434,13 @@ def random_observations(space: gym.Space, count: int, seed: int) -> Any:
         return rng.uniform(low, high, size=(count, *box.shape)).astype(np.float32)
 
     if isinstance(space, gym.spaces.Dict):
-        return {key: uniform(box) for key, box in space.spaces.items()}
-    return uniform(space)
+        return {key: uniform(cast(gym.spaces.Box, box)) for key, box in space.spaces.items()}
+    return uniform(cast(gym.spaces.Box, space))  # exported policies observe Boxes
 
 
 def _space_signature(space: Any) -> Any:
-    """What must agree between a model's and an env's observation space: the shape, or each Dict key's shape."""
+    """What must agree between a model's and an env's observation space: the shape, or each Dict
+    key's shape."""
     if isinstance(space, gym.spaces.Dict):
         return {key: tuple(sub.shape or ()) for key, sub in space.spaces.items()}
     return tuple(space.shape or ())
@@ -446,7 +462,8 @@ def export_run(
     robot: str | None = None,
     algo: str | None = None,
 ) -> ExportResult:
-    """Export ``run_dir`` into ``out`` (default ``<run>/export``) and verify it; see the module docstring.
+    """Export ``run_dir`` into ``out`` (default ``<run>/export``) and verify it; see the module
+    docstring.
 
     The steps: load the run and its model, check the model fits the env, write
     the ONNX and its spec, verify the written files against the SB3 policy,
@@ -475,7 +492,8 @@ def export_run(
     files.update(_copy_run_cards(run, out_dir))
     title = (
         title
-        or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), run {run.directory.resolve().name}"
+        or f"{run.algo.upper()} on {run.env_id} ({actual_robot}), "
+        f"run {run.directory.resolve().name}"
     )
     (out_dir / "card.md").write_text(
         card_markdown(spec, title, run.card, curve=(out_dir / CURVE_PNG).is_file()),
@@ -488,7 +506,8 @@ def export_run(
         worst = max(verification["max_abs_diff"], verification["single_observation_max_abs_diff"])
         raise VerificationError(
             f"ONNX and SB3 actions differ by {worst:.3g} > tolerance {tolerance:g} on "
-            f"{verification['observations']} recorded observations; {spec_path} is marked failed and will not load"
+            f"{verification['observations']} recorded observations; "
+            f"{spec_path} is marked failed and will not load"
         )
     return result
 
@@ -496,10 +515,10 @@ def export_run(
 def _check_model_fits_env(
     run: Run, model: Any, env_kwargs: dict[str, Any]
 ) -> tuple[dict[str, Any], Any, gym.Space]:
-    """(the env's interface, its robot, its observation space), once the model's spaces are seen to fit it."""
-    env = make_env(
-        run.env_id, env_kwargs, run.residual
-    )  # a residual's model sees [observation, base action]
+    """(the env's interface, its robot, its observation space), once the model's spaces are seen to
+    fit it."""
+    # A residual's model sees [observation, base action].
+    env = make_env(run.env_id, env_kwargs, run.residual)
     try:
         interface = env.unwrapped.interface() if hasattr(env.unwrapped, "interface") else {}
         actual_robot = getattr(env.unwrapped, "robot_name", run.robot)
@@ -532,7 +551,8 @@ def _write_onnx(
     opset: int,
     onnx_path: Path,
 ) -> dict[str, Any]:
-    """Export the actor to ``onnx_path`` with its spec embedded as metadata; return the spec with the file's hash."""
+    """Export the actor to ``onnx_path`` with its spec embedded as metadata; return the spec with
+    the file's hash."""
     import torch
 
     module = build_actor(model, vecnormalize)
@@ -550,7 +570,8 @@ def _write_onnx(
             "robodojo.robot": str(robot),
             "robodojo.spec": json.dumps(jsonable(embedded), separators=(",", ":")),
         },
-        f"robodojo policy for {run.env_id} ({robot}): {_graph_summary(run, dict_keys(model.policy.observation_space))}; "
+        f"robodojo policy for {run.env_id} ({robot}): "
+        f"{_graph_summary(run, dict_keys(model.policy.observation_space))}; "
         "see policy.json",
     )
     spec["onnx"]["sha256"] = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
@@ -569,7 +590,8 @@ def _verify(
     tolerance: float,
     seed: int,
 ) -> dict[str, Any]:
-    """Load the written files the way users do and compare their actions with SB3's, on recorded and random observations."""
+    """Load the written files the way users do and compare their actions with SB3's, on recorded
+    and random observations."""
     import torch
 
     with torch.no_grad():
@@ -586,22 +608,21 @@ def _verify(
         expected_synthetic = reference_actions(model, vecnormalize, synthetic)
     loaded = OnnxPolicy.load(out_dir, env=None)
     loaded = getattr(loaded, "network", loaded)  # a residual: check the network itself
-    got = loaded.predict(
-        recorded
-    )  # a Dict batch is flattened key by key, as users' Dict observations are
+    # A Dict batch is flattened key by key, as users' Dict observations are.
+    got = loaded.predict(recorded)
     got_synthetic = loaded.predict(synthetic)
-    single = np.stack(
-        [loaded(row(recorded, i)) for i in range(min(50, count_of(recorded)))]
-    )  # the batch-of-one path too
+    # The batch-of-one path too.
+    single = np.stack([loaded(row(recorded, i)) for i in range(min(50, count_of(recorded)))])
     diff = float(np.max(np.abs(got - expected)))
     diff_single = float(np.max(np.abs(single - expected[:50])))
     diff_synthetic = float(np.max(np.abs(got_synthetic - expected_synthetic)))
     return {
         "passed": bool(max(diff, diff_single) <= tolerance and np.isfinite(got).all()),
-        "reference": "stable_baselines3 model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
+        "reference": "stable_baselines3 "
+        "model.predict(vecnormalize.normalize_obs(obs), deterministic=True)",
         "observations": count_of(recorded),
-        "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) on {run.env_id}{_wrapped(run)}, "
-        f"episode i seeded {seed}+i",
+        "source": f"rollouts of the policy ({EXPLORE:.0%} uniform random actions) "
+        f"on {run.env_id}{_wrapped(run)}, episode i seeded {seed}+i",
         "max_abs_diff": diff,
         "single_observation_max_abs_diff": diff_single,
         "random_observations": count_of(synthetic),
@@ -611,7 +632,8 @@ def _verify(
 
 
 def _copy_run_cards(run: Run, out_dir: Path) -> dict[str, int]:
-    """The run's evaluation card and learning curve travel with the policy; returns name -> bytes."""
+    """The run's evaluation card and learning curve travel with the policy; returns name ->
+    bytes."""
     files = {}
     for extra in ("card.json", CURVE_PNG):
         source = run.directory / extra
@@ -644,14 +666,19 @@ def _graph_summary(run: Run, keys: dict[str, int] | None = None) -> str:
     )
     if not run.residual:
         return f"{raw} -> action"
-    return f"[{raw}, base action] -> correction (residual on {run.residual['base']}, scale {run.residual['scale']:g})"
+    return (
+        f"[{raw}, base action] -> correction "
+        f"(residual on {run.residual['base']}, scale {run.residual['scale']:g})"
+    )
 
 
 def pretrained_folder(name: str) -> Path:
-    """Where ``--pretrained NAME`` writes: ``policies/pretrained/NAME`` in the robodojo source tree."""
+    """Where ``--pretrained NAME`` writes: ``policies/pretrained/NAME`` in the robodojo source
+    tree."""
     if not pretrained.NAME.match(name) or name in reserved_names():
         raise ExportError(
-            f"{name!r} cannot name a pretrained policy: use lower-case letters, digits, _ . - and no controller name"
+            f"{name!r} cannot name a pretrained policy: "
+            "use lower-case letters, digits, _ . - and no controller name"
         )
     return pretrained.ROOT / name
 

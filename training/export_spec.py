@@ -29,7 +29,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -86,7 +86,8 @@ def load_run(
     robot: str | None = None,
     algo: str | None = None,
 ) -> Run:
-    """Read ``run_dir`` (a run folder, or one of its checkpoint folders) without loading any pickle."""
+    """Read ``run_dir`` (a run folder, or one of its checkpoint folders) without loading any
+    pickle."""
     path = Path(run_dir)
     if not path.is_dir():
         raise ExportError(f"{path}: no such run folder")
@@ -101,7 +102,8 @@ def load_run(
         found = [directory / name for name in names if (directory / name / "model.zip").is_file()]
         if not found:
             raise ExportError(
-                f"{path}: no {' or '.join(f'{n}/model.zip' for n in names)} (is it a `robodojo train` run folder?)"
+                f"{path}: no {' or '.join(f'{n}/model.zip' for n in names)} "
+                "(is it a `robodojo train` run folder?)"
             )
         ckpt_dir = found[0]
     config = _read_yaml(directory / "config.yaml")
@@ -122,7 +124,8 @@ def load_run(
     algo = (algo or config.get("algo") or "").lower()
     if algo not in ALGORITHMS:
         raise ExportError(
-            f"{directory}: algorithm {algo or '(none)'!r} is not exportable; known: {', '.join(ALGORITHMS)} (pass --algo)"
+            f"{directory}: algorithm {algo or '(none)'!r} is not exportable; "
+            f"known: {', '.join(ALGORITHMS)} (pass --algo)"
         )
     vecnormalize = ckpt_dir / "vecnormalize.pkl"
     residual = _residual(config.get("residual"), full_id, directory)
@@ -149,7 +152,8 @@ def _residual(residual: Any, env_id: str, directory: Path) -> dict[str, Any] | N
     scale = residual.get("scale") if isinstance(residual, dict) else None
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
         raise ExportError(
-            f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, got {residual!r}"
+            f"{directory}/config.yaml: residual must be {{base: NAME, scale: S > 0}}, "
+            f"got {residual!r}"
         )
     try:
         return {
@@ -225,7 +229,8 @@ def build_spec(
         observation["env_size"] = env_size
         observation["note"] = (
             f"size is the network's input: the env's observation (the first {env_size} values, "
-            "every layout field before base_action) followed by base_action, which the runtime computes"
+            "every layout field before base_action) followed by base_action, "
+            "which the runtime computes"
         )
     observation.update(dtype="float32", layout=layout, normalization=normalization)
     return _spec(run, model, interface, robot, opset, observation)
@@ -240,7 +245,8 @@ def _dict_spec(
     opset: int,
     keys: dict[str, int],
 ) -> dict[str, Any]:
-    """The spec of a Dict-observation (goal-conditioned) policy: one flat input, its keys concatenated in order."""
+    """The spec of a Dict-observation (goal-conditioned) policy: one flat input, its keys
+    concatenated in order."""
     actions = int(model.policy.action_space.shape[0])
     env_keys = dict(keys)
     if run.residual:
@@ -266,7 +272,8 @@ def _dict_spec(
         ]
         normalization = {
             "baked_in": True,
-            "formula": "per key: clip((obs[key] - mean[key]) / sqrt(var[key] + epsilon), -clip, clip); other keys raw",
+            "formula": "per key: clip((obs[key] - mean[key]) / sqrt(var[key] + epsilon), "
+            "-clip, clip); other keys raw",
             "keys": {
                 key: {
                     "mean": _floats(rms[key].mean),
@@ -283,15 +290,16 @@ def _dict_spec(
         "size": size,
         "keys": [{"name": key, "size": key_size} for key, key_size in keys.items()],
         "key_order": (
-            "the input is the env's Dict observation with its keys concatenated in the order of keys "
+            "the input is the env's Dict observation with its keys concatenated "
+            "in the order of keys "
             "(the trained policy's order: a Gymnasium Dict sorts its keys by name)"
         ),
     }
     if run.residual:
         observation["env_size"] = size - actions
         observation["note"] = (
-            f"size is the network's input: the {RESIDUAL_KEY!r} key carries the env's values followed by "
-            "base_action, which the runtime computes; the goal keys are the env's"
+            f"size is the network's input: the {RESIDUAL_KEY!r} key carries the env's values "
+            "followed by base_action, which the runtime computes; the goal keys are the env's"
         )
     observation.update(dtype="float32", layout=layout, normalization=normalization)
     return _spec(run, model, interface, robot, opset, observation)
@@ -342,7 +350,7 @@ def _spec(
 
 def _provenance(run: Run, model: Any) -> dict[str, Any]:
     manifest, config = run.manifest, run.config
-    git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
+    git = cast(dict[str, Any], manifest.get("git")) if isinstance(manifest.get("git"), dict) else {}
     versions = manifest.get("packages") or manifest.get("versions")
     return {
         "run": run.directory.resolve().name,
@@ -365,7 +373,8 @@ def _provenance(run: Run, model: Any) -> dict[str, Any]:
 
 
 def checkpoint_card(run: Run) -> dict[str, Any] | None:
-    """The run card's evaluation *of the exported checkpoint* (success, Wilson CI, episodes), or None.
+    """The run card's evaluation *of the exported checkpoint* (success, Wilson CI, episodes), or
+    None.
 
     ``robodojo train``'s card.json evaluates ``final/`` (``"model": "final/model.zip"``)
     and records the best periodic evaluation that chose ``best/``; numbers for
@@ -394,13 +403,15 @@ def checkpoint_card(run: Run) -> dict[str, Any] | None:
             "success_rate": best["success_rate"],
             "ci95": ci,
             "episodes": episodes,
-            "source": f"best periodic evaluation at step {best.get('step')} (selected on it: optimistic)",
+            "source": f"best periodic evaluation at step {best.get('step')} "
+            "(selected on it: optimistic)",
         }
     return None
 
 
 def default_checkpoint(directory: Path) -> list[str]:
-    """Checkpoint folders to try, first the one the run's card evaluated (so listed numbers match)."""
+    """Checkpoint folders to try, first the one the run's card evaluated (so listed numbers
+    match)."""
     card = _read_json(directory / "card.json") or {}
     evaluated = str(card.get("model") or "").split("/")[0]
     return list(dict.fromkeys([c for c in (evaluated, "best", "final") if c in ("best", "final")]))

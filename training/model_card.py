@@ -1,5 +1,6 @@
-"""The model card (``card.md``) an exported policy ships with: what it is, how well it did, how to run it,
-its interface and provenance. Rendered from its ``policy.json`` (and the run's card), one section each."""
+"""The model card (``card.md``) an exported policy ships with: what it is, how well it did, how to
+run it, its interface and provenance. Rendered from its ``policy.json`` (and the run's card), one
+section each."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ FOLDER = "<this folder>"
 def card_markdown(
     spec: dict[str, Any], title: str, run_card: dict[str, Any] | None = None, curve: bool = False
 ) -> str:
-    """The model card: what the policy is, how well it did, how to run it, its interface and provenance.
+    """The model card: what the policy is, how well it did, how to run it, its interface and
+    provenance.
 
     ``run_card`` (the run's card.json) adds the final evaluation's headline
     metrics and the training time; ``curve`` links the copied learning curve.
@@ -42,16 +44,18 @@ def _summary(spec: dict[str, Any], title: str) -> list[str]:
     ]
     if residual:
         lines += [
-            f"A residual policy on the scripted `{residual['base']}` controller, scale {residual['scale']:g}: "
-            f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; loading it "
-            "(below) composes it with the controller, built from the robot and control period in policy.json.",
+            f"A residual policy on the scripted `{residual['base']}` controller, "
+            f"scale {residual['scale']:g}: "
+            f"{residual.get('formula', RESIDUAL_FORMULA)}. The ONNX is the network alone; "
+            "loading it (below) composes it with the controller, built from the robot and "
+            "control period in policy.json.",
             "",
         ]
     if spec.get("env_kwargs"):
         arguments = ", ".join(f"{name}={value!r}" for name, value in spec["env_kwargs"].items())
         lines += [
-            f"Trained on the env built with {arguments} (policy.json `env_kwargs`); `robodojo eval` builds "
-            "it the same way unless told otherwise with `--env-arg`.",
+            f"Trained on the env built with {arguments} (policy.json `env_kwargs`); "
+            "`robodojo eval` builds it the same way unless told otherwise with `--env-arg`.",
             "",
         ]
     return lines
@@ -90,29 +94,38 @@ def _evaluation(spec: dict[str, Any], run_card: dict[str, Any] | None, curve: bo
 
 def _use(spec: dict[str, Any]) -> list[str]:
     observes = (
-        "action = policy(observation)                     # the env's raw Dict observation in, action out"
+        "action = policy(observation)                     "
+        "# the env's raw Dict observation in, action out"
         if spec["observation"].get("keys")
-        else "action = policy(observation)                     # raw float32 observation in, action out"
+        else "action = policy(observation)                     "
+        "# raw float32 observation in, action out"
     )
     if spec.get("residual"):
-        observes += "\n# residual: policy.network is the bare OnnxPolicy (input [observation, base action], output correction)"
+        observes += (
+            "\n# residual: policy.network is the bare OnnxPolicy "
+            "(input [observation, base action], output correction)"
+        )
     return [
         "",
         "## Use",
         "",
         "```bash",
-        f"robodojo eval --policy {FOLDER} --episodes 100 --seed 0   # env and robot come from policy.json",
+        f"robodojo eval --policy {FOLDER} --episodes 100 --seed 0   "
+        "# env and robot come from policy.json",
         "```",
         "",
         "```python",
         "from robodojo.policies.onnx_policy import OnnxPolicy",
-        f"policy = OnnxPolicy.load('{FOLDER}', env=env)   # checks env id, robot, layout, joints, scaling",
+        f"policy = OnnxPolicy.load('{FOLDER}', env=env)   "
+        "# checks env id, robot, layout, joints, scaling",
         observes,
         "```",
         "",
-        "Needs only `pip install 'robodojo[onnx]'` (onnxruntime): no torch, nothing unpickled. Ship `policy.onnx` +",
-        "`policy.json` (+ these cards); the run's `model.zip` / `vecnormalize.pkl` are pickles for resuming training only.",
-    ]  # fmt: skip
+        "Needs only `pip install 'robodojo[onnx]'` (onnxruntime): no torch, nothing unpickled. "
+        "Ship `policy.onnx` +",
+        "`policy.json` (+ these cards); the run's `model.zip` / `vecnormalize.pkl` are pickles "
+        "for resuming training only.",
+    ]
 
 
 def _interface(spec: dict[str, Any]) -> list[str]:
@@ -121,20 +134,23 @@ def _interface(spec: dict[str, Any]) -> list[str]:
         "## Interface",
         "",
         f"- Control: {spec['control_rate_hz']:g} Hz (one action every {spec['control_dt']:g} s).",
-        f"- Input `observation`: float32 `[batch, {spec['observation']['size']}]`, raw (normalisation is inside the graph):",
+        f"- Input `observation`: float32 `[batch, {spec['observation']['size']}]`, "
+        "raw (normalisation is inside the graph):",
     ]
     keys = spec["observation"].get("keys")
     if keys:
         order = ", ".join(f"{key['name']} ({key['size']})" for key in keys)
         lines.append(
-            f"  the env's Dict observation with its keys concatenated in this order: {order} (`OnnxPolicy` does it for you)"
+            f"  the env's Dict observation with its keys concatenated in this order: {order} "
+            "(`OnnxPolicy` does it for you)"
         )
     offset = 0
     for item in spec["observation"]["layout"]:
         end = offset + item["size"]
         where = f"[{item['key']}] " if keys and item.get("key") else ""
         lines.append(
-            f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) — {item.get('source', '')}"
+            f"  - `[{offset}:{end}]` {where}{item['name']} ({item.get('unit', '')}) "
+            f"— {item.get('source', '')}"
         )
         offset = end
     return lines + _action_lines(spec)
@@ -145,12 +161,13 @@ def _action_lines(spec: dict[str, Any]) -> list[str]:
     kind = f", {action['type']}" if action.get("type") else ""
     if residual:
         lines = [
-            f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; the robot gets "
-            f"clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}."
+            f"- Output `correction`: float32 `[batch, {action['size']}]` in [-1, 1]; "
+            f"the robot gets clip(base_action + {residual['scale']:g} · correction, -1, 1){kind}."
         ]
     else:
         lines = [
-            f"- Output `action`: float32 `[batch, {action['size']}]` in [{min(action['low']):g}, {max(action['high']):g}]{kind}."
+            f"- Output `action`: float32 `[batch, {action['size']}]` "
+            f"in [{min(action['low']):g}, {max(action['high']):g}]{kind}."
         ]
     if action.get("joints"):
         lines.append(f"- Joint order: {', '.join(action['joints'])}.")
@@ -169,8 +186,9 @@ def _provenance(spec: dict[str, Any]) -> list[str]:
         + (f", seed {prov['seed']}" if prov.get("seed") is not None else "")
         + (f", commit `{prov['git_commit']}`" if prov.get("git_commit") else "")
         + ".",
-        f"- ONNX vs the SB3 policy on {verification['observations']} recorded observations: max abs diff "
-        f"{verification['max_abs_diff']:.2e} (tolerance {verification['tolerance']:g}).",
+        f"- ONNX vs the SB3 policy on {verification['observations']} recorded observations: "
+        f"max abs diff {verification['max_abs_diff']:.2e} "
+        f"(tolerance {verification['tolerance']:g}).",
         f"- `policy.onnx` SHA-256 `{spec['onnx']['sha256']}` (checked on every load).",
         "",
     ]

@@ -138,13 +138,19 @@ class SB3Policy:
         return action
 
 
-#: ``custom_objects`` for loading a model to *act* (no env, no training): an off-policy model saved with a
-#: HerReplayBuffer cannot be loaded without its env otherwise, and a one-row buffer is all acting needs.
-INFERENCE_OBJECTS = {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1}
+#: ``custom_objects`` for loading a model to *act* (no env, no training): an off-policy model saved
+#: with a HerReplayBuffer cannot be loaded without its env otherwise, and a one-row buffer is all
+#: acting needs.
+INFERENCE_OBJECTS: dict[str, Any] = {
+    "replay_buffer_class": None,
+    "replay_buffer_kwargs": {},
+    "buffer_size": 1,
+}
 
 
 def load_for_inference(cls: Any, path: str | Path, device: str = "cpu") -> Any:
-    """``cls.load(path)`` for acting only: works for HER models (which SB3 refuses to load without an env)."""
+    """``cls.load(path)`` for acting only: works for HER models (which SB3 refuses to load without
+    an env)."""
     return cls.load(path, device=device, custom_objects=INFERENCE_OBJECTS)
 
 
@@ -155,14 +161,13 @@ def read_normalizer(path: str | Path) -> ObservationNormalizer | DictObservation
 
 
 def load_policy(folder: str | Path, algo: str | None = None, device: str = "cpu") -> SB3Policy:
-    """An :class:`SB3Policy` from a folder holding model.zip (+ vecnormalize.pkl if training normalised).
+    """An :class:`SB3Policy` from a folder holding model.zip (+ vecnormalize.pkl if training
+    normalised).
 
     ``algo`` defaults to the folder's meta.json (best/, final/) or, for a
     checkpoint, the run's config.yaml two levels up.
     """
-    from robodojo.training.config import (
-        algo_class,
-    )  # config imports evaluation, this module need not
+    from robodojo.training.config import algo_class  # config imports evaluation, this need not
 
     folder = Path(folder)
     if algo is None:

@@ -1,4 +1,5 @@
-"""Training with Stable-Baselines3: ``train(config, out)`` starts a run, ``resume(run_dir)`` continues one.
+"""Training with Stable-Baselines3: ``train(config, out)`` starts a run, ``resume(run_dir)``
+continues one.
 
 A run folder (``<out>/<scenario>_<robot>_<algo>_<YYYYmmdd-HHMMSS>/``) holds
 config.yaml (resolved), manifest.json, tb/ (TensorBoard), checkpoints/step_<N>/,
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from robodojo.envs import make as make_robodojo_env
 from robodojo.envs import resolve_env_id
@@ -74,7 +75,8 @@ def make_env(
     curriculum: dict[str, Any] | None = None,
     **kwargs: Any,
 ):
-    """One training env; also what each worker process runs first (one torch thread per process: 2 cores).
+    """One training env; also what each worker process runs first (one torch thread per process:
+    2 cores).
 
     With ``curriculum`` ({levels, start_level, top_level_random}) the env is wrapped in
     :class:`~robodojo.envs.curriculum.TerrainCurriculum` (each worker keeps its own level).
@@ -110,7 +112,8 @@ def train(
     config = resolve(config)
     name = (
         run_name
-        or f"{config['scenario']}_{config['robot']}_{config['algo']}_{time.strftime('%Y%m%d-%H%M%S')}"
+        or f"{config['scenario']}_{config['robot']}_{config['algo']}_"
+        f"{time.strftime('%Y%m%d-%H%M%S')}"
     )
     run_dir = Path(out) / name
     for suffix in range(2, 1000):  # two runs started in the same second
@@ -153,7 +156,8 @@ def resume(
         dump(config, run_dir / CONFIG_FILE)
     if step >= config["total_steps"] and (run_dir / "card.json").exists():
         raise ConfigError(
-            f"{run_dir} already finished at {step} steps; pass --steps N (> {step}) to train further"
+            f"{run_dir} already finished at {step} steps; "
+            f"pass --steps N (> {step}) to train further"
         )
     info = (
         json.loads((run_dir / MANIFEST_FILE).read_text())
@@ -178,7 +182,8 @@ def resume(
 
 
 def _worker_seeds(config: dict[str, Any], step: int) -> list[int]:
-    """Worker i gets seed + i; a resumed session shifts by the step so it does not replay the same starts."""
+    """Worker i gets seed + i; a resumed session shifts by the step so it does not replay the same
+    starts."""
     return [config["seed"] + step + i for i in range(config["n_envs"])]
 
 
@@ -229,9 +234,14 @@ def _session(
                 vecnormalize.training = True
             else:
                 gamma = config["algo_kwargs"][config["algo"]].get("gamma", 0.99)
-                # A Dict observation (goal-conditioned env) has every key normalised, goals included: the
-                # replay buffer keeps raw observations and normalises at sampling, after HER relabelled them.
-                keys = list(venv.observation_space.spaces) if goal_conditioned else None
+                # A Dict observation (goal-conditioned env) has every key normalised, goals
+                # included: the replay buffer keeps raw observations and normalises at sampling,
+                # after HER relabelled them.
+                keys = (
+                    list(cast(gym.spaces.Dict, venv.observation_space).spaces)
+                    if goal_conditioned
+                    else None
+                )
                 vecnormalize = VecNormalize(
                     venv,
                     norm_obs=config["normalize_observations"],
@@ -279,11 +289,9 @@ def _session(
             )
         else:
             callback.init_callback(model)
-        if (
-            model.num_timesteps >= callback.next_eval
-        ):  # the last multiple of eval_every falls on the end
+        if model.num_timesteps >= callback.next_eval:  # the last multiple of eval_every: the end
             callback.evaluate()
-        if callback.last_checkpoint != model.num_timesteps and model.num_timesteps != start:
+        if model.num_timesteps not in (callback.last_checkpoint, start):
             callback.checkpoint()  # a kill during the final evaluation then loses no training
     finally:
         progress.close()
@@ -293,14 +301,16 @@ def _session(
 
 
 def policy_name(observation_space: Any) -> str:
-    """SB3's policy for the observation space: ``MultiInputPolicy`` for a Dict (goal-conditioned env), else ``MlpPolicy``."""
+    """SB3's policy for the observation space: ``MultiInputPolicy`` for a Dict (goal-conditioned
+    env), else ``MlpPolicy``."""
     import gymnasium as gym
 
     return "MultiInputPolicy" if isinstance(observation_space, gym.spaces.Dict) else "MlpPolicy"
 
 
 def _close(venv: Any) -> None:
-    """Close the workers; after Ctrl-C they may already be gone (SIGINT reaches the whole process group)."""
+    """Close the workers; after Ctrl-C they may already be gone (SIGINT reaches the whole process
+    group)."""
     try:
         venv.close()
     except (EOFError, OSError):
@@ -386,7 +396,8 @@ def _now() -> str:
 
 
 def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[str, Any]:
-    """What reproducing the run needs: versions, git commit, seeds, physics settings, command line."""
+    """What reproducing the run needs: versions, git commit, seeds, physics settings, command
+    line."""
     import gymnasium as gym
 
     env_id = resolve_env_id(config["scenario"])
@@ -431,8 +442,8 @@ def manifest(config: dict[str, Any], command: list[str] | None = None) -> dict[s
             "observation": (
                 "the env's observation followed by the base controller's action"
                 if goal_keys is None
-                else "the env's Dict observation, its 'observation' key followed by the base controller's action "
-                "(the goals unchanged)"
+                else "the env's Dict observation, its 'observation' key followed by "
+                "the base controller's action (the goals unchanged)"
             ),
             "action": "the correction r in [-1, 1]; the robot gets clip(base + scale * r, -1, 1)",
         },
@@ -456,6 +467,7 @@ def _git() -> dict[str, Any] | None:
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
+            check=False,  # the return code is checked below
             capture_output=True,
             text=True,
             timeout=10,
@@ -464,6 +476,7 @@ def _git() -> dict[str, Any] | None:
             return None
         status = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            check=False,
             capture_output=True,
             text=True,
             timeout=10,

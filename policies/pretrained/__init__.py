@@ -1,4 +1,5 @@
-"""Policies shipped with robodojo: ``policies/pretrained/<name>/`` = policy.onnx + policy.json + card.
+"""Policies shipped with robodojo: ``policies/pretrained/<name>/`` = policy.onnx + policy.json +
+card.
 
 Each folder is what ``robodojo export RUN_DIR --pretrained NAME`` writes:
 the ONNX graph, its IO spec, ``card.md`` (a model card) and, when the run had
@@ -10,6 +11,7 @@ and ``robodojo eval --policy NAME`` load them with onnxruntime.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import warnings
@@ -58,7 +60,8 @@ def discover(root: Path | None = None) -> dict[str, Pretrained]:
         name = spec_path.parent.name
         if not NAME.match(name):
             warnings.warn(
-                f"ignoring pretrained policy folder {name!r}: names are lower-case letters, digits, _ . -",
+                f"ignoring pretrained policy folder {name!r}: "
+                "names are lower-case letters, digits, _ . -",
                 stacklevel=2,
             )
             continue
@@ -78,10 +81,8 @@ def _entry(name: str, folder: Path, spec: dict[str, Any]) -> Pretrained:
     card = dict(provenance.get("card") or {})
     card_json = folder / "card.json"
     if not card and card_json.is_file():
-        try:
+        with contextlib.suppress(OSError, ValueError):
             card = card_summary(json.loads(card_json.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            pass
     ci = card.get("ci95")
     return Pretrained(
         name=name,

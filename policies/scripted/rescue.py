@@ -1,4 +1,5 @@
-"""Scripted rescuer for QuadrupedRescue-v0: explore until the detector fires, then walk to the victim.
+"""Scripted rescuer for QuadrupedRescue-v0: explore until the detector fires, then walk to the
+victim.
 
 It navigates in the start frame from odometry (the observation's pose) and
 steers round what the height scan shows it cannot step over. Before any
@@ -33,15 +34,15 @@ WEAVE_PERIOD = 4.0  # s
 
 
 class ScriptedRescuer:
-    """Explore, detect, approach; for either action level (told apart by the observation's length)."""
+    """Explore, detect, approach; for either action level (told apart by the observation's
+    length)."""
 
     def __init__(self, spec: QuadrupedSpec, control_dt: float) -> None:
         self.spec = spec
         self.control_dt = control_dt
         self.walker = WalkingController(spec, control_dt)
-        layout = observation_layout(
-            spec, velocity=False
-        )  # the joints level's fields are a prefix of the velocity level's
+        # The joints level's fields are a prefix of the velocity level's.
+        layout = observation_layout(spec, velocity=False)
         self.joints_level_size = layout.size
         self.proprioception = layout.span("gyro", "previous_action")
         self.velocity = layout.slice("base_linear_velocity")
@@ -81,7 +82,8 @@ class ScriptedRescuer:
         return np.array([speed, 0.0, TURN_GAIN * error])
 
     def _avoidance(self, observation: np.ndarray) -> float:
-        """A heading nudge (rad) away from the side where the scan ahead shows steps too big to walk."""
+        """A heading nudge (rad) away from the side where the scan ahead shows steps too big to
+        walk."""
         scan = observation[self.scan]
         ground = np.median(scan[~self.ahead]) if (~self.ahead).any() else 0.0
         blocked = self.ahead & (np.abs(scan - ground) > OBSTACLE_STEP)

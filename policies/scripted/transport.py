@@ -23,7 +23,8 @@ from robodojo.envs.transport.interface import STEP_DISTANCE, YAW_LIMIT, YAW_STEP
 
 
 class Phase(str, Enum):
-    """Where the pick-and-place is: one parcel's cycle, in order (each compares equal to its name)."""
+    """Where the pick-and-place is: one parcel's cycle, in order (each compares equal to its
+    name)."""
 
     APPROACH = "approach"  #: travel above the parcel and line the fingers up with its narrow side
     DESCEND = "descend"  #: down to the grasp height
@@ -41,22 +42,23 @@ class PickAndPlaceTolerances:
 
     hover: float = 0.05  #: above the parcel's top to line up before descending
     carry_clearance: float = 0.08  #: the parcel's bottom is carried this far above its goal
-    grasp_floor: float = (
-        0.018  #: the TCP stays this far above the parcel's bottom (fingertips clear the surface)
-    )
-    #: and at most this far below its top: the palm sits ~35 mm above the TCP, so tall parcels are gripped high
+    #: the TCP stays this far above the parcel's bottom (fingertips clear the surface)
+    grasp_floor: float = 0.018
+    #: and at most this far below its top: the palm sits ~35 mm above the TCP, so tall parcels are
+    #: gripped high
     palm_clearance: float = 0.028
-    travel_above: float = 0.02  #: horizontally farther than this from the line-up point: travel above the parcel's top
+    #: horizontally farther than this from the line-up point: travel above the parcel's top
+    travel_above: float = 0.02
     rise_first: float = 0.02  #: more than this below the travel height: rise before moving sideways
     lined_up: float = 0.003  #: horizontal distance at which the fingers count as lined up
     lined_up_yaw: float = 0.03  #: and yaw error
     lined_up_height: float = 0.02  #: and height error
     at_grasp_height: float = 0.006  #: descend: close enough to the grasp point
-    descend_steps: int = 30  #: descend: after this many steps a TCP slower than ``stalled`` has gone as far as it can
+    #: descend: after this many steps a TCP slower than ``stalled`` has gone as far as it can
+    descend_steps: int = 30
     stalled: float = 0.005  #: TCP speed of servos that have stopped
-    closed_on_air: float = (
-        0.01  #: fingers this much narrower than the parcel have missed (or lost) it
-    )
+    #: fingers this much narrower than the parcel have missed (or lost) it
+    closed_on_air: float = 0.01
     close_steps: int = 25  #: close: jammed after this many steps
     close_min_steps: int = 4  #: close: the grip is checked after this many steps
     fingers_still: float = 0.005  #: close: finger opening rate of a settled grip
@@ -76,7 +78,8 @@ class PickAndPlaceTolerances:
     retreat_height: float = 0.05  #: retreat: this far above the line-up height
     retreat_steps: int = 15  #: retreat: after this many steps, check where the parcel landed:
     misplaced: float = 0.03  #: farther than this from its goal: pick it again
-    #: largest change of the motion command per step, in action units: an acceleration limit (normal, fragile)
+    #: largest change of the motion command per step, in action units: an acceleration limit
+    #: (normal, fragile)
     accel_limit: tuple[float, float] = (0.3, 0.15)
     #: motion command cap (normal, fragile): 0.75 m/s and 0.45 m/s
     speed_limit: tuple[float, float] = (1.0, 0.6)
@@ -120,7 +123,8 @@ class _Command:
 
 
 class PickAndPlace:
-    """Approach, line up, descend, close, lift, carry, lower, release, retreat — then the next parcel.
+    """Approach, line up, descend, close, lift, carry, lower, release, retreat — then the next
+    parcel.
 
     Args: ``spec`` and ``control_dt`` as every controller builder takes them (unused: the
     observation carries everything in SI units); ``tolerances`` the state machine's thresholds.
@@ -156,17 +160,27 @@ class PickAndPlace:
         sin_yaw, cos_yaw = o[f["gripper_yaw_sin_cos"]]
         x_axis, y_axis = o[f["parcel_x_axis"]], o[f["parcel_y_axis"]]
         narrow_axis, narrow = (x_axis, size[0]) if size[0] <= size[1] else (y_axis, size[1])
-        # The fingers close along the TCP's y axis, at yaw + 90°: line it up with the parcel's narrow side.
-        # Of the two yaws that do, the one in ±90° keeps the wrist inside its range.
+        # The fingers close along the TCP's y axis, at yaw + 90°: line it up with the parcel's
+        # narrow side. Of the two yaws that do, the one in ±90° keeps the wrist inside its range.
         grasp_yaw = _wrap_half_turn(math.atan2(narrow_axis[1], narrow_axis[0]) + math.pi / 2)
         bottom = parcel[2] - size[2] / 2
         scene = _Scene(
-            tcp=tcp, tcp_speed=float(np.linalg.norm(o[f["tcp_velocity"]])), parcel=parcel, size=size,
-            parcel_velocity=o[f["parcel_velocity"]], yaw=math.atan2(sin_yaw, cos_yaw),
-            width=float(o[f["gripper_width"]][0]), width_rate=float(o[f["gripper_width_rate"]][0]), narrow=float(narrow),
-            grasp_yaw=grasp_yaw, grasp_z=max(parcel[2], parcel[2] + size[2] / 2 - t.palm_clearance, bottom + t.grasp_floor),
-            goal=np.asarray(observation["desired_goal"], dtype=np.float64)[:3], fragile=int(o[f["fragile_label"]][0] > 0.5),
-        )  # fmt: skip
+            tcp=tcp,
+            tcp_speed=float(np.linalg.norm(o[f["tcp_velocity"]])),
+            parcel=parcel,
+            size=size,
+            parcel_velocity=o[f["parcel_velocity"]],
+            yaw=math.atan2(sin_yaw, cos_yaw),
+            width=float(o[f["gripper_width"]][0]),
+            width_rate=float(o[f["gripper_width_rate"]][0]),
+            narrow=float(narrow),
+            grasp_yaw=grasp_yaw,
+            grasp_z=max(
+                parcel[2], parcel[2] + size[2] / 2 - t.palm_clearance, bottom + t.grasp_floor
+            ),
+            goal=np.asarray(observation["desired_goal"], dtype=np.float64)[:3],
+            fragile=int(o[f["fragile_label"]][0] > 0.5),
+        )
         return scene, float(o[f["parcels_remaining"]][0])
 
     def __call__(self, observation: dict[str, np.ndarray]) -> np.ndarray:
@@ -185,19 +199,21 @@ class PickAndPlace:
             scene.fragile,
         )
 
-    # ---- the phases: each fills in the command and decides the next phase ------------------------
+    # ---- the phases: each fills in the command and decides the next phase -----------------
     def _approach(self, s: _Scene, command: _Command) -> None:
         t, tcp = self.tolerances, s.tcp
         target = np.array([s.parcel[0], s.parcel[1], s.parcel[2] + s.size[2] / 2 + t.hover])
-        if (
-            np.linalg.norm(target[:2] - tcp[:2]) > t.travel_above
-        ):  # travel above the parcel's top: never sweep into it
+        # Travel above the parcel's top: never sweep into it.
+        if np.linalg.norm(target[:2] - tcp[:2]) > t.travel_above:
             target[2] = max(target[2], tcp[2])
             if tcp[2] < target[2] - t.rise_first:  # rise first
                 target[:2] = tcp[:2]
         command.target, command.yaw = target, s.grasp_yaw
-        lined_up = (np.linalg.norm(target[:2] - tcp[:2]) < t.lined_up and abs(s.grasp_yaw - s.yaw) < t.lined_up_yaw
-                    and abs(target[2] - tcp[2]) < t.lined_up_height)  # fmt: skip
+        lined_up = (
+            np.linalg.norm(target[:2] - tcp[:2]) < t.lined_up
+            and abs(s.grasp_yaw - s.yaw) < t.lined_up_yaw
+            and abs(target[2] - tcp[2]) < t.lined_up_height
+        )
         if lined_up:
             self._go(Phase.DESCEND)
 
@@ -216,9 +232,8 @@ class PickAndPlace:
             s.grasp_yaw,
             False,
         )
-        if (
-            s.width < s.narrow - t.closed_on_air or self.phase_steps > t.close_steps
-        ):  # closed on air, or jammed: try again
+        # Closed on air, or jammed: try again.
+        if s.width < s.narrow - t.closed_on_air or self.phase_steps > t.close_steps:
             self._go(Phase.APPROACH)
         elif (
             self.phase_steps >= t.close_min_steps
@@ -229,7 +244,8 @@ class PickAndPlace:
             self._go(Phase.LIFT)
 
     def _holding(self, s: _Scene, command: _Command) -> bool:
-        """While carrying: False (and back to the approach, fingers open) once the parcel slipped out."""
+        """While carrying: False (and back to the approach, fingers open) once the parcel slipped
+        out."""
         command.open_gripper = False
         if (
             np.linalg.norm(s.parcel - s.tcp) > self.tolerances.lost
@@ -269,9 +285,10 @@ class PickAndPlace:
             # resting there, so opening the fingers never drops it (fragile goods)
             command.target = s.tcp + (s.goal - s.parcel) - np.array([0.0, 0.0, t.press])
             height = s.parcel[2] - s.goal[2]
+            # Slow down for the touch-down.
             command.speed = min(
                 command.speed, max(t.touchdown_speed, height / t.touchdown_distance)
-            )  # slow down for the touch-down
+            )
             if height < t.landed or (
                 self.phase_steps > t.lower_min_steps and abs(s.parcel_velocity[2]) < t.resting
             ):
@@ -289,19 +306,18 @@ class PickAndPlace:
         command.target = np.array(
             [s.tcp[0], s.tcp[1], s.parcel[2] + s.size[2] / 2 + t.hover + t.retreat_height]
         )
-        if (
-            self.phase_steps > t.retreat_steps and np.linalg.norm(s.goal - s.parcel) > t.misplaced
-        ):  # it did not land well: redo it
+        # It did not land well: redo it.
+        if self.phase_steps > t.retreat_steps and np.linalg.norm(s.goal - s.parcel) > t.misplaced:
             self._go(Phase.APPROACH)
 
-    # ---- the action ---------------------------------------------------------------------------------
+    # ---- the action ------------------------------------------------------------------------
     def _action(
         self, offset: np.ndarray, yaw_error: float, open_gripper: bool, speed: float, fragile: int
     ) -> np.ndarray:
         step = self.tolerances.accel_limit[fragile]
         distance = float(np.linalg.norm(offset)) / STEP_DISTANCE  # in steps at full command
-        # as fast as allowed, yet able to stop in time at the acceleration limit (with margin: the arm's
-        # servos lag the command)
+        # as fast as allowed, yet able to stop in time at the acceleration limit (with margin: the
+        # arm's servos lag the command)
         magnitude = min(speed, distance, math.sqrt(step * distance))
         wanted = offset / STEP_DISTANCE * (magnitude / distance) if distance > 1e-9 else np.zeros(3)
         self.motion = self.motion + np.clip(wanted - self.motion, -step, step)

@@ -6,9 +6,10 @@
   industrial seam tracking does: every valid look-ahead reading is queued at
   the path position it was taken for (progress + look-ahead); when the torch
   gets there, a line fitted to the queued readings around it gives the
-  deviation to steer to, and it holds the taught torch angles. Before the queue reaches the torch (the lead-in) it
-  extrapolates the current readings back to the torch, and it holds at the
-  lead-in until it has locked on (seam finding). Dropouts just leave gaps.
+  deviation to steer to, and it holds the taught torch angles. Before the
+  queue reaches the torch (the lead-in) it extrapolates the current readings
+  back to the torch, and it holds at the lead-in until it has locked on (seam
+  finding). Dropouts just leave gaps.
 
 Both read only the observation (see WeldEnv's Observation Space), so they run
 unchanged against a real cell that provides the same signals.
@@ -51,7 +52,8 @@ def _span(x: np.ndarray) -> float:
 
 
 def _line_at(x: np.ndarray, y: np.ndarray, at: float) -> np.ndarray:
-    """Least-squares line through (x, y rows), evaluated at ``at`` (x must span at least two values)."""
+    """Least-squares line through (x, y rows), evaluated at ``at`` (x must span at least two
+    values)."""
     design = np.stack([np.ones_like(x), x - at], axis=1)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return coef[0]
@@ -61,7 +63,8 @@ class SeamTracking:
     """Follow the true seam with the laser tracker's look-ahead readings (see the module docstring).
 
     Args:
-        spec: the arm (its joints set where the observation's fields lie; the control works in the taught path's frame).
+        spec: the arm (its joints set where the observation's fields lie; the control works in
+            the taught path's frame).
         control_dt: the env's control period, s.
         time_constant: s over which an aim error is steered out.
         angle_time_constant: s over which a work or travel angle error is steered out.
@@ -105,13 +108,15 @@ class SeamTracking:
         self.locked = False
         self.estimate: np.ndarray | None = None
 
-    #: queued readings kept: the torch reaches a reading ≤ 40 mm after it was taken, ~100 steps at 10 mm/s
+    #: queued readings kept: the torch reaches a reading ≤ 40 mm after it was taken, ~100 steps at
+    #: 10 mm/s
     QUEUE = 1000
 
     def _target(
         self, progress: float, valid: np.ndarray, readings: np.ndarray
     ) -> np.ndarray | None:
-        """Deviation (lateral, depth, mm) of the true seam at ``progress``, or None if nothing was seen yet."""
+        """Deviation (lateral, depth, mm) of the true seam at ``progress``, or None if nothing was
+        seen yet."""
         if valid.any():
             self.positions = np.concatenate(
                 [self.positions[-self.QUEUE :], progress + self.lookahead[valid]]
@@ -124,9 +129,8 @@ class SeamTracking:
         if _span(positions[near]) > self.window:  # the queue has reached the torch: interpolate
             return _line_at(positions[near], values[near], progress)
         ahead = (positions > progress) & (positions <= progress + self.lookahead[-1] + 0.002)
-        if (
-            _span(positions[ahead]) > 0.005
-        ):  # lead-in: extrapolate the readings ahead back to the torch
+        # Lead-in: extrapolate the readings ahead back to the torch.
+        if _span(positions[ahead]) > 0.005:
             return _line_at(positions[ahead], values[ahead], progress)
         return values[-1]
 
