@@ -22,10 +22,11 @@ import numpy as np
 from robodojo.interface import ActionInterface, Layout
 from robodojo.physics import Sim, display_available
 
-#: A world that removes bodies (Weld's workpiece, Transport's parcels, rubble debris) is rebuilt every this many
-#: resets: PyBullet keeps ~0.85 kB for every link of every body it ever made and ~3.5 kB for every fresh shape
-#: (measured: Weld 31.5 kB a reset, Transport 4.5 kB, Locomotion at difficulty 1 15 kB), and only a new client
-#: gives it back. 500 keeps Weld under 16 MB and costs < 0.2 ms a reset (a rebuild takes 20-80 ms).
+#: A world that removes bodies (Weld's workpiece, Transport's parcels, rubble debris) is rebuilt
+#: every this many resets: PyBullet keeps ~0.85 kB for every link of every body it ever made and
+#: ~3.5 kB for every fresh shape (measured: Weld 31.5 kB a reset, Transport 4.5 kB, Locomotion at
+#: difficulty 1 15 kB), and only a new client gives it back. 500 keeps Weld under 16 MB and costs
+#: < 0.2 ms a reset (a rebuild takes 20-80 ms).
 REBUILD_EVERY_RESETS = 500
 
 
@@ -65,7 +66,8 @@ class Task(abc.ABC):
 
     @abc.abstractmethod
     def advance(self, substeps: int) -> None:
-        """Advance the world by ``substeps`` physics steps (actuators included): one control step."""
+        """Advance the world by ``substeps`` physics steps (actuators included): one control
+        step."""
 
     def after_step(self) -> None:  # noqa: B027 - optional hook
         """Bookkeeping once the control step's substeps have run."""
@@ -87,7 +89,8 @@ class Task(abc.ABC):
         return False
 
     def is_truncated(self) -> bool:
-        """Whether the episode is cut short now for a reason other than the time limit (e.g. off the map)."""
+        """Whether the episode is cut short now for a reason other than the time limit (e.g. off the
+        map)."""
         return False
 
     def physics_error(self) -> str | None:
@@ -113,7 +116,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         episode_seconds: time limit; reaching it truncates the episode.
         render_mode: None, "rgb_array" (headless TinyRenderer) or "human" (PyBullet window).
         render_size: (width, height) of rgb_array frames.
-        solver_iterations: constraint-solver iterations per physics step (PyBullet's default if None).
+        solver_iterations: constraint-solver iterations per physics step (PyBullet's default
+            if None).
 
     Every ``info`` carries ``is_success`` and ``reward_terms`` (unweighted; the
     weights are ``reward_weights``); the final step's also ``episode_metrics``.
@@ -130,15 +134,20 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     :meth:`timing` of an instance made with given arguments.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    metadata: dict[str, Any] = {  # noqa: RUF012 (gymnasium.Env declares it an instance attribute)
+        "render_modes": ["human", "rgb_array"],
+        "render_fps": 50,
+    }
     #: rgb_array camera around the task's camera target: distance (m), yaw and pitch (deg)
     CAMERA: ClassVar[dict[str, float]] = {"distance": 1.2, "yaw": 50.0, "pitch": -25.0}
     #: the kind of robot ``robot=`` names ("quadruped", "arm")
     ROBOT_KIND: ClassVar[str | None] = None
     #: keys of ``env.reset(options=...)``, passed on to the task's ``reset`` as keyword arguments
     RESET_OPTIONS: ClassVar[tuple[str, ...]] = ()
-    #: a Dict observation (observation, achieved_goal, desired_goal) with ``compute_reward``, for hindsight relabelling
+    #: a Dict observation (observation, achieved_goal, desired_goal) with ``compute_reward``, for
+    #: hindsight relabelling
     GOAL_CONDITIONED: ClassVar[bool] = False
+    action_space: gym.spaces.Box  # every robodojo action is a Box in [-1, 1]
 
     def __init__(
         self,
@@ -152,7 +161,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
+                f"render_mode must be one of {self.metadata['render_modes']} or None, "
+                f"got {render_mode!r}"
             )
         if substeps < 1 or physics_dt <= 0 or episode_seconds <= 0:
             raise ValueError("substeps must be >= 1, physics_dt and episode_seconds > 0")
@@ -182,8 +192,9 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         self._resets_in_world = 0
 
     def record_arguments(self, constructor_locals: Mapping[str, Any]) -> None:
-        """Keep a subclass's constructor arguments (its ``locals()``, taken first thing in ``__init__``):
-        pickling and ``copy.deepcopy`` make a fresh env from them (Gymnasium's ``EzPickle``)."""
+        """Keep a subclass's constructor arguments (its ``locals()``, taken first thing in
+        ``__init__``): pickling and ``copy.deepcopy`` make a fresh env from them (Gymnasium's
+        ``EzPickle``)."""
         arguments = {
             name: value
             for name, value in constructor_locals.items()
@@ -194,7 +205,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     # -- declared metadata -------------------------------------------------------------------
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
-        """(control period, episode length) in s of an instance made with ``arguments`` (all of them bound)."""
+        """(control period, episode length) in s of an instance made with ``arguments`` (all of them
+        bound)."""
         raise NotImplementedError
 
     @classmethod
@@ -206,7 +218,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
 
     @classmethod
     def max_episode_steps_for(cls, **kwargs: Any) -> int:
-        """Control steps in an episode of an instance made with ``kwargs``: what a TimeLimit must allow."""
+        """Control steps in an episode of an instance made with ``kwargs``: what a TimeLimit must
+        allow."""
         control_dt, episode_seconds = cls.timing(cls.bound_arguments(**kwargs))
         return int(round(episode_seconds / control_dt))
 
@@ -246,7 +259,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         self._resets_in_world = 0
 
     def _world_is_worn(self) -> bool:
-        """Whether the world has made and removed bodies for long enough that its leftovers should go."""
+        """Whether the world has made and removed bodies for long enough that its leftovers should
+        go."""
         return self.sim.removed_bodies > 0 and self._resets_in_world >= REBUILD_EVERY_RESETS
 
     def _check_open(self) -> None:
@@ -261,8 +275,9 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     ) -> tuple[Any, dict[str, Any]]:
         self._check_open()
         super().reset(seed=seed)
-        # A blown-up solver may keep poisoned caches, and a world that made and removed many bodies holds
-        # their memory: either way, start from a fresh world (episodes do not depend on the world's history).
+        # A blown-up solver may keep poisoned caches, and a world that made and removed many bodies
+        # holds their memory: either way, start from a fresh world (episodes do not depend on the
+        # world's history).
         if self._needs_rebuild or self._world_is_worn():
             self._rebuild_sim()
         self._resets_in_world += 1
@@ -270,7 +285,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         unknown = set(options) - set(self.RESET_OPTIONS)
         if unknown:
             raise ValueError(
-                f"unknown reset options {sorted(unknown)}; valid options: {sorted(self.RESET_OPTIONS)}"
+                f"unknown reset options {sorted(unknown)}; "
+                f"valid options: {sorted(self.RESET_OPTIONS)}"
             )
         self.task.reset(self.np_random, **options)
         self._steps = 0
@@ -285,7 +301,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
             raise ValueError(f"action has shape {array.shape}, expected {space.shape}")
         if not np.isfinite(array).all():
             raise ValueError(
-                f"action contains NaN or inf at indices {np.flatnonzero(~np.isfinite(array)).tolist()}"
+                "action contains NaN or inf at indices "
+                f"{np.flatnonzero(~np.isfinite(array)).tolist()}"
             )
         return np.minimum(
             np.maximum(array, space.low), space.high
@@ -328,7 +345,7 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
             time.sleep(self.control_dt)
         return task.observe(), reward, terminated, truncated, info
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":
             return None
         self._check_open()

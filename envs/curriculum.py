@@ -1,14 +1,16 @@
-"""A game-inspired terrain curriculum (legged_gym's): each env climbs difficulty levels as it masters them."""
+"""A game-inspired terrain curriculum (legged_gym's): each env climbs difficulty levels as it
+masters them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 
-#: legged_gym's demotion rule: an episode that covered less than this fraction of the commanded distance
+#: legged_gym's demotion rule: an episode that covered less than this fraction of the commanded
+#: distance
 DEMOTE_BELOW_PROGRESS = 0.5
 
 
@@ -56,7 +58,7 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def __init__(
         self,
         env: gym.Env,
-        levels: int | Sequence[float] = 11,
+        levels: int | Sequence[float] | np.ndarray = 11,
         start_level: int = 0,
         top_level_random: bool = True,
     ) -> None:
@@ -83,7 +85,8 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.difficulty = float(self.levels[self.level])
         self._next_level = self.level
         self._counts = True  # False for an episode at a caller-given difficulty
-        # Its own generator (seeded by reset(seed=...)): the env's np_random must not see extra draws.
+        # Its own generator (seeded by reset(seed=...)): the env's np_random must not see extra
+        # draws.
         self._rng = np.random.default_rng(0)
 
     def reset(
@@ -101,7 +104,7 @@ class TerrainCurriculum(gym.Wrapper, gym.utils.RecordConstructorArgs):
         observation, info = self.env.reset(seed=seed, options=options)
         return observation, self._tag(info)
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         observation, reward, terminated, truncated, info = self.env.step(action)
         if (terminated or truncated) and self._counts:
             self._next_level = self._decide(info)

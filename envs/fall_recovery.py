@@ -107,7 +107,11 @@ class FallRecoveryTask(QuadrupedTask):
         stood = self.first_stood_step is not None
         return {
             "stood": float(stood),
-            "time_to_stand": self.first_stood_step * self.control_dt if stood else float("nan"),
+            "time_to_stand": (
+                self.first_stood_step * self.control_dt
+                if self.first_stood_step is not None
+                else float("nan")
+            ),
             "peak_torque": self.peak_torque,
             "energy": self.energy,
             "duration": self.steps * self.control_dt,
@@ -196,7 +200,8 @@ class FallRecoveryEnv(RobotTaskEnv):
 
     * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
     * ``reward_weights``: overrides for some or all of the default weights above.
-    * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a display).
+    * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a
+      display).
 
     ## Version History
 

@@ -158,7 +158,8 @@ class LocomotionTask(TerrainQuadrupedTask):
 
     def episode_metrics(self) -> dict[str, float]:
         moved = self.path_length
-        # legged_gym's curriculum rule: distance from the start against the distance the commands asked for
+        # legged_gym's curriculum rule: distance from the start against the distance the commands
+        # asked for
         commanded = float(np.linalg.norm(self.commanded_displacement))
         net = float(np.linalg.norm(self.base_position[:2] - self.start_position[:2]))
         return {
@@ -254,7 +255,7 @@ class LocomotionEnv(RobotTaskEnv):
     * v0: since 28614b1 (2026-11) the terrain has no height spikes at its two far corners (one
       episode that walked off a corner changed); since the 2026-12 redesign registered with
       ``max_episode_steps`` (750 at the default ``episode_seconds``), episodes unchanged.
-    """
+    """  # noqa: E501 (markdown table rows cannot wrap)
 
     ROBOT_KIND = "quadruped"
     RESET_OPTIONS = ("difficulty",)

@@ -64,14 +64,16 @@ class QuadrupedTask(Task):
         self.actions = self.joint_actions()
 
     def joint_actions(self) -> ActionInterface:
-        """Joint position targets (what a real quadruped's low-level controller takes), with their gains and limits."""
+        """Joint position targets (what a real quadruped's low-level controller takes), with their
+        gains and limits."""
         spec = self.spec
         return ActionInterface(
             "joint_position_targets",
             spec.num_joints,
             {
                 "joints": list(spec.joint_names),
-                "mapping": "target = home + a * (upper - home) for a >= 0, home + a * (home - lower) for a < 0",
+                "mapping": "target = home + a * (upper - home) for a >= 0, "
+                "home + a * (home - lower) for a < 0",
                 "home": spec.home.tolist(),
                 "lower": spec.lower.tolist(),
                 "upper": spec.upper.tolist(),
@@ -118,7 +120,8 @@ class QuadrupedTask(Task):
         self.start_episode()
 
     def _settle(self, joints: np.ndarray, max_seconds: float) -> None:
-        """Simulate the fall (motors holding ``joints``) until the base is at rest; sets ``settle_steps``."""
+        """Simulate the fall (motors holding ``joints``) until the base is at rest; sets
+        ``settle_steps``."""
         robot = self.robot
         body = robot.body_id
         get_velocity = self.sim.client.getBaseVelocity
@@ -202,7 +205,8 @@ class QuadrupedTask(Task):
         return [self.gyro, self.gravity, robot.q - self.spec.home, robot.qd, self.action]
 
     def proprioception(self) -> np.ndarray:
-        """Gyro, projected gravity, joints − home, joint speeds, last action: clipped to the sensor ranges."""
+        """Gyro, projected gravity, joints − home, joint speeds, last action: clipped to the sensor
+        ranges."""
         return self.proprioception_layout.assemble(self.proprioception_parts())
 
     def joint_limit_violation(self) -> float:

@@ -57,7 +57,8 @@ def env_class(env_id: str) -> Any:
 
 
 def register_envs() -> None:
-    """Register every id with Gymnasium, with its default episode's ``max_episode_steps`` (idempotent)."""
+    """Register every id with Gymnasium, with its default episode's ``max_episode_steps``
+    (idempotent)."""
     from gymnasium.envs.registration import register, registry
 
     for env_id, entry_point in ENV_IDS.items():
@@ -70,7 +71,8 @@ def register_envs() -> None:
 
 
 def make(env_id: str, **kwargs: Any) -> gym.Env:
-    """``gymnasium.make`` for a robodojo id or short name, its ``TimeLimit`` fitted to these arguments.
+    """``gymnasium.make`` for a robodojo id or short name, its ``TimeLimit`` fitted to these
+    arguments.
 
     ``gymnasium.make`` applies the *registered* limit (the default episode's)
     unless told otherwise: episodes made longer by their arguments need

@@ -1,4 +1,5 @@
-"""What the quadruped-on-rubble scenarios share: the seeded terrain, a standing start, the state estimate.
+"""What the quadruped-on-rubble scenarios share: the seeded terrain, a standing start, the state
+estimate.
 
 Locomotion-v0 and QuadrupedRescue-v0 both walk a quadruped over a rubble field
 from :mod:`robodojo.sim_assets.terrain`, regenerated at every reset from the
@@ -54,7 +55,8 @@ def check_difficulty(difficulty: float) -> float:
 
 
 class TerrainQuadrupedTask(QuadrupedTask):
-    """A quadruped standing on a fresh rubble field of ``difficulty`` at every reset (``reset(difficulty=d)`` overrides it)."""
+    """A quadruped standing on a fresh rubble field of ``difficulty`` at every reset
+    (``reset(difficulty=d)`` overrides it)."""
 
     def __init__(
         self,
@@ -91,13 +93,15 @@ class TerrainQuadrupedTask(QuadrupedTask):
         self.debris.scatter(rng, self.terrain, keep_clear)
 
     def stand_at(self, x: float, y: float, yaw: float) -> None:
-        """Put the robot in its home pose just above the ground at (x, y) and let the legs take its weight."""
+        """Put the robot in its home pose just above the ground at (x, y) and let the legs take its
+        weight."""
         spec = self.spec
         ground = self.ground_under(x, y)
         orientation = self.sim.client.getQuaternionFromEuler([0.0, 0.0, yaw])
-        # Lift the robot clear and run a collision pass first: Bullet keeps contact manifolds (and warm-starts
-        # the solver from their impulses) while bodies stay close, so a robot put back where the last episode
-        # stood would start from that episode's contacts, and the same seed would not replay.
+        # Lift the robot clear and run a collision pass first: Bullet keeps contact manifolds (and
+        # warm-starts the solver from their impulses) while bodies stay close, so a robot put back
+        # where the last episode stood would start from that episode's contacts, and the same seed
+        # would not replay.
         self.robot.move_base([x, y, ground + 10.0], orientation)
         self.sim.client.performCollisionDetection()
         self.robot.reset([x, y, ground + spec.standing_height + 0.02], orientation, spec.home)

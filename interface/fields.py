@@ -15,7 +15,8 @@ commands (type, mapping, joints, scales).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import builtins
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,8 @@ class Field:
 
 
 class Layout:
-    """An observation vector: its fields in order, their slices and bounds (float32, as the space)."""
+    """An observation vector: its fields in order, their slices and bounds (float32, as the
+    space)."""
 
     def __init__(self, fields: Iterable[Field]) -> None:
         self.fields: tuple[Field, ...] = tuple(fields)
@@ -89,7 +91,7 @@ class Layout:
     def __contains__(self, name: object) -> bool:
         return name in self.slices
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Field]:
         return iter(self.fields)
 
     def field(self, name: str) -> Field:
@@ -104,8 +106,9 @@ class Layout:
                 f"no observation field {name!r}; the layout has {', '.join(self.slices)}"
             ) from None
 
-    def span(self, first: str, last: str) -> slice:
-        """The consecutive fields from ``first`` to ``last`` (both included), e.g. a robot's proprioception block."""
+    def span(self, first: str, last: str) -> builtins.slice:
+        """The consecutive fields from ``first`` to ``last`` (both included), e.g. a robot's
+        proprioception block."""
         return slice(self.slice(first).start, self.slice(last).stop)
 
     def index(self, name: str) -> int:
@@ -167,7 +170,8 @@ def box_size(space: gym.Space) -> int:
 
 
 def dict_sizes(space: gym.Space) -> dict[str, int] | None:
-    """Key → flat size of a Dict space, in the space's key order (a policy's input order); None for other spaces.
+    """Key → flat size of a Dict space, in the space's key order (a policy's input order); None for
+    other spaces.
 
     Gymnasium sorts the keys of a Dict made from a plain dict, so this is the
     order an SB3 ``MultiInputPolicy`` concatenates them in.

@@ -1,4 +1,5 @@
-"""The bottom layer: the engine wrapper (one PyBullet client per env), static compound bodies, geometry.
+"""The bottom layer: the engine wrapper (one PyBullet client per env), static compound bodies,
+geometry.
 
 Nothing here knows a robot or a scenario. ``pybullet`` is re-exported for its
 constants (``pybullet.TORQUE_CONTROL`` …): every *call* goes through a

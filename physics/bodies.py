@@ -21,7 +21,8 @@ def static_compound(
     base_collision: int = -1,
     base_visual: int = -1,
 ) -> int:
-    """A mass-0 multibody whose links (one per shape, fixed to the base at the origin) are the given shapes.
+    """A mass-0 multibody whose links (one per shape, fixed to the base at the origin) are the given
+    shapes.
 
     Link i has collision shape ``collisions[i]`` and visual ``visuals[i]`` at
     ``positions[i]`` / ``orientations[i]`` (x, y, z, w) in the base frame; the base

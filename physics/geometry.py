@@ -28,7 +28,8 @@ def quat_to_matrix(quaternion: np.ndarray) -> np.ndarray:
 
 
 def quat_axes(quaternion: tuple[float, float, float, float]) -> tuple[tuple, tuple, float]:
-    """A body's x and y axes (world) and the z component of its z axis, from its (x, y, z, w) quaternion.
+    """A body's x and y axes (world) and the z component of its z axis, from its (x, y, z, w)
+    quaternion.
 
     The first two columns and the last entry of :func:`quat_to_matrix`, with
     the same arithmetic, without building the matrix (a per-step read).
@@ -112,7 +113,8 @@ def rotation_angle(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def down_quaternion(yaw: float) -> tuple[float, float, float, float]:
-    """Quaternion of a frame whose z points straight down (−world z), turned ``yaw`` rad about the vertical."""
+    """Quaternion of a frame whose z points straight down (−world z), turned ``yaw`` rad about the
+    vertical."""
     # R = Rz(yaw) · Rx(π): x = (cos, sin, 0), z = (0, 0, −1)
     half = 0.5 * yaw
     return (math.cos(half), math.sin(half), 0.0, 0.0)
@@ -125,7 +127,8 @@ def yaw_of(quaternion: tuple[float, float, float, float]) -> float:
 
 
 def tilted_yaw_quaternion(normal: np.ndarray, yaw: float) -> tuple[float, float, float, float]:
-    """Quaternion (x, y, z, w): ``yaw`` about z, then the smallest rotation taking z to ``normal``."""
+    """Quaternion (x, y, z, w): ``yaw`` about z, then the smallest rotation taking z to
+    ``normal``."""
     nx, ny, nz = (float(w) for w in normal)
     sin_angle = math.hypot(nx, ny)  # |z × normal|, the rotation axis being (-ny, nx, 0) / sin_angle
     half_angle = math.atan2(sin_angle, nz) / 2
@@ -152,7 +155,8 @@ def cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def length(vector: np.ndarray) -> float:
-    """Euclidean length of a short vector (np.linalg.norm costs ~3 µs a call on the per-step path)."""
+    """Euclidean length of a short vector (np.linalg.norm costs ~3 µs a call on the per-step
+    path)."""
     return math.sqrt(float(np.dot(vector, vector)))
 
 

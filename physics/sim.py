@@ -20,7 +20,8 @@ import numpy as np
 
 @contextmanager
 def _c_output_silenced(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
-    """Point file descriptors ``fds`` at /dev/null for a moment: PyBullet's C code prints on import and connect."""
+    """Point file descriptors ``fds`` at /dev/null for a moment: PyBullet's C code prints on import
+    and connect."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(fd) for fd in fds]
@@ -30,7 +31,7 @@ def _c_output_silenced(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
             os.dup2(devnull, fd)
         yield
     finally:
-        for fd, copy in zip(fds, saved):
+        for fd, copy in zip(fds, saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)
         os.close(devnull)
@@ -90,12 +91,13 @@ class Sim:
             self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations)
         if gui:
             self.client.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
-        #: the solver iterations in force (PyBullet's default unless ``solver_iterations`` was given)
+        #: the solver iterations in force (PyBullet's default unless ``solver_iterations`` was
+        #: given)
         self.solver_iterations: int = self.client.getPhysicsEngineParameters()[
             "numSolverIterations"
         ]
-        #: bodies removed from this world so far: PyBullet keeps memory for every body it made, so an env
-        #: rebuilds a world that has removed many (see RobotTaskEnv.reset)
+        #: bodies removed from this world so far: PyBullet keeps memory for every body it made, so
+        #: an env rebuilds a world that has removed many (see RobotTaskEnv.reset)
         self.removed_bodies = 0
         self._closed = False
 
@@ -108,7 +110,8 @@ class Sim:
 
     @contextmanager
     def coarse_steps(self, timestep: float, solver_iterations: int) -> Iterator[Callable[[], None]]:
-        """Step at another timestep and solver iteration count inside the block, e.g. to settle a scene cheaply.
+        """Step at another timestep and solver iteration count inside the block, e.g. to settle a
+        scene cheaply.
 
         Yields the step function; on exit the world's own timestep and
         iteration count are back in force.
@@ -173,7 +176,7 @@ class Sim:
             self.client.disconnect()
 
     def __del__(self) -> None:
-        try:
+        try:  # noqa: SIM105 (not suppress(): __del__ may run after module globals are cleared)
             self.close()
         except Exception:
             pass

@@ -1,4 +1,5 @@
-"""Robot models: one file per robot, each registering its spec (see :mod:`robodojo.robots.registry`).
+"""Robot models: one file per robot, each registering its spec
+(see :mod:`robodojo.robots.registry`).
 
 Kinds and their drivers: quadrupeds (:mod:`~robodojo.robots.quadruped`,
 explicit torque-limited PD), kinematic welding arms (:mod:`~robodojo.robots.arm`)

@@ -34,7 +34,8 @@ BULLET_CONTACT_BREAKING_THRESHOLD = 0.02
 
 @dataclass(frozen=True)
 class ArmSpec:
-    """Everything robodojo needs to know about one arm model. Joint arrays follow ``joint_names``."""
+    """Everything robodojo needs to know about one arm model. Joint arrays follow
+    ``joint_names``."""
 
     kind: ClassVar[str] = "arm"
     name: str  #: "kuka_iiwa", "xarm6", "panda"
@@ -55,7 +56,8 @@ class ArmSpec:
     #: distance (m) along the flange link's z from its URDF frame to the mounting face
     #: (pybullet_data's iiwa puts link 7's frame 45 mm behind the real flange)
     flange_offset: float = 0.0
-    #: links hidden and taken out of collision (the Panda's hand and fingers: the torch replaces them)
+    #: links hidden and taken out of collision (the Panda's hand and fingers: the torch replaces
+    #: them)
     hidden_links: tuple[str, ...] = ()
     #: centre (m, x y z in the base frame) of the disc of work-piece positions where welding poses
     #: (see :func:`weld_orientation`) are reliably reachable from ``home``
@@ -72,7 +74,8 @@ class ArmSpec:
         for label in ("home", "lower", "upper", "max_joint_speed"):
             if np.shape(getattr(self, label)) != (n,):
                 raise ValueError(
-                    f"{self.name}: {label} has shape {np.shape(getattr(self, label))}, expected ({n},)"
+                    f"{self.name}: {label} has shape {np.shape(getattr(self, label))}, "
+                    f"expected ({n},)"
                 )
         if np.any(self.lower >= self.upper):
             raise ValueError(f"{self.name}: every lower joint limit must be below its upper limit")
@@ -142,11 +145,13 @@ class Arm:
         missing = [n for n in self.spec.urdf_joint_names if n not in joint_index]
         if missing or self.spec.flange_link not in link_index:
             raise ValueError(
-                f"{self.spec.name}: URDF {self.spec.urdf} lacks joints {missing} or link {self.spec.flange_link!r}"
+                f"{self.spec.name}: URDF {self.spec.urdf} lacks joints {missing} "
+                f"or link {self.spec.flange_link!r}"
             )
         self.joint_ids = [joint_index[n] for n in self.spec.urdf_joint_names]
         self.flange_index = link_index[self.spec.flange_link]
-        # calculateInverseKinematics works on every movable DOF (the Panda's fingers too): map ours into that list.
+        # calculateInverseKinematics works on every movable DOF (the Panda's fingers too): map ours
+        # into that list.
         movable = [info[0] for info in infos if info[2] != 4]  # 4 = JOINT_FIXED
         self._dof_of_arm = np.array([movable.index(j) for j in self.joint_ids])
         self._full_q = np.zeros(len(movable))
@@ -155,8 +160,8 @@ class Arm:
             client.changeVisualShape(self.body_id, link, rgbaColor=[0.0, 0.0, 0.0, 0.0])
             client.setCollisionFilterGroupMask(self.body_id, link, 0, 0)
         self.tool_body_id = self.tool.build(sim)
-        # Contact queries (see contact_distance) only see pairs with a non-static body: give the torch a
-        # token mass. Nothing ever steps it, and it must not report touching its own arm.
+        # Contact queries (see contact_distance) only see pairs with a non-static body: give the
+        # torch a token mass. Nothing ever steps it, and it must not report touching its own arm.
         for link in range(-1, client.getNumJoints(self.tool_body_id)):
             client.changeDynamics(self.tool_body_id, link, mass=0.05)
             for arm_link in range(-1, len(infos)):
@@ -164,7 +169,8 @@ class Arm:
         self._detect = client.performCollisionDetection
         self._set_engine = client.setPhysicsEngineParameter
         self._contacts = client.getContactPoints
-        # Bind hot-path calls once: BulletClient builds a functools.partial on every attribute access.
+        # Bind hot-path calls once: BulletClient builds a functools.partial on every attribute
+        # access.
         self._reset_joint = client.resetJointState
         self._reset_base = client.resetBasePositionAndOrientation
         self._ik = client.calculateInverseKinematics
@@ -180,13 +186,14 @@ class Arm:
         self.set_joint_positions(q)
 
     def set_joint_positions(self, q: np.ndarray) -> None:
-        """The per-step call: clip ``q`` to the joint limits, set the joints, carry the torch along."""
+        """The per-step call: clip ``q`` to the joint limits, set the joints, carry the torch
+        along."""
         self.q = np.clip(np.asarray(q, dtype=np.float64), self.spec.lower, self.spec.upper)
         self._apply(self.q)
 
     def _apply(self, q: np.ndarray) -> None:
         body, reset = self.body_id, self._reset_joint
-        for joint, value in zip(self.joint_ids, q.tolist()):
+        for joint, value in zip(self.joint_ids, q.tolist(), strict=True):
             reset(body, joint, value)
         state = self._link_state(body, self.flange_index, computeForwardKinematics=True)
         position, rotation = np.array(state[4]), quat_to_matrix(state[5])
@@ -197,7 +204,8 @@ class Arm:
 
     # ---- poses ----------------------------------------------------------------------------------
     def flange_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        """World position and rotation (world ← mount) of the mounting face: the torch's base frame."""
+        """World position and rotation (world ← mount) of the mounting face: the torch's base
+        frame."""
         position, rotation = self._flange
         return position + rotation @ self._mount_offset, rotation.copy()
 
@@ -264,14 +272,15 @@ class Arm:
             if iteration == max_iterations:
                 break
             full[self._dof_of_arm] = q
-            # Aim the link where the TCP error says it must go: link position error ≈ TCP error once the
-            # orientation has converged; the orientation target stays the exact one.
+            # Aim the link where the TCP error says it must go: link position error ≈ TCP error once
+            # the orientation has converged; the orientation target stays the exact one.
             aim_p = aim_p + (target_p - tcp_p)
             solution = self._ik(
                 self.body_id, self.flange_index, aim_p.tolist(), aim_quat,
                 currentPositions=full.tolist(), maxNumIterations=20, residualThreshold=1e-6,
             )  # fmt: skip
             q = np.clip(np.asarray(solution)[self._dof_of_arm], self.spec.lower, self.spec.upper)
+        assert best is not None  # the loop runs at least once
         if not best.success and fallback:
             path = self._solve_by_path(target_p, target_r, q_start, tolerance, angle_tolerance)
             if path.success or _score(path) < _score(best):
@@ -283,8 +292,9 @@ class Arm:
     def _solve_by_path(
         self, target_p, target_r, q_start, tolerance, angle_tolerance, step=0.01, angle_step=0.05
     ):
-        """IK by continuation: walk the TCP from its pose at ``q_start`` to the target in small straight
-        steps (≤ ``step`` m, ≤ ``angle_step`` rad), each followed with :meth:`track`, then polish."""
+        """IK by continuation: walk the TCP from its pose at ``q_start`` to the target in small
+        straight steps (≤ ``step`` m, ≤ ``angle_step`` rad), each followed with :meth:`track`, then
+        polish."""
         self.q = np.clip(
             self.q if q_start is None else np.asarray(q_start, dtype=np.float64),
             self.spec.lower,
@@ -366,7 +376,8 @@ class Arm:
             iteration += 1
 
     def _tcp_jacobian(self) -> np.ndarray:
-        """Geometric Jacobian (6×n, world frame: linear rows, then angular) of the TCP at the current joints.
+        """Geometric Jacobian (6×n, world frame: linear rows, then angular) of the TCP at the
+        current joints.
 
         PyBullet's ``calculateJacobian`` (C++, ~3 µs) for the TCP given in the
         flange link's URDF frame — checked against finite differences and a
@@ -391,8 +402,9 @@ class Arm:
     def step_towards(
         self, q_target: np.ndarray, dt: float, start: np.ndarray | None = None
     ) -> np.ndarray:
-        """Move each joint from ``start`` (default: the current joints) toward ``q_target`` by at most
-        ``max_joint_speed·dt``; set and return the new joints (the arm is not touched if it is already there)."""
+        """Move each joint from ``start`` (default: the current joints) toward ``q_target`` by at
+        most ``max_joint_speed·dt``; set and return the new joints (the arm is not touched if it is
+        already there)."""
         start = self.q if start is None else start
         limit = self.spec.max_joint_speed * dt
         q = start + np.clip(np.asarray(q_target, dtype=np.float64) - start, -limit, limit)
@@ -401,7 +413,8 @@ class Arm:
         return self.q.copy()
 
     def contact_distance(self, margin: float = 0.002) -> float:
-        """Smallest signed distance (m) between the arm or torch and any other body; negative = penetration.
+        """Smallest signed distance (m) between the arm or torch and any other body; negative =
+        penetration.
 
         One collision pass over the world (``performCollisionDetection``), several
         times cheaper than :meth:`collision_distance`. Only pairs closer than
@@ -423,7 +436,8 @@ class Arm:
         return closest
 
     def collision_distance(self, other_body_ids: list[int], margin: float = 0.01) -> float:
-        """Smallest distance (m) from the arm's links and the torch to ``other_body_ids``; negative = penetration.
+        """Smallest distance (m) from the arm's links and the torch to ``other_body_ids``;
+        negative = penetration.
 
         Only pairs closer than ``margin`` are resolved; if none is, ``margin`` is returned.
         """
@@ -465,5 +479,6 @@ def weld_orientation(
 
 
 def _score(result: IKResult) -> float:
-    """Rank IK iterates: metres plus radians scaled by a 0.1 m lever (1 mrad ≈ 0.1 mm at the tip)."""
+    """Rank IK iterates: metres plus radians scaled by a 0.1 m lever (1 mrad ≈ 0.1 mm at the
+    tip)."""
     return result.position_error + 0.1 * result.angle_error

@@ -150,7 +150,8 @@ def _rollout(
     tuck_s: float,
     max_speed: float,
 ) -> float:
-    """Push with ``pose`` then tuck, targets rate-limited like the env's; return the final gravity z."""
+    """Push with ``pose`` then tuck, targets rate-limited like the env's; return the final gravity
+    z."""
     sim.client.restoreState(state)
     robot.read_joints()
     robot.set_targets(robot.q)
@@ -178,7 +179,8 @@ def search_keyframe(
     tuck_seconds: float = 0.8,
     max_target_speed: float = 15.0,
 ) -> list[Keyframe]:
-    """Random search for a pose that rolls the robot from ``lying`` ("back", "right", "left") onto its belly.
+    """Random search for a pose that rolls the robot from ``lying`` ("back", "right", "left") onto
+    its belly.
 
     Each trial draws a pose uniformly within the joint limits — one (hip, thigh,
     calf) for all legs when on the back, one for the lower-side and one for the
@@ -206,7 +208,7 @@ def search_keyframe(
         # One (hip, thigh, calf) per group of legs, within the tightest limits of that group:
         # uniform for the first half of the trials, then around the best pose so far.
         best = max(results, key=_rank) if trial >= trials // 2 else None
-        pose = np.empty((n_legs, 3))
+        pose: np.ndarray = np.empty((n_legs, 3))
         for group in (lower_side, ~lower_side):
             if group.any():
                 low, high = lower[group].max(axis=0), upper[group].min(axis=0)
@@ -246,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
         spec = get_robot_spec(name, kind="quadruped")
         if not args.keyframes:
             print(
-                f"{name}: standing_height={measure_standing_height(spec):.4f} m, from belly: {stand_from_belly(spec)}"
+                f"{name}: standing_height={measure_standing_height(spec):.4f} m, "
+                f"from belly: {stand_from_belly(spec)}"
             )
             continue
         for lying, keyframe in KEYFRAME_FOR.items():
@@ -258,7 +261,8 @@ def main(argv: list[str] | None = None) -> None:
                     np.round(k.pose, 2), spec.lower, spec.upper
                 )  # rounded, still within limits
                 print(
-                    f"  success {k.success:.2f}  gravity_z {k.gravity_z:+.2f}  pose {pose.reshape(-1, 3).tolist()}"
+                    f"  success {k.success:.2f}  gravity_z {k.gravity_z:+.2f}  "
+                    f"pose {pose.reshape(-1, 3).tolist()}"
                 )
 
 

@@ -26,7 +26,8 @@ from robodojo.robots.hand import FRANKA_HAND, HandSpec, arm_with_hand_urdf
 
 #: where ``home`` puts the TCP (m, base frame), gripper pointing down, fingers closing along y
 HOME_TCP = (0.45, 0.0, 0.30)
-#: IK seeds and null-space rest poses for that home: elbow up, wrist mid-range (so the gripper can turn ±90°)
+#: IK seeds and null-space rest poses for that home: elbow up, wrist mid-range (so the gripper can
+#: turn ±90°)
 HOME_SEEDS = {
     "panda": (0.0, -0.25, 0.0, -2.4, 0.0, 2.16, 0.785),
     "kuka_iiwa": (0.0, 0.6, 0.0, -1.5, 0.0, 1.05, -0.785),
@@ -84,7 +85,8 @@ class GripperArm:
             client.changeDynamics(
                 self.body_id, link, lateralFriction=self.hand.pad_friction, spinningFriction=0.01
             )
-        # Bind hot-path calls once: BulletClient builds a functools.partial on every attribute access.
+        # Bind hot-path calls once: BulletClient builds a functools.partial on every attribute
+        # access.
         self._ik = client.calculateInverseKinematics
         self._link_state = client.getLinkState
         self._joint_states = client.getJointStates
@@ -104,32 +106,41 @@ class GripperArm:
         can then turn ±90° either way (sets ``yaw_offset``).
         """
         client, body = self._client, self.body_id
-        seed = HOME_SEEDS.get(self.spec.name)
-        seed = np.array(seed) if seed is not None else self.spec.home.copy()
+        home_seed = HOME_SEEDS.get(self.spec.name)
+        seed = np.array(home_seed) if home_seed is not None else self.spec.home.copy()
         rest = np.zeros(len(self._ik_limits[0]))
         rest[self._arm_dofs] = seed
         target = (self.base_position + HOME_TCP).tolist()
         middle = 0.5 * (self.spec.lower[-1] + self.spec.upper[-1])
-        best = None
+        best: tuple[float, np.ndarray] | None = None
         for offset in (0.0, math.pi):
             q = seed.copy()
             for _ in range(30):
-                for joint, value in zip(self.joint_ids, q.tolist()):
+                for joint, value in zip(self.joint_ids, q.tolist(), strict=True):
                     client.resetJointState(body, joint, value)
-                full = client.calculateInverseKinematics(body, self.tcp_index, target, down_quaternion(offset),
-                                                         *self._ik_limits, restPoses=rest.tolist(),
-                                                         maxNumIterations=100, residualThreshold=1e-6)  # fmt: skip
+                full = client.calculateInverseKinematics(
+                    body,
+                    self.tcp_index,
+                    target,
+                    down_quaternion(offset),
+                    *self._ik_limits,
+                    restPoses=rest.tolist(),
+                    maxNumIterations=100,
+                    residualThreshold=1e-6,
+                )
                 q = np.clip(np.asarray(full)[self._arm_dofs], self.spec.lower, self.spec.upper)
             if best is None or abs(q[-1] - middle) < abs(best[1][-1] - middle):
                 best = (offset, q)
+        assert best is not None  # set on the first offset
         self.yaw_offset = best[0]
         return best[1]
 
     # ---- per episode ----------------------------------------------------------------------------
     def reset_home(self, width: float | None = None) -> None:
-        """Teleport to home at rest with the fingers at ``width`` (default fully open), servos holding there."""
+        """Teleport to home at rest with the fingers at ``width`` (default fully open), servos
+        holding there."""
         client, body = self._client, self.body_id
-        for joint, value in zip(self.joint_ids, self.home.tolist()):
+        for joint, value in zip(self.joint_ids, self.home.tolist(), strict=True):
             client.resetJointState(body, joint, value, 0.0)
         finger = 0.5 * (self.hand.max_opening if width is None else width)
         for joint in self.finger_ids:
@@ -138,9 +149,17 @@ class GripperArm:
 
     # ---- commands -------------------------------------------------------------------------------
     def command_tcp(self, position: np.ndarray, yaw: float, width: float) -> None:
-        """Servo toward the TCP ``position`` (m, world) pointing down turned ``yaw``, fingers toward ``width``."""
-        full = self._ik(self.body_id, self.tcp_index, position.tolist(), down_quaternion(yaw + self.yaw_offset),
-                        *self._ik_limits, restPoses=self._rest_list, maxNumIterations=10)  # fmt: skip
+        """Servo toward the TCP ``position`` (m, world) pointing down turned ``yaw``, fingers toward
+        ``width``."""
+        full = self._ik(
+            self.body_id,
+            self.tcp_index,
+            position.tolist(),
+            down_quaternion(yaw + self.yaw_offset),
+            *self._ik_limits,
+            restPoses=self._rest_list,
+            maxNumIterations=10,
+        )
         self._command(
             full[: len(self.joint_ids)]
             if self._arm_dofs_first
@@ -149,12 +168,17 @@ class GripperArm:
         )
 
     def command_joints(self, q: np.ndarray, width: float) -> None:
-        """Servo the arm toward joints ``q`` (clipped to the limits) and the fingers toward ``width`` (m)."""
+        """Servo the arm toward joints ``q`` (clipped to the limits) and the fingers toward
+        ``width`` (m)."""
         self._command(np.asarray(q, dtype=np.float64).tolist(), width)
 
     def _command(self, q: list[float], width: float) -> None:
-        # plain floats: this runs every control step, and numpy's per-call cost is most of it for 7 values
-        q = [min(max(value, low), high) for value, low, high in zip(q, self._lower, self._upper)]
+        # plain floats: this runs every control step, and numpy's per-call cost is most of it for 7
+        # values
+        q = [
+            min(max(value, low), high)
+            for value, low, high in zip(q, self._lower, self._upper, strict=False)
+        ]
         self._motors(
             self.body_id,
             self.joint_ids,
@@ -181,12 +205,13 @@ class GripperArm:
     def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Arm joint positions (rad), velocities (rad/s) and servo torques (N·m)."""
         states = np.array(
-            [s[:2] + (s[3],) for s in self._joint_states(self.body_id, self.joint_ids)]
+            [(*s[:2], s[3]) for s in self._joint_states(self.body_id, self.joint_ids)]
         )
         return states[:, 0], states[:, 1], states[:, 2]
 
     def power_and_fingers(self) -> tuple[float, float, float]:
-        """The per-step read: Σ|τ·q̇| over the arm's joints (W), gripper opening (m) and its rate (m/s)."""
+        """The per-step read: Σ|τ·q̇| over the arm's joints (W), gripper opening (m) and its rate
+        (m/s)."""
         states = self._joint_states(self.body_id, self._all_joints)
         power = 0.0
         for state in states[:-2]:

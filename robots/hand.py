@@ -72,7 +72,8 @@ def _strip(root: ET.Element, links: tuple[str, ...]) -> None:
 def merged_urdf_text(
     arm_urdf: str, flange_link: str, flange_offset: float, drop_links: tuple[str, ...]
 ) -> str:
-    """URDF text: the arm of ``arm_urdf`` (minus ``drop_links``) with the Franka Hand on ``flange_link``.
+    """URDF text: the arm of ``arm_urdf`` (minus ``drop_links``) with the Franka Hand on
+    ``flange_link``.
 
     The hand mounts ``flange_offset`` m along the flange link's z, turned −45° about it as on
     the Panda (so the fingers close along the flange's ±45° diagonal on every arm alike).
@@ -100,7 +101,8 @@ def merged_urdf_text(
 def arm_with_hand_urdf(
     arm_urdf: str, flange_link: str, flange_offset: float = 0.0, drop_links: tuple[str, ...] = ()
 ) -> str:
-    """Path of a URDF file holding the arm with the Franka Hand (written once per content into a cache folder)."""
+    """Path of a URDF file holding the arm with the Franka Hand (written once per content into a
+    cache folder)."""
     text = merged_urdf_text(arm_urdf, flange_link, flange_offset, drop_links)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "robodojo" / "urdf"

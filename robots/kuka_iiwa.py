@@ -18,9 +18,10 @@ from robodojo.robots.registry import register_robot
 # Found with Arm.solve_ik: the TCP 0.10 m above work_center,
 # torch axis 70° below the horizontal leaning toward the robot (weld_orientation(0, 70)).
 # The iiwa 14's tall shoulder (0.36 m) and ±120° elbow cannot fold far enough for 45° fillet poses
-# near the base: over x 0.40–0.70 m only ~35 % of them are reachable, and from a home over (0.55, 0, 0)
-# the elbow sits at its limit. Centred 0.75 m out, 90 % of random-sign poses (100 % when the seam
-# direction's sign may be chosen) within 0.10 m are reached, so its work disc is moved there.
+# near the base: over x 0.40–0.70 m only ~35 % of them are reachable, and from a home over
+# (0.55, 0, 0) the elbow sits at its limit. Centred 0.75 m out, 90 % of random-sign poses (100 %
+# when the seam direction's sign may be chosen) within 0.10 m are reached, so its work disc is
+# moved there.
 HOME_IIWA = (0.762, 1.026, -1.131, -1.383, 0.64, 0.86, 1.37)
 WORK_CENTER_IIWA = (0.75, 0.0, 0.0)
 WORK_RADIUS_IIWA = 0.10
@@ -33,15 +34,17 @@ KUKA_IIWA = register_robot(
         urdf_joint_names=tuple(f"lbr_iiwa_joint_{i}" for i in range(1, 8)),
         flange_link="lbr_iiwa_link_7",
         home=np.array(HOME_IIWA),
-        # Datasheet (LBR iiwa 14 R820): ±170°, ±120°, ±170°, ±120°, ±170°, ±120°, ±175° (the URDF agrees).
+        # Datasheet (LBR iiwa 14 R820): ±170°, ±120°, ±170°, ±120°, ±170°, ±120°, ±175° (the URDF
+        # agrees).
         lower=-np.radians([170.0, 120.0, 170.0, 120.0, 170.0, 120.0, 175.0]),
         upper=np.radians([170.0, 120.0, 170.0, 120.0, 170.0, 120.0, 175.0]),
         # Datasheet: 85, 85, 100, 75, 130, 135, 135 °/s (the URDF's 10 rad/s is a placeholder).
         max_joint_speed=np.radians([85.0, 85.0, 100.0, 75.0, 130.0, 135.0, 135.0]),
         reach=0.82,
         mass=17.5,  # sum of the URDF's link masses (link 0 has none); the real arm weighs 29.9 kg
-        # Joint 7 sits 0.081 m past joint 6's frame, but the iiwa's wrist-to-flange distance is 0.126 m:
-        # link 7's frame is on the A7 bearing, 45 mm behind the mounting face (its mesh ends 48 mm out).
+        # Joint 7 sits 0.081 m past joint 6's frame, but the iiwa's wrist-to-flange distance is
+        # 0.126 m: link 7's frame is on the A7 bearing, 45 mm behind the mounting face (its mesh
+        # ends 48 mm out).
         flange_offset=0.045,
         work_center=np.array(WORK_CENTER_IIWA),
         work_radius=WORK_RADIUS_IIWA,

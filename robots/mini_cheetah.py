@@ -28,7 +28,8 @@ MINI_CHEETAH = register_robot(
         urdf="mini_cheetah/mini_cheetah.urdf",
         joint_names=_NAMES,  # MIT's names are the URDF's: nothing to map
         urdf_joint_names=_NAMES,
-        # Cheetah-Software's FSM_State_RecoveryStand: stand_jpos (0, -0.8, 1.6), fold_jpos (0, -1.4, 2.7).
+        # Cheetah-Software's FSM_State_RecoveryStand: stand_jpos (0, -0.8, 1.6),
+        # fold_jpos (0, -1.4, 2.7).
         home=per_leg(0.0, -0.8, 1.6),
         tuck=per_leg(0.0, -1.4, 2.7),
         # The URDF has no limits. Ab/ad: ±1.5 rad, where Cheetah-Software's SpineBoard

@@ -1,4 +1,5 @@
-"""Quadruped robots: a frozen spec per model, one generic PD-torque driver, and what a quadruped senses.
+"""Quadruped robots: a frozen spec per model, one generic PD-torque driver, and what a quadruped
+senses.
 
 Every quadruped robodojo knows is a :class:`QuadrupedSpec` (URDF, joint names
 in a fixed order, home pose, gains, limits) in its own file. :class:`Quadruped`
@@ -25,7 +26,8 @@ from robodojo.physics import (
 from robodojo.physics.geometry import quat_to_matrix
 
 LEGS = ("FR", "FL", "RR", "RL")
-#: Sensor ranges of a quadruped's proprioception: observations are clipped to them (real IMUs and encoders saturate too).
+#: Sensor ranges of a quadruped's proprioception: observations are clipped to them (real IMUs and
+#: encoders saturate too).
 GYRO_RANGE = 50.0  # rad/s
 JOINT_SPEED_RANGE = 60.0  # rad/s
 
@@ -220,7 +222,7 @@ class Quadruped:
         # caps a stop's force at the URDF effort (0 or less than our motors in some files),
         # which lets full torque push through it: make the stops far stronger than the motors.
         for joint_id, lower, upper, torque in zip(
-            self.joint_ids, self.spec.lower, self.spec.upper, self.spec.torque_limit
+            self.joint_ids, self.spec.lower, self.spec.upper, self.spec.torque_limit, strict=True
         ):
             client.changeDynamics(
                 self.body_id,
@@ -229,7 +231,8 @@ class Quadruped:
                 jointUpperLimit=float(upper),
                 jointLimitForce=10.0 * float(torque),
             )
-        # Bind the hot-path calls once: BulletClient builds a functools.partial on every attribute access.
+        # Bind the hot-path calls once: BulletClient builds a functools.partial on every attribute
+        # access.
         self._client = client
         self._get_joint_states = client.getJointStates
         self._set_motor = client.setJointMotorControlArray
@@ -312,7 +315,7 @@ class Quadruped:
         self.read_joints()
 
     def read_joints(self) -> None:
-        q, qd, _, _ = zip(*self._get_joint_states(self.body_id, self.joint_ids))
+        q, qd, _, _ = zip(*self._get_joint_states(self.body_id, self.joint_ids), strict=True)
         self.q = np.array(q)
         self.qd = np.array(qd)
 

@@ -29,7 +29,8 @@ def robot_names(kind: str | None = None) -> list[str]:
 
 
 def get_robot_spec(name: str, kind: str | None = None) -> Any:
-    """The spec registered as ``name`` (of ``kind`` if given); a ValueError lists the valid names otherwise."""
+    """The spec registered as ``name`` (of ``kind`` if given); a ValueError lists the valid names
+    otherwise."""
     spec = ROBOTS.get(name) if isinstance(name, str) else None
     if spec is None or (kind is not None and spec.kind != kind):
         what = f"{kind} robots" if kind else "robots"

@@ -51,7 +51,8 @@ _COPPER = (0.86, 0.47, 0.20, 1.0)
 
 @dataclass(frozen=True)
 class TorchSpec:
-    """Dimensions of a swan-neck torch (metres, degrees). Defaults: a 22° robot neck, ~0.29 m flange to tip."""
+    """Dimensions of a swan-neck torch (metres, degrees). Defaults: a 22° robot neck, ~0.29 m flange
+    to tip."""
 
     name: str = "swan_neck_22"
     bend_deg: float = 22.0  #: neck bend; robot torch necks come in 0°, 22°, 35° and 45°
@@ -65,7 +66,8 @@ class TorchSpec:
     tip_recess: float = 0.002  #: contact tip inside the nozzle end (spray transfer: 0–3 mm)
 
     def _pieces(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        """(start point, unit direction, length) of the lower neck, upper neck and nozzle, in the mount frame."""
+        """(start point, unit direction, length) of the lower neck, upper neck and nozzle, in the
+        mount frame."""
         bend = math.radians(self.bend_deg)
         half = rot_y(bend / 2.0)[:, 2]
         full = rot_y(bend)[:, 2]
@@ -80,14 +82,16 @@ class TorchSpec:
 
     @property
     def flange_to_tcp(self) -> tuple[np.ndarray, np.ndarray]:
-        """TCP position (m) and rotation (3×3) in the mount frame: ``p_world = R_mount @ p + t_mount``."""
+        """TCP position (m) and rotation (3×3) in the mount frame:
+        ``p_world = R_mount @ p + t_mount``."""
         nozzle_start, direction, length = self._pieces()[2]
         return nozzle_start + (length - self.tip_recess) * direction, rot_y(
             math.radians(self.bend_deg)
         )
 
     def build(self, sim: Sim) -> int:
-        """Create the torch as one static multibody and return its body id (base frame = mount frame)."""
+        """Create the torch as one static multibody and return its body id (base frame = mount
+        frame)."""
         client = sim.client
         pieces = self._pieces()
         radii = (self.neck_radius, self.neck_radius, self.nozzle_radius)
@@ -97,10 +101,13 @@ class TorchSpec:
             math.radians(self.bend_deg),
             math.radians(self.bend_deg),
         )
-        # Overlap each piece into its predecessor by r·tan(kink/2) (+2 mm) so the outside of a bend has no gap.
+        # Overlap each piece into its predecessor by r·tan(kink/2) (+2 mm) so the outside of a bend
+        # has no gap.
         kink = math.radians(self.bend_deg) / 2.0
         collisions, visuals, positions, orientations = [], [], [], []
-        for (start, direction, length), radius, colour, angle in zip(pieces, radii, colours, bends):
+        for (start, direction, length), radius, colour, angle in zip(
+            pieces, radii, colours, bends, strict=True
+        ):
             overlap = radius * math.tan(kink / 2.0) + 0.002
             full_length = length + overlap
             collisions.append(

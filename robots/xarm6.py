@@ -25,7 +25,8 @@ XARM6 = register_robot(
         urdf_joint_names=tuple(f"joint{i}" for i in range(1, 7)),
         flange_link="link6",
         home=np.array(HOME_XARM),
-        # xarm_description / UFACTORY user manual: J1, J4, J6 ±360°; J2 −118°..120°; J3 −225°..11°; J5 −97°..180°.
+        # xarm_description / UFACTORY user manual: J1, J4, J6 ±360°; J2 −118°..120°; J3 −225°..11°;
+        # J5 −97°..180°.
         lower=np.array([-2 * np.pi, -2.059, -3.927, -2 * np.pi, -1.69297, -2 * np.pi]),
         upper=np.array([2 * np.pi, 2.0944, 0.19198, 2 * np.pi, np.pi, 2 * np.pi]),
         max_joint_speed=np.full(6, np.pi),  # 180 °/s on every joint (datasheet; URDF velocity 3.14)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -32,15 +33,18 @@ HEIGHT_CM = (3, 8)  #: height range, cm
 MASS = (0.3, 1.5)  #: kg, growing with volume
 FRICTION = 0.6  #: lateral friction (Bullet multiplies it with the ground's, 0.5 by default: 0.3)
 CLEARANCE = 0.003  #: m between a piece's bottom and the highest cell under it
-#: steepest hill (rad) a piece is put on: tan(0.2) ≈ 0.2, below the 0.3 combined friction, so it stays put
+#: steepest hill (rad) a piece is put on: tan(0.2) ≈ 0.2, below the 0.3 combined friction, so it
+#: stays put
 MAX_REST_SLOPE = 0.2
 #: cells within this (m) of the highest one under a piece carry it (so it settles by at most this)
 SUPPORT = 0.01
 #: ... and must reach out this fraction of its half extents (less half a cell) in every quadrant
 SUPPORT_REACH = 0.5
-#: deepest drop (m) under a piece: no bridging a gap or overhanging a tall block (PyBullet's ramped edges let it slip)
+#: deepest drop (m) under a piece: no bridging a gap or overhanging a tall block (PyBullet's ramped
+#: edges let it slip)
 MAX_HOLE = 0.04
-ATTEMPTS = 300  #: candidate placements per piece before it is left out (12 of 12 placed in 300 fields at d = 1)
+#: candidate placements per piece before it is left out (12 of 12 placed in 300 fields at d = 1)
+ATTEMPTS = 300
 #: m kept free after the start pad, before the far end and at the sides
 X_MARGIN_START, X_MARGIN_END, Y_MARGIN = 0.5, 0.3, 0.2
 #: browns and greys, picked by size (not from the RNG, so colours never change the layout)
@@ -54,7 +58,8 @@ COLOURS = (
 
 @dataclass(frozen=True)
 class DebrisPiece:
-    """One box as placed: centre (m), orientation quaternion (x, y, z, w), half extents (m), mass (kg), yaw (rad)."""
+    """One box as placed: centre (m), orientation quaternion (x, y, z, w), half extents (m), mass
+    (kg), yaw (rad)."""
 
     position: tuple[float, float, float]
     orientation: tuple[float, float, float, float]
@@ -71,7 +76,8 @@ def piece_count(difficulty: float) -> int:
 
 
 def piece_mass(half_extents: Sequence[float]) -> float:
-    """Mass (kg) growing linearly with volume from ``MASS[0]`` (smallest box) to ``MASS[1]`` (largest)."""
+    """Mass (kg) growing linearly with volume from ``MASS[0]`` (smallest box) to ``MASS[1]``
+    (largest)."""
     smallest, largest = (
         1e-6 * SIDE_CM[0] ** 2 * HEIGHT_CM[0],
         1e-6 * SIDE_CM[1] ** 2 * HEIGHT_CM[1],
@@ -81,7 +87,8 @@ def piece_mass(half_extents: Sequence[float]) -> float:
 
 
 class DebrisField:
-    """The loose debris bodies in one sim: :meth:`scatter` replaces them, :meth:`clear` removes them.
+    """The loose debris bodies in one sim: :meth:`scatter` replaces them, :meth:`clear` removes
+    them.
 
     Args:
         sim: the simulation the bodies live in (its client makes and removes them).
@@ -130,12 +137,16 @@ class DebrisField:
             (float(x), float(y), float(r)) for x, y, r in keep_clear
         ]  # discs a new piece must stay out of
         for _ in range(count):
-            size_cm = (
-                *(int(v) for v in rng.integers(SIDE_CM[0], SIDE_CM[1] + 1, size=2)),
-                int(rng.integers(HEIGHT_CM[0], HEIGHT_CM[1] + 1)),
+            size_cm = cast(
+                tuple[int, int, int],
+                (
+                    *(int(v) for v in rng.integers(SIDE_CM[0], SIDE_CM[1] + 1, size=2)),
+                    int(rng.integers(HEIGHT_CM[0], HEIGHT_CM[1] + 1)),
+                ),
             )
             half = (size_cm[0] / 200.0, size_cm[1] / 200.0, size_cm[2] / 200.0)
-            # bounding circle of the box seen from above (its top is shifted by the tilt): a cheap, conservative overlap test
+            # bounding circle of the box seen from above (its top is shifted by the tilt): a cheap,
+            # conservative overlap test
             radius = math.hypot(half[0], half[1]) + 2 * half[2] * math.sin(MAX_REST_SLOPE)
             for _ in range(ATTEMPTS if len(spots) else 0):
                 x, y = np.clip(
@@ -170,9 +181,9 @@ class DebrisField:
         collision, visual = self._shapes[size_cm]
         mass = piece_mass(half)
         body = client.createMultiBody(mass, collision, visual, position, orientation)
-        # A piece resting on the heightfield costs ~55 µs a physics step (box-vs-heightfield contacts): it
-        # starts asleep and sleeps again once still, so only the pieces the robot disturbs cost anything
-        # (measured: 6 pieces at difficulty 0.75, 36 → 66 env steps/s).
+        # A piece resting on the heightfield costs ~55 µs a physics step (box-vs-heightfield
+        # contacts): it starts asleep and sleeps again once still, so only the pieces the robot
+        # disturbs cost anything (measured: 6 pieces at difficulty 0.75, 36 → 66 env steps/s).
         client.changeDynamics(
             body,
             -1,
@@ -258,8 +269,8 @@ class _Site:
         if float(off[under].min()) < top - MAX_HOLE:
             return None
         carrying = under & (off >= top - SUPPORT)
-        # The carrying cells' convex hull holds the middle of the footprint if each of its four corners
-        # has a carrying cell beyond it (in its quadrant): then the piece cannot tip.
+        # The carrying cells' convex hull holds the middle of the footprint if each of its four
+        # corners has a carrying cell beyond it (in its quadrant): then the piece cannot tip.
         mu, mv = (
             max(SUPPORT_REACH * half[0] - cell / 2, 0.0),
             max(SUPPORT_REACH * half[1] - cell / 2, 0.0),

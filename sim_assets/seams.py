@@ -20,8 +20,10 @@ wrong (offset, rotation, bow). Everything here is numpy only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 
@@ -31,7 +33,8 @@ from robodojo.physics.geometry import UP
 SAMPLE_SPACING = 0.001
 JOINT_TYPES = ("fillet", "lap", "butt")
 SEAM_SHAPES = ("straight", "arc", "s_curve", "corner")
-#: joint -> nominal work angle (deg) between the torch axis and the base plate, in the plane across the seam
+#: joint -> nominal work angle (deg) between the torch axis and the base plate, in the plane across
+#: the seam
 NOMINAL_WORK_ANGLE = {"fillet": 45.0, "lap": 45.0, "butt": 90.0}
 MIN_LENGTH, MAX_LENGTH = 0.10, 0.40
 MIN_ARC_RADIUS = (
@@ -84,7 +87,9 @@ def _resample(xy: np.ndarray, spacing: float = SAMPLE_SPACING) -> np.ndarray:
     return np.stack([np.interp(targets, s, xy[:, 0]), np.interp(targets, s, xy[:, 1])], axis=1)
 
 
-def _integrate_curvature(length: float, curvature: callable) -> np.ndarray:
+def _integrate_curvature(
+    length: float, curvature: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Dense 2-D curve starting at the origin heading +x with curvature κ(s) (1/m)."""
     s = np.linspace(0.0, length, int(length / 1e-4) + 1)
     kappa = curvature(s)
@@ -97,10 +102,12 @@ def _integrate_curvature(length: float, curvature: callable) -> np.ndarray:
     return xy
 
 
-def _shape_curvature(shape: str, length: float, rng: np.random.Generator) -> callable:
+def _shape_curvature(
+    shape: str, length: float, rng: np.random.Generator
+) -> Callable[[np.ndarray], np.ndarray]:
     """κ(s) for a seam shape: arcs and S-curves of radius ≥ MIN_ARC_RADIUS, corners of 30–90°."""
     if shape == "straight":
-        return lambda s: np.zeros_like(s)
+        return np.zeros_like
     if shape == "arc":
         kappa = rng.choice([-1.0, 1.0]) / rng.uniform(MIN_ARC_RADIUS, 0.40)
         kappa = float(
@@ -121,7 +128,7 @@ def _shape_curvature(shape: str, length: float, rng: np.random.Generator) -> cal
             if corners == 1
             else np.array([0.3, 0.65]) + rng.uniform(-0.05, 0.05, 2)
         )
-        blends = [(w * length, t) for w, t in zip(where, turns)]
+        blends = [(w * length, t) for w, t in zip(where, turns, strict=True)]
 
         def kappa(s: np.ndarray) -> np.ndarray:
             out = np.zeros_like(s)
@@ -176,7 +183,8 @@ def generate_seam(
 def transform(
     seam: Seam, yaw: float, translation: np.ndarray, pivot: np.ndarray | None = None
 ) -> Seam:
-    """The seam rotated by ``yaw`` (rad, about vertical through ``pivot``, default the origin), then translated."""
+    """The seam rotated by ``yaw`` (rad, about vertical through ``pivot``, default the origin), then
+    translated."""
     c, s = math.cos(yaw), math.sin(yaw)
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     pivot = np.zeros(3) if pivot is None else np.asarray(pivot, dtype=np.float64)
@@ -196,7 +204,8 @@ def reverse(seam: Seam) -> Seam:
 
 
 def place_seam(seam: Seam, centre: np.ndarray, yaw: float) -> Seam:
-    """Put a part-frame seam on the table: its midpoint (by arclength) at ``centre`` (x, y, z), rotated by ``yaw``."""
+    """Put a part-frame seam on the table: its midpoint (by arclength) at ``centre`` (x, y, z),
+    rotated by ``yaw``."""
     middle = seam.points[len(seam.points) // 2]
     moved = transform(seam, yaw, np.zeros(3), pivot=middle)
     return transform(moved, 0.0, np.asarray(centre, dtype=np.float64) - middle)
@@ -213,7 +222,7 @@ class FitUpError:
     bow: float  #: lateral bend, peak at mid-length (distortion), sin-shaped, zero at both ends
 
     #: the ranges at difficulty 1: ±3 mm offsets, ±1 mm vertical, ±1.5°, ±2 mm bow
-    LIMITS = {
+    LIMITS: ClassVar[dict[str, float]] = {
         "along": 0.003,
         "lateral": 0.003,
         "vertical": 0.001,
@@ -232,7 +241,7 @@ class FitUpError:
             * difficulty
             * np.array([cls.LIMITS[n] for n in names])
         )
-        return cls(**dict(zip(names, values.tolist())))
+        return cls(**dict(zip(names, values.tolist(), strict=True)))
 
 
 def apply_fit_up_error(nominal: Seam, error: FitUpError) -> Seam:

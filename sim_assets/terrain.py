@@ -34,17 +34,20 @@ MAX_SLOPE = 0.4
 MAX_GAP = 0.15  #: gap width
 GAP_DEPTH = 0.2
 GAP_FROM = 0.4  #: trenches appear from this difficulty on
-#: the biggest height change between neighbouring cells an A1 walks over (a step of ~0.5 × leg length)
+#: the biggest height change between neighbouring cells an A1 walks over (a step of ~0.5 × leg
+#: length)
 A1_STEP_LIMIT = 0.12
 CONCRETE = (0.62, 0.6, 0.56, 1.0)  #: the field's colour in renders
 GROUND_FRICTION = 1.0  #: the heightfield's lateral friction (Bullet multiplies it with the foot's)
-#: the height range every PyBullet field is created with (below and above any terrain): see TerrainBody
+#: the height range every PyBullet field is created with (below and above any terrain): see
+#: TerrainBody
 PIN_LOW, PIN_HIGH = -1.0, 1.0
 
 
 @dataclass
 class Terrain:
-    """A height grid (rows along x, columns along y) over [0, length] × [−width/2, width/2], and what is on it."""
+    """A height grid (rows along x, columns along y) over [0, length] × [−width/2, width/2], and
+    what is on it."""
 
     heights: np.ndarray
     difficulty: float
@@ -125,7 +128,8 @@ def _steps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
 
 
 def _debris(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
-    """Slabs and blocks: rectangles (10–50 cm) raised 2 cm + up to 10 cm × d on top of the ground."""
+    """Slabs and blocks: rectangles (10–50 cm) raised 2 cm + up to 10 cm × d on top of the
+    ground."""
     d, h, cell = terrain.difficulty, terrain.heights, terrain.cell
     count = int(round(40 * d))
     for _ in range(count):
@@ -140,10 +144,11 @@ def _debris(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
 
 
 def _gaps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
-    """Trenches across part of the width, GAP_DEPTH deep and up to 0.15·d m wide, never across all of it.
+    """Trenches across part of the width, GAP_DEPTH deep and up to 0.15·d m wide, never across all
+    of it.
 
-    Only from difficulty GAP_FROM: a trench is the one feature a foot can get caught in (measured: the
-    scripted trot fell at 4 of 10 sites of difficulty 0.25 with 5 cm trenches, beside them).
+    Only from difficulty GAP_FROM: a trench is the one feature a foot can get caught in (measured:
+    the scripted trot fell at 4 of 10 sites of difficulty 0.25 with 5 cm trenches, beside them).
     """
     d, h, cell = terrain.difficulty, terrain.heights, terrain.cell
     if d < GAP_FROM:
@@ -170,7 +175,8 @@ def _gaps(terrain: Terrain, rng: np.random.Generator, start: int) -> None:
 def reachable(
     terrain: Terrain, step_limit: float = A1_STEP_LIMIT, margin: float = 0.3
 ) -> np.ndarray:
-    """Cells a walker reaches from the start edge (x = 0) over neighbouring cells, each rise ≤ ``step_limit``.
+    """Cells a walker reaches from the start edge (x = 0) over neighbouring cells, each rise ≤
+    ``step_limit``.
 
     ``margin`` keeps the route that far from the side edges (a robot is not a point).
     """
@@ -196,12 +202,14 @@ def reachable(
 
 
 def traversable(terrain: Terrain, step_limit: float = A1_STEP_LIMIT, margin: float = 0.3) -> bool:
-    """Whether a route of cells, each rise ≤ ``step_limit``, leads from the start pad to the far end (see :func:`reachable`)."""
+    """Whether a route of cells, each rise ≤ ``step_limit``, leads from the start pad to the far end
+    (see :func:`reachable`)."""
     return bool(reachable(terrain, step_limit, margin)[-1].any())
 
 
 class TerrainBody:
-    """The terrain as one PyBullet heightfield body; :meth:`update` swaps heights in place (no new body per reset)."""
+    """The terrain as one PyBullet heightfield body; :meth:`update` swaps heights in place (no new
+    body per reset)."""
 
     def __init__(self, sim: Sim, terrain: Terrain) -> None:
         self._client = sim.client
@@ -210,10 +218,11 @@ class TerrainBody:
             "numHeightfieldRows": terrain.heights.shape[0],
             "numHeightfieldColumns": terrain.heights.shape[1],
         }
-        # PyBullet fixes a field's vertical centre and bounds when it is created and keeps them when the data
-        # is replaced (measured: a ball fell through a rough field that replaced a flat one). So the field is
-        # created once with two far corners pinned to PIN_LOW and PIN_HIGH, below and above any terrain,
-        # then replaced at once by the real heights: later fields need no pins, and renders show no spikes.
+        # PyBullet fixes a field's vertical centre and bounds when it is created and keeps them when
+        # the data is replaced (measured: a ball fell through a rough field that replaced a flat
+        # one). So the field is created once with two far corners pinned to PIN_LOW and PIN_HIGH,
+        # below and above any terrain, then replaced at once by the real heights: later fields need
+        # no pins, and renders show no spikes.
         created = self._data(terrain)
         created[0], created[-1] = PIN_LOW, PIN_HIGH
         self.shape = self._client.createCollisionShape(
@@ -221,9 +230,9 @@ class TerrainBody:
         )
         self.body = self._client.createMultiBody(0, self.shape, -1, self._position(terrain))
         self.update(terrain)
-        # Bullet multiplies the two bodies' frictions: PyBullet's default 0.5 against the robots' 0.5 feet
-        # gives 0.25, ice (measured: the trot slid back down 10° hills). 1.0, as pybullet_data's plane.urdf,
-        # gives rubber on concrete a conservative 0.5.
+        # Bullet multiplies the two bodies' frictions: PyBullet's default 0.5 against the robots'
+        # 0.5 feet gives 0.25, ice (measured: the trot slid back down 10° hills). 1.0, as
+        # pybullet_data's plane.urdf, gives rubber on concrete a conservative 0.5.
         self._client.changeDynamics(self.body, -1, lateralFriction=GROUND_FRICTION)
         self._client.changeVisualShape(self.body, -1, rgbaColor=CONCRETE)
 
@@ -234,9 +243,14 @@ class TerrainBody:
 
     @staticmethod
     def _position(terrain: Terrain) -> list[float]:
-        # PyBullet centres a heightfield on its origin, vertically between its lowest and highest point (the pins)
+        # PyBullet centres a heightfield on its origin, vertically between its lowest and highest
+        # point (the pins)
         return [terrain.length / 2, 0.0, (PIN_LOW + PIN_HIGH) / 2]
 
     def update(self, terrain: Terrain) -> None:
-        self._client.createCollisionShape(self._client.GEOM_HEIGHTFIELD, heightfieldData=self._data(terrain),
-                                          replaceHeightfieldIndex=self.shape, **self._shape_args)  # fmt: skip
+        self._client.createCollisionShape(
+            self._client.GEOM_HEIGHTFIELD,
+            heightfieldData=self._data(terrain),
+            replaceHeightfieldIndex=self.shape,
+            **self._shape_args,
+        )

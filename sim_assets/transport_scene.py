@@ -1,4 +1,5 @@
-"""The transport cell: a work table, a conveyor strip parcels arrive on, a pallet they go to, and parcels.
+"""The transport cell: a work table, a conveyor strip parcels arrive on, a pallet they go to, and
+parcels.
 
 Every dimension is in metres, world frame, the arm's base at the origin and the
 table top at z = 0. Parcels are boxes of random size, mass, friction and colour;
@@ -8,6 +9,7 @@ table top at z = 0. Parcels are boxes of random size, mass, friction and colour;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -38,7 +40,8 @@ CARDBOARD = ((0.72, 0.56, 0.38), (0.80, 0.66, 0.47), (0.62, 0.47, 0.31))
 
 @dataclass(frozen=True)
 class ParcelSpec:
-    """One parcel: box sides (m: x, y along the belt, z up), mass (kg), friction coefficient, colour."""
+    """One parcel: box sides (m: x, y along the belt, z up), mass (kg), friction coefficient,
+    colour."""
 
     size: tuple[float, float, float]
     mass: float
@@ -60,7 +63,8 @@ class ParcelRanges:
     friction: tuple[float, float] = (0.4, 1.0)
 
     def check(self, max_grip: float) -> None:
-        """Raise ``ValueError`` for ranges no gripper of ``max_grip`` (m, widest graspable side) could handle."""
+        """Raise ``ValueError`` for ranges no gripper of ``max_grip`` (m, widest graspable side)
+        could handle."""
         for name in ("size", "mass", "friction"):
             low, high = getattr(self, name)
             if not 0 < low <= high:
@@ -69,29 +73,34 @@ class ParcelRanges:
                 )
         if self.size[0] > max_grip:
             raise ValueError(
-                f"parcels of {self.size[0] * 100:.1f} cm and more cannot be grasped: the gripper closes on "
-                f"at most {max_grip * 100:.1f} cm (its opening minus clearance); lower the size range"
+                f"parcels of {self.size[0] * 100:.1f} cm and more cannot be grasped: the gripper "
+                f"closes on at most {max_grip * 100:.1f} cm (its opening minus clearance); "
+                "lower the size range"
             )
         if self.size[1] > 2 * min(CONVEYOR_HALF):
             raise ValueError(
-                f"parcels of up to {self.size[1]} m do not fit on the {2 * min(CONVEYOR_HALF)} m conveyor"
+                f"parcels of up to {self.size[1]} m do not fit on the "
+                f"{2 * min(CONVEYOR_HALF)} m conveyor"
             )
 
 
 def sample_parcel(rng: np.random.Generator, ranges: ParcelRanges, max_grip: float) -> ParcelSpec:
-    """Draw a parcel; its narrower horizontal side is redrawn below ``max_grip`` if both were wider."""
+    """Draw a parcel; its narrower horizontal side is redrawn below ``max_grip`` if both were
+    wider."""
     size = rng.uniform(*ranges.size, size=3)
     if min(size[0], size[1]) > max_grip:
         size[int(rng.integers(2))] = rng.uniform(ranges.size[0], min(ranges.size[1], max_grip))
     if rng.random() < 0.5:
         color = CARDBOARD[int(rng.integers(len(CARDBOARD)))]
     else:
-        color = tuple(float(c) for c in rng.uniform(0.15, 0.95, size=3))
+        color = cast(
+            tuple[float, float, float], tuple(float(c) for c in rng.uniform(0.15, 0.95, size=3))
+        )
     return ParcelSpec(
-        size=tuple(float(s) for s in size),
+        size=cast(tuple[float, float, float], tuple(float(s) for s in size)),
         mass=float(rng.uniform(*ranges.mass)),
         friction=float(rng.uniform(*ranges.friction)),
-        color=tuple(float(c) for c in color),
+        color=cast(tuple[float, float, float], tuple(float(c) for c in color)),
     )
 
 
@@ -99,9 +108,18 @@ def build_cell(sim: Sim) -> dict[str, int]:
     """The static scene: table, conveyor strip and pallet. Returns their body ids by name."""
     half_t = TABLE_THICKNESS / 2
     # the belt, and its side rails just below the belt surface so parcels never catch on them
-    rails = [((CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
-              (CONVEYOR_CENTER[0], CONVEYOR_CENTER[1] + side * (CONVEYOR_HALF[1] + 0.005), CONVEYOR_TOP / 2),
-              (0.5, 0.5, 0.55, 1.0)) for side in (1, -1)]  # fmt: skip
+    rails = [
+        (
+            (CONVEYOR_HALF[0] + 0.01, 0.005, CONVEYOR_TOP / 2),
+            (
+                CONVEYOR_CENTER[0],
+                CONVEYOR_CENTER[1] + side * (CONVEYOR_HALF[1] + 0.005),
+                CONVEYOR_TOP / 2,
+            ),
+            (0.5, 0.5, 0.55, 1.0),
+        )
+        for side in (1, -1)
+    ]
     belt = (
         (*CONVEYOR_HALF, CONVEYOR_TOP / 2),
         (*CONVEYOR_CENTER, CONVEYOR_TOP / 2),
@@ -162,8 +180,8 @@ def pick_pose(rng: np.random.Generator, parcel: ParcelSpec) -> tuple[np.ndarray,
 def goal_positions(
     rng: np.random.Generator, parcels: list[ParcelSpec], fixed: np.ndarray | None = None
 ) -> list[np.ndarray]:
-    """Each parcel's goal: its centre standing on the surface below. One parcel: at ``fixed`` (x, y) if
-    given, else anywhere near the pallet's middle; several: distinct slots of a 2 × 2 grid on the
+    """Each parcel's goal: its centre standing on the surface below. One parcel: at ``fixed`` (x, y)
+    if given, else anywhere near the pallet's middle; several: distinct slots of a 2 × 2 grid on the
     pallet (random order, ±1 cm jitter)."""
     center = np.array(PALLET_CENTER)
     if fixed is not None:
@@ -176,7 +194,7 @@ def goal_positions(
         xys = [slots[i] + rng.uniform(-0.01, 0.01, size=2) for i in order]
     return [
         np.array([xy[0], xy[1], support_top(xy[0], xy[1]) + p.size[2] / 2])
-        for xy, p in zip(xys, parcels)
+        for xy, p in zip(xys, parcels, strict=False)
     ]
 
 

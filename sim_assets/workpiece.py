@@ -1,9 +1,11 @@
-"""The fixture table and the welded part, built from PyBullet boxes around a :class:`~robodojo.sim_assets.seams.Seam`.
+"""The fixture table and the welded part, built from PyBullet boxes around
+a :class:`~robodojo.sim_assets.seams.Seam`.
 
 Conventions (world frame, metres):
 
 * The **fixture table** is a static grey box whose top face is at
-  :data:`TABLE_TOP_Z` (z = 0), x ∈ [0.25, 1.15], y ∈ [−0.55, 0.55], 4 cm thick (every arm's parts fit).
+  :data:`TABLE_TOP_Z` (z = 0), x ∈ [0.25, 1.15], y ∈ [−0.55, 0.55], 4 cm thick (every arm's parts
+  fit).
 * A seam's ``points`` are the **root line**. For fillet and lap joints the root
   lies on the base plate's *top* surface, so the base plate occupies
   z ∈ [root_z − 8 mm, root_z]; the wall (fillet web, 8 mm × 40 mm tall, or the
@@ -74,7 +76,8 @@ WALL_COLOUR = (0.50, 0.53, 0.58, 1.0)  #: a slightly darker, bluer steel
 
 @dataclass(frozen=True)
 class PlateSpec:
-    """One plate's cross-section relative to the root line: lateral offsets along ``sides`` and z relative to root_z."""
+    """One plate's cross-section relative to the root line: lateral offsets along ``sides`` and z
+    relative to root_z."""
 
     role: str  #: "base", "wall" (fillet web / lap upper plate / butt's second plate)
     lateral: tuple[float, float]
@@ -117,8 +120,9 @@ def build_table(sim: Sim) -> int:
 
 
 def segment_breaks(seam: Seam) -> list[int]:
-    """Sample indices where box segments start/end: chords within CHORD_TOLERANCE of every sample they span,
-    ≤ MAX_CURVED_SEGMENT long where the seam turns by > CURVED_TURN, ≤ MAX_STRAIGHT_SEGMENT where it does not."""
+    """Sample indices where box segments start/end: chords within CHORD_TOLERANCE of every sample
+    they span, ≤ MAX_CURVED_SEGMENT long where the seam turns by > CURVED_TURN, ≤
+    MAX_STRAIGHT_SEGMENT where it does not."""
     xy = seam.points[:, :2]
     n = len(xy)
     heading = np.unwrap(np.arctan2(seam.tangents[:, 1], seam.tangents[:, 0]))
@@ -154,7 +158,8 @@ def segment_breaks(seam: Seam) -> list[int]:
 
 @dataclass(frozen=True)
 class Workpiece:
-    """A built part: the multibody id and, per link index, the role of its box ("base" or "wall")."""
+    """A built part: the multibody id and, per link index, the role of its box ("base" or
+    "wall")."""
 
     body: int
     link_roles: tuple[str, ...]
@@ -190,7 +195,8 @@ def _boxes(seam: Seam) -> list[tuple[np.ndarray, float, np.ndarray, str, tuple]]
             normal = side_sign * np.array([-c[1], c[0], 0.0])  # horizontal, toward sides
             extend = []
             for turn in (turns[k], turns[k + 1]):
-                # the bend's outside is where lateral offset × side_sign × turn < 0; the gap there is |offset|·tan(turn/2)
+                # the bend's outside is where lateral offset × side_sign × turn < 0; the gap there
+                # is |offset|·tan(turn/2)
                 outer = max(0.0, -lo if side_sign * turn > 0 else hi)
                 extend.append(outer * math.tan(abs(turn) / 2) + OVERLAP if turn != 0.0 else 0.0)
             if spec.role == "base":  # plates overrun the seam's ends
@@ -212,7 +218,8 @@ def _boxes(seam: Seam) -> list[tuple[np.ndarray, float, np.ndarray, str, tuple]]
     return boxes
 
 
-#: box lengths are rounded *up* to this grid so shapes can be shared between builds (see :func:`_box_shapes`)
+#: box lengths are rounded *up* to this grid so shapes can be shared between builds
+#: (see :func:`_box_shapes`)
 LENGTH_QUANTUM = 1e-4
 
 _SHAPE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -243,7 +250,8 @@ def _box_shapes(sim: Sim, half: np.ndarray, colour: tuple) -> tuple[int, int, np
 
 
 def build_workpiece(sim: Sim, seam: Seam) -> Workpiece:
-    """Build the part around ``seam`` (world coordinates) as one static multibody; see the module docstring.
+    """Build the part around ``seam`` (world coordinates) as one static multibody; see the module
+    docstring.
 
     Returns a :class:`Workpiece`: ``.body`` is the multibody id for
     ``getClosestPoints``/``rayTest``, ``.link_roles[link]`` says whether a

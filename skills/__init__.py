@@ -1,4 +1,5 @@
-"""A robot's onboard skills: what an env may run under a velocity interface, and the scripted get-up.
+"""A robot's onboard skills: what an env may run under a velocity interface, and the scripted
+get-up.
 
 These sit below the envs (QuadrupedRescue-v0 walks with them at its velocity
 level) and read only what a real robot measures.

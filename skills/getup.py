@@ -1,4 +1,5 @@
-"""Scripted get-up: the quadruped's onboard self-righting skill (and FallRecovery-v0's scripted controller).
+"""Scripted get-up: the quadruped's onboard self-righting skill (and FallRecovery-v0's scripted
+controller).
 
 It reads only what the policy observes (projected gravity, from the IMU) and
 knows only the robot's spec (poses, limits), so it could run on the real
@@ -29,7 +30,8 @@ class ScriptedGetUp:
     """Self-righting and standing up from any fall, from observations only.
 
     Args:
-        spec: the robot (needs ``home``, ``tuck`` and keyframes ``flip``, ``roll_right``, ``roll_left``).
+        spec: the robot (needs ``home``, ``tuck`` and keyframes ``flip``, ``roll_right``,
+            ``roll_left``).
         control_dt: the env's control period, s.
         push_seconds / tuck_seconds: durations of a righting push and the tuck after it.
         ramp_seconds: duration of the tuck → home ramp when standing up.
@@ -46,10 +48,12 @@ class ScriptedGetUp:
         missing = {"flip", "roll_right", "roll_left"} - set(spec.keyframes)
         if missing:
             raise ValueError(
-                f"robot {spec.name!r} lacks the keyframes {sorted(missing)} the scripted get-up needs"
+                f"robot {spec.name!r} lacks the keyframes {sorted(missing)} "
+                "the scripted get-up needs"
             )
         self.spec = spec
-        #: projected gravity, read from the quadruped's proprioception at the head of every quadruped observation
+        #: projected gravity, read from the quadruped's proprioception at the head of every
+        #: quadruped observation
         self.gravity = spec.proprioception().slice("projected_gravity")
         self.push_steps = max(1, round(push_seconds / control_dt))
         self.tuck_steps = max(1, round(tuck_seconds / control_dt))
@@ -62,7 +66,8 @@ class ScriptedGetUp:
 
     @property
     def standing(self) -> bool:
-        """Whether the last action held the finished stance (the ramp to home is done and it stayed up)."""
+        """Whether the last action held the finished stance (the ramp to home is done and it stayed
+        up)."""
         return self.phase == "stand" and not self._plan
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:

@@ -29,9 +29,9 @@ REFERENCE_HEIGHT = 0.293
 #: Legs FR, FL, RR, RL: phase offsets (diagonal pairs in antiphase) and side (+1 left).
 PHASE_OFFSET = np.array([0.0, math.pi, math.pi, 0.0])
 SIDE = np.array([-1.0, 1.0, -1.0, 1.0])
-#: Thigh offset per unit of projected gravity along the body x (≈ pitch, rad): on a slope the legs stay
-#: plumb instead of square to the body. Measured on 10 sites of difficulty 0.5 (A1, 0.45 m/s, 15 s):
-#: falls 4 → 1 and ground covered 1.1 → 2.5 m (0.5: 8 falls; 3: 2 falls, 2.4 m).
+#: Thigh offset per unit of projected gravity along the body x (≈ pitch, rad): on a slope the legs
+#: stay plumb instead of square to the body. Measured on 10 sites of difficulty 0.5 (A1, 0.45 m/s,
+#: 15 s): falls 4 → 1 and ground covered 1.1 → 2.5 m (0.5: 8 falls; 3: 2 falls, 2.4 m).
 PITCH_COMPENSATION = 1.5
 
 
@@ -56,7 +56,8 @@ class TrotGait:
         self.spec = spec
         self.control_dt = control_dt
         self.frequency = frequency
-        # Mini Cheetah's knees bend the other way: its thigh and calf angles run with the opposite sign.
+        # Mini Cheetah's knees bend the other way: its thigh and calf angles run with the opposite
+        # sign.
         self.knee_sign = 1.0 if spec.home[2] < 0 else -1.0
         scale = (
             REFERENCE_HEIGHT / spec.standing_height
@@ -80,8 +81,8 @@ class TrotGait:
     ) -> np.ndarray:
         """Advance the gait one control period and return the joint targets.
 
-        ``body_velocity`` is (vx, vy) in the heading frame (yaw only), ``yaw_rate`` the world z rate,
-        ``gravity`` the projected gravity (body frame) for slope compensation.
+        ``body_velocity`` is (vx, vy) in the heading frame (yaw only), ``yaw_rate`` the world z
+        rate, ``gravity`` the projected gravity (body frame) for slope compensation.
         """
         command = np.asarray(command, dtype=np.float64)
         error = command - np.array([body_velocity[0], body_velocity[1], yaw_rate])

@@ -28,7 +28,8 @@ TROT = "trot"
 
 
 class Walker(Protocol):
-    """Joint-target actions for a body-velocity command, from proprioception and the body velocity."""
+    """Joint-target actions for a body-velocity command, from proprioception and the body
+    velocity."""
 
     def reset(self) -> None: ...
 
@@ -45,7 +46,8 @@ _RESOLVERS: list[WalkerResolver] = []
 
 
 class WalkingController:
-    """Joint-target actions for a body velocity command; the scripted get-up takes over after a fall.
+    """Joint-target actions for a body velocity command; the scripted get-up takes over after a
+    fall.
 
     Args:
         spec: the quadruped.
@@ -69,7 +71,8 @@ class WalkingController:
     def __call__(
         self, proprioception: np.ndarray, body_velocity: np.ndarray, command: np.ndarray
     ) -> np.ndarray:
-        """``proprioception`` as FallRecovery-v0's observation; ``body_velocity`` in the heading frame."""
+        """``proprioception`` as FallRecovery-v0's observation; ``body_velocity`` in the heading
+        frame."""
         gravity = proprioception[self.gravity]
         if gravity[2] > FALLEN_GRAVITY_Z and not self.recovering:
             self.recovering = True
@@ -97,13 +100,15 @@ class WalkingController:
 
 
 def register_walker_resolver(resolver: WalkerResolver) -> None:
-    """Let ``resolver`` name walkers (called with a name; returns a factory, or None if the name is not its)."""
+    """Let ``resolver`` name walkers (called with a name; returns a factory, or None if the name is
+    not its)."""
     if resolver not in _RESOLVERS:
         _RESOLVERS.append(resolver)
 
 
 def walker_factory(name: str) -> WalkerFactory:
-    """The factory a walker name stands for: ``"trot"``, else the first resolver that knows the name.
+    """The factory a walker name stands for: ``"trot"``, else the first resolver that knows the
+    name.
 
     Raises ``ValueError`` (a resolver may raise a more precise one, e.g. for a
     policy trained on another env).
@@ -115,5 +120,6 @@ def walker_factory(name: str) -> WalkerFactory:
         if factory is not None:
             return factory
     raise ValueError(
-        f"walker must be 'trot' or a Locomotion-v0 policy (pretrained name or exported path), got {name!r}"
+        "walker must be 'trot' or a Locomotion-v0 policy (pretrained name or exported path), "
+        f"got {name!r}"
     )

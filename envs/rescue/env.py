@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.rescue.task import ACTION_LEVELS, GAIT_DT, VELOCITY_POLICY_DT, RescueTask
@@ -106,15 +106,15 @@ class QuadrupedRescueEnv(RobotTaskEnv):
 
     * v0: since 28614b1 (2026-11) the terrain has no height spikes at its two far corners (rescue
       episodes measured unchanged); since the 2026-12 redesign registered with ``max_episode_steps``
-      (300 at the defaults: 30 s at 10 Hz; with ``action="joints"`` pass ``max_episode_steps=1500`` or
-      use ``robodojo.envs.make``), episodes unchanged.
-    """
+      (300 at the defaults: 30 s at 10 Hz; with ``action="joints"`` pass ``max_episode_steps=1500``
+      or use ``robodojo.envs.make``), episodes unchanged.
+    """  # noqa: E501 (markdown table rows cannot wrap)
 
     ROBOT_KIND = "quadruped"
     RESET_OPTIONS = ("difficulty",)
     PHYSICS_DT = 0.004
     #: wide enough to show the rubble ahead and, near the end, the victim
-    CAMERA = {"distance": 2.6, "yaw": -60.0, "pitch": -35.0}
+    CAMERA: ClassVar[dict[str, float]] = {"distance": 2.6, "yaw": -60.0, "pitch": -35.0}
 
     def __init__(
         self,
@@ -164,7 +164,8 @@ class QuadrupedRescueEnv(RobotTaskEnv):
 
     @classmethod
     def substeps_for(cls, action: str) -> int:
-        """Physics steps per policy step: the policy runs at 10 Hz on the velocity level, 50 Hz on joints."""
+        """Physics steps per policy step: the policy runs at 10 Hz on the velocity level, 50 Hz on
+        joints."""
         return int(
             round((VELOCITY_POLICY_DT if action == "velocity" else GAIT_DT) / cls.PHYSICS_DT)
         )

@@ -34,7 +34,10 @@ def observation_layout(
     The fields up to the height scan are the same at both levels, so a
     controller may read them from either layout.
     """
-    scan = f"ground height - base height at x in {np.round(SCAN_X, 2).tolist()} × y in {np.round(SCAN_Y, 2).tolist()} m (x-major)"
+    scan = (
+        f"ground height - base height at x in {np.round(SCAN_X, 2).tolist()} × "
+        f"y in {np.round(SCAN_Y, 2).tolist()} m (x-major)"
+    )
     fields = [
         *spec.proprioception(),
         BODY_VELOCITY,
@@ -99,14 +102,16 @@ def velocity_actions(walker: str) -> ActionInterface:
             "fields": VELOCITY_COMMAND_FIELDS,
             "mapping": "(vx m/s, vy m/s, yaw rate rad/s) = a * scale (geometry_msgs/Twist)",
             "scale": COMMAND_SCALE.tolist(),
-            "controller": "the robot's walking skill: robodojo.skills.walking (scripted get-up after a fall)",
+            "controller": "the robot's walking skill: robodojo.skills.walking "
+            "(scripted get-up after a fall)",
             "walker": walker,
         },
     )
 
 
 def scan_grid(x: float, y: float, yaw: float) -> np.ndarray:
-    """World (x, y) of the height-scan points for a base at (x, y) heading ``yaw``: (N, 2), x-major."""
+    """World (x, y) of the height-scan points for a base at (x, y) heading ``yaw``: (N, 2),
+    x-major."""
     gx, gy = np.meshgrid(SCAN_X, SCAN_Y, indexing="ij")
     c, s = np.cos(yaw), np.sin(yaw)
     return np.stack(

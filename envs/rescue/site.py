@@ -1,4 +1,5 @@
-"""The rescue site's victim and the robot's victim detector (a thermal camera: range, bearing, line of sight)."""
+"""The rescue site's victim and the robot's victim detector (a thermal camera: range, bearing, line
+of sight)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ VICTIM_SIZE = np.array([1.5, 0.45, 0.22])
 #: Where victims lie: beyond the rubble, clear of the far end and the sides (m).
 VICTIM_X = (5.5, 7.2)
 VICTIM_Y = 1.2
-#: Ray-test collision groups: the robot sits in its own group so scans and sight lines pass through it.
-#: (Bullet puts dynamic bodies in group 1 and static ones, terrain and victim, in group 2.)
+#: Ray-test collision groups: the robot sits in its own group so scans and sight lines pass through
+#: it. (Bullet puts dynamic bodies in group 1 and static ones, terrain and victim, in group 2.)
 ROBOT_GROUP = 4
 WORLD_MASK = 0xFFFF & ~ROBOT_GROUP
 
@@ -44,7 +45,8 @@ class Victim:
 
 
 def place_victim(rng: np.random.Generator, terrain: Terrain) -> Victim:
-    """A victim on ground the robot can reach, resting on the highest cell under it (never inside an obstacle).
+    """A victim on ground the robot can reach, resting on the highest cell under it (never inside an
+    obstacle).
 
     The centre is drawn among the cells in the victim area that :func:`reachable`
     connects to the start within the step limit, so every site can be solved.
@@ -103,8 +105,15 @@ class VictimDetector:
     (``range_noise`` fraction of the range, ``bearing_noise`` rad).
     """
 
-    def __init__(self, sim: Sim, victim_body: int, max_range: float, fov: float,
-                 range_noise: float = 0.03, bearing_noise: float = math.radians(1.0)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sim: Sim,
+        victim_body: int,
+        max_range: float,
+        fov: float,
+        range_noise: float = 0.03,
+        bearing_noise: float = math.radians(1.0),
+    ) -> None:
         self._client = sim.client
         self.victim_body = victim_body
         self.max_range = max_range
@@ -113,7 +122,8 @@ class VictimDetector:
         self.bearing_noise = bearing_noise
 
     def in_sight(self, sensor: np.ndarray, victim: Victim) -> bool:
-        """Whether any sight line from ``sensor`` reaches the victim first (terrain and debris block it)."""
+        """Whether any sight line from ``sensor`` reaches the victim first (terrain and debris block
+        it)."""
         targets = victim.sight_points()
         hits = self._client.rayTestBatch(
             [sensor.tolist()] * len(targets), targets.tolist(), collisionFilterMask=WORLD_MASK
@@ -123,7 +133,8 @@ class VictimDetector:
     def detect(
         self, rng: np.random.Generator, sensor: np.ndarray, yaw: float, victim: Victim
     ) -> tuple[float, float] | None:
-        """(range m, bearing rad in the heading frame) with noise, or None when the victim is not in view."""
+        """(range m, bearing rad in the heading frame) with noise, or None when the victim is not in
+        view."""
         dx, dy = victim.x - sensor[0], victim.y - sensor[1]
         distance = math.hypot(dx, dy)
         bearing = (math.atan2(dy, dx) - yaw + math.pi) % (2 * math.pi) - math.pi

@@ -47,8 +47,8 @@ RECOVERED_UP_Z = 0.9
 #: action="velocity": the built-in gait runs at this period, the policy at 10 Hz.
 GAIT_DT = 0.02
 VELOCITY_POLICY_DT = 0.1
-#: The closest the detector can start to the victim's centre (victim area − start pad centre − nose), m:
-#: a longer range would see the victim from the start.
+#: The closest the detector can start to the victim's centre (victim area − start pad centre −
+#: nose), m: a longer range would see the victim from the start.
 VICTIM_MIN_DISTANCE = VICTIM_X[0] - START_PAD / 2 - SENSOR_OFFSET[0]
 
 
@@ -79,7 +79,8 @@ class RescueTask(TerrainQuadrupedTask):
         )
         if not 0.0 < detector_range <= VICTIM_MIN_DISTANCE:
             raise ValueError(
-                f"detector_range must be in (0, {VICTIM_MIN_DISTANCE}] m (the victim must start out of range), got {detector_range}"
+                f"detector_range must be in (0, {VICTIM_MIN_DISTANCE}] m "
+                f"(the victim must start out of range), got {detector_range}"
             )
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.action_level = action_level
@@ -91,7 +92,8 @@ class RescueTask(TerrainQuadrupedTask):
         self.velocity_control = action_level == "velocity"
         if not self.velocity_control and walker != TROT:
             raise ValueError(
-                f"walker only applies to action='velocity' (got walker={walker!r} with action={action_level!r})"
+                "walker only applies to action='velocity' "
+                f"(got walker={walker!r} with action={action_level!r})"
             )
         self.walker = walker
         if self.velocity_control:
@@ -218,7 +220,8 @@ class RescueTask(TerrainQuadrupedTask):
 
     # -- sensing ---------------------------------------------------------------
     def height_scan(self) -> np.ndarray:
-        """Ground height − base height on the scan grid (one batched ray cast; sees terrain, debris, victim)."""
+        """Ground height − base height on the scan grid (one batched ray cast; sees terrain, debris,
+        victim)."""
         x, y, z = self.base_position
         points = scan_grid(x, y, self.yaw)
         top = z + SCAN_HIGH + 0.5

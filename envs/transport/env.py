@@ -1,9 +1,10 @@
-"""robodojo/Transport-v0: pick parcels of unknown size, mass and friction off a conveyor and set them down on a pallet."""
+"""robodojo/Transport-v0: pick parcels of unknown size, mass and friction off a conveyor and set
+them down on a pallet."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -90,31 +91,33 @@ class TransportEnv(RobotTaskEnv):
     ## Arguments
 
     ```python
-    gymnasium.make("robodojo/Transport-v0", robot="panda", render_mode=None, control="ee", parcels=1,
-                   fragile=False, fragile_limit=8.0, reward_type="sparse", size_range=(0.04, 0.10),
+    gymnasium.make("robodojo/Transport-v0", robot="panda", render_mode=None, control="ee",
+                   parcels=1, fragile=False, fragile_limit=8.0, reward_type="sparse",
+                   size_range=(0.04, 0.10),
                    mass_range=(0.1, 2.0), friction_range=(0.4, 1.0), goal=None,
                    episode_seconds=None, reward_weights=None)
     ```
 
-    * ``robot``: ``"panda"`` (default), ``"kuka_iiwa"`` or ``"xarm6"``, each wearing the Franka Hand.
+    * ``robot``: ``"panda"`` (default), ``"kuka_iiwa"`` or ``"xarm6"``, each wearing the Franka
+      Hand.
     * ``parcels``: 1–4 parcels moved in sequence.
     * ``fragile``: label parcels fragile; a peak acceleration above ``fragile_limit`` (m/s²,
       averaged over a control step) damages the parcel and ends the episode as a failure.
-    * ``size_range`` (m), ``mass_range`` (kg), ``friction_range``: uniform parcel draws. A size range
-      whose lower end the gripper cannot close on (> 6 cm) is a ``ValueError``.
+    * ``size_range`` (m), ``mass_range`` (kg), ``friction_range``: uniform parcel draws. A size
+      range whose lower end the gripper cannot close on (> 6 cm) is a ``ValueError``.
     * ``goal``: fix the goal's (x, y), m, for one parcel; outside the table or the arm's reach is a
       ``ValueError``.
 
     ## Version History
 
-    * v0: since the 2026-12 redesign registered with ``max_episode_steps`` (250 at the defaults: 10 s
-      at 25 Hz; longer episodes — several or fragile parcels — need ``max_episode_steps`` or
+    * v0: since the 2026-12 redesign registered with ``max_episode_steps`` (250 at the defaults:
+      10 s at 25 Hz; longer episodes — several or fragile parcels — need ``max_episode_steps`` or
       ``robodojo.envs.make``), episodes unchanged.
     """
 
     ROBOT_KIND = "arm"
     GOAL_CONDITIONED = True
-    CAMERA = {
+    CAMERA: ClassVar[dict[str, float]] = {
         "distance": 1.1,
         "yaw": 30.0,
         "pitch": -35.0,
@@ -157,9 +160,9 @@ class TransportEnv(RobotTaskEnv):
         if reward_type not in REWARD_TYPES:
             raise ValueError(f"reward_type must be one of {REWARD_TYPES}, got {reward_type!r}")
         ranges = ParcelRanges(
-            tuple(map(float, size_range)),
-            tuple(map(float, mass_range)),
-            tuple(map(float, friction_range)),
+            cast(tuple[float, float], tuple(map(float, size_range))),
+            cast(tuple[float, float], tuple(map(float, mass_range))),
+            cast(tuple[float, float], tuple(map(float, friction_range))),
         )
         task = TransportTask(robot, control, parcels, fragile, fragile_limit, ranges,
                              self.PHYSICS_DT * self.SUBSTEPS, reward_weights, goal)  # fmt: skip
@@ -178,7 +181,8 @@ class TransportEnv(RobotTaskEnv):
         task.render_goals = render_mode is not None
 
     def compute_reward(self, achieved_goal: Any, desired_goal: Any, info: Any) -> Any:
-        """Reward for goal pairs: one pair (float) or a batch (array), ``info`` the matching dict(s).
+        """Reward for goal pairs: one pair (float) or a batch (array), ``info`` the matching
+        dict(s).
 
         Hindsight relabelling calls this with substituted desired goals; the
         goal-free terms come from each transition's ``info["reward_terms"]``.

@@ -1,5 +1,5 @@
-"""Transport-v0's goal reward, for one goal pair or a batch: what the env and a hindsight-relabelling replay
-buffer both compute (numpy only)."""
+"""Transport-v0's goal reward, for one goal pair or a batch: what the env and a
+hindsight-relabelling replay buffer both compute (numpy only)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def goal_reward(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> 
 
 
 def goal_reward_single(achieved: np.ndarray, desired: np.ndarray, reward_type: str) -> float:
-    """:func:`goal_reward` for one goal pair, in plain floats (the env's per-step path; equal results)."""
+    """:func:`goal_reward` for one goal pair, in plain floats (the env's per-step path; equal
+    results)."""
     a, d = (
         np.asarray(achieved, dtype=np.float64).tolist(),
         np.asarray(desired, dtype=np.float64).tolist(),

@@ -66,15 +66,18 @@ def observation_layout() -> Layout:
 
 
 def goal_space() -> gym.spaces.Box:
-    """``achieved_goal`` / ``desired_goal``: parcel centre (m) and the set-down flag (1 when released, upright, at rest)."""
+    """``achieved_goal`` / ``desired_goal``: parcel centre (m) and the set-down flag (1 when
+    released, upright, at rest)."""
     return gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, shape=(GOAL_SIZE,), dtype=np.float32)
 
 
 def ee_actions(spec: Any, max_opening: float) -> ActionInterface:
     """control="ee": TCP displacement, yaw change and finger opening."""
     mapping = (
-        f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), gripper pointing "
-        f"down; yaw target = measured yaw + {YAW_STEP} rad × a[3]; finger opening = (a[4] + 1) / 2 × {max_opening} m"
+        f"TCP target = measured TCP + {STEP_DISTANCE} m × a[0:3] (clipped to the work box), "
+        "gripper pointing down; "
+        f"yaw target = measured yaw + {YAW_STEP} rad × a[3]; "
+        f"finger opening = (a[4] + 1) / 2 × {max_opening} m"
     )
     return ActionInterface(
         "tcp_displacement", len(EE_FIELDS), _gripper_details(mapping, EE_FIELDS, spec)
@@ -83,11 +86,15 @@ def ee_actions(spec: Any, max_opening: float) -> ActionInterface:
 
 def joint_actions(spec: Any, max_opening: float) -> ActionInterface:
     """control="joint": joint position targets over the joint limits, then the opening."""
-    mapping = f"joint targets = lower + (a[:n] + 1) / 2 × (upper − lower); finger opening = (a[n] + 1) / 2 × {max_opening} m"
+    mapping = (
+        "joint targets = lower + (a[:n] + 1) / 2 × (upper − lower); "
+        f"finger opening = (a[n] + 1) / 2 × {max_opening} m"
+    )
     fields = [*spec.joint_names, "gripper"]
     return ActionInterface("joint_targets", len(fields), _gripper_details(mapping, fields, spec))
 
 
 def _gripper_details(mapping: str, fields: list[str], spec: Any) -> dict[str, Any]:
-    # "arm_joints", not "joints": the action has one more value (the gripper) than the arm has joints
+    # "arm_joints", not "joints": the action has one more value (the gripper) than the arm has
+    # joints
     return {"mapping": mapping, "fields": fields, "arm_joints": list(spec.joint_names)}

@@ -1,9 +1,11 @@
-"""TransportTask: pick parcels of unknown mass off a conveyor and set them down on a pallet (see TransportEnv)."""
+"""TransportTask: pick parcels of unknown mass off a conveyor and set them down on a pallet (see
+TransportEnv)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -54,17 +56,18 @@ DROP_CLEARANCE = 0.02
 OFF_TABLE = TABLE_TOP - 0.05
 #: the TCP is "at the parcel" (for counting grasp attempts) within this distance, m
 GRASP_REACH = 0.06
-#: horizontal distances (m) from the base where the gripper can set a parcel down: not over the base,
-#: and short of the arm's reach by the hand's offset
+#: horizontal distances (m) from the base where the gripper can set a parcel down: not over the
+#: base, and short of the arm's reach by the hand's offset
 MIN_REACH = 0.30
 REACH_MARGIN = 0.05
 _COS_MAX_TILT = math.cos(math.radians(MAX_TILT_DEG))
 
 
 class TransportTask(Task):
-    """Move ``parcels`` parcels, one after another, from the conveyor to their goals on the pallet."""
+    """Move ``parcels`` parcels, one after another, from the conveyor to their goals on the
+    pallet."""
 
-    DEFAULT_WEIGHTS = {"drop": -5.0, "damage": -10.0, "collision": -1.0}
+    DEFAULT_WEIGHTS: ClassVar[dict[str, float]] = {"drop": -5.0, "damage": -10.0, "collision": -1.0}
 
     def __init__(
         self,
@@ -123,13 +126,16 @@ class TransportTask(Task):
         )
         if np.any(xy < low) or np.any(xy > high):
             raise ValueError(
-                f"goal {tuple(xy)} is off the table (x {low[0]:.2f}…{high[0]:.2f}, y {low[1]:.2f}…{high[1]:.2f} m)"
+                f"goal {tuple(xy)} is off the table "
+                f"(x {low[0]:.2f}…{high[0]:.2f}, y {low[1]:.2f}…{high[1]:.2f} m)"
             )
         reach = (MIN_REACH, self.spec.reach - REACH_MARGIN)
         distance = float(np.linalg.norm(xy))
         if not reach[0] <= distance <= reach[1]:
-            raise ValueError(f"goal {tuple(xy)} is {distance:.2f} m from the {self.spec.name}'s base; "
-                             f"it sets parcels down between {reach[0]:.2f} and {reach[1]:.2f} m")  # fmt: skip
+            raise ValueError(
+                f"goal {tuple(xy)} is {distance:.2f} m from the {self.spec.name}'s base; "
+                f"it sets parcels down between {reach[0]:.2f} and {reach[1]:.2f} m"
+            )
         return xy
 
     def observation_space(self) -> gym.spaces.Dict:
@@ -171,7 +177,8 @@ class TransportTask(Task):
         self._pick_poses = [pick_pose(rng, p) for p in self.parcels]
         if self.render_goals:
             self._goal_markers = [
-                self._goal_marker(goal, parcel) for goal, parcel in zip(self.goals, self.parcels)
+                self._goal_marker(goal, parcel)
+                for goal, parcel in zip(self.goals, self.parcels, strict=True)
             ]
         self.arm.reset_home()
         self.current = 0
@@ -359,11 +366,18 @@ class TransportTask(Task):
 
     # ---- observing ------------------------------------------------------------------------------
     def observe(self) -> dict[str, np.ndarray]:
-        observation = self.layout.assemble([
-            self.tcp_position, self.tcp_velocity, [math.sin(self.tcp_yaw), math.cos(self.tcp_yaw), self.width,
-            self.width_rate], self.parcel_position - self.tcp_position, [*self.parcel_x_axis, *self.parcel_y_axis],
-            self.parcel_velocity, self.parcel_spin, [*self.parcel.size, float(self.fragile), self.num_parcels - 1 - self.current],
-        ])  # fmt: skip
+        observation = self.layout.assemble(
+            [
+                self.tcp_position,
+                self.tcp_velocity,
+                [math.sin(self.tcp_yaw), math.cos(self.tcp_yaw), self.width, self.width_rate],
+                self.parcel_position - self.tcp_position,
+                [*self.parcel_x_axis, *self.parcel_y_axis],
+                self.parcel_velocity,
+                self.parcel_spin,
+                [*self.parcel.size, float(self.fragile), self.num_parcels - 1 - self.current],
+            ]
+        )
         return {
             "observation": observation,
             "achieved_goal": self.achieved_goal(),

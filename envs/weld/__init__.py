@@ -1,4 +1,5 @@
-"""robodojo/Weld-v0: the env, its rules, the taught path and seam tracker, inspection-grade scoring, its interface."""
+"""robodojo/Weld-v0: the env, its rules, the taught path and seam tracker, inspection-grade scoring,
+its interface."""
 
 from robodojo.envs.weld.env import WeldEnv
 

@@ -1,9 +1,10 @@
-"""robodojo/Weld-v0: an industrial arm tracks the true weld seam of a part the fixture got slightly wrong."""
+"""robodojo/Weld-v0: an industrial arm tracks the true weld seam of a part the fixture got slightly
+wrong."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.weld.path import LEAD
@@ -116,19 +117,19 @@ class WeldEnv(RobotTaskEnv):
     * ``joint`` / ``shape``: fix the joint type (``"fillet"``, ``"lap"``, ``"butt"``) or seam shape
       (``"straight"``, ``"arc"``, ``"s_curve"``, ``"corner"``); None draws them.
     * tolerances in m, degrees and fractions as above; ``travel_speed`` in m/s.
-    * ``part_center`` (x, y) and ``part_radius``, m: the disc part midpoints are drawn from. It must lie
-      inside the arm's welding disc (``spec.work_center``, ``spec.work_radius``), else ``ValueError`` at
-      construction; default: that disc.
+    * ``part_center`` (x, y) and ``part_radius``, m: the disc part midpoints are drawn from. It must
+      lie inside the arm's welding disc (``spec.work_center``, ``spec.work_radius``), else
+      ``ValueError`` at construction; default: that disc.
     * ``episode_seconds``: default 1.5 × the longest seam's welding time + 2 s.
 
     ## Version History
 
     * v0: since the 2026-12 redesign registered with ``max_episode_steps`` (the default
       ``episode_seconds`` at 25 Hz), episodes unchanged.
-    """
+    """  # noqa: E501 (markdown table rows cannot wrap)
 
     ROBOT_KIND = "arm"
-    CAMERA = {
+    CAMERA: ClassVar[dict[str, float]] = {
         "distance": 0.45,
         "yaw": 60.0,
         "pitch": -35.0,
@@ -173,10 +174,15 @@ class WeldEnv(RobotTaskEnv):
                 f"travel_angle_range must be (min, max) degrees, got {travel_angle_range!r}"
             )
         tolerances = Tolerances(
-            lateral=lateral_tolerance, ctwd=ctwd, ctwd_band=ctwd_tolerance, work_angle=work_angle_tolerance,
-            travel_angle_min=float(travel_angle_range[0]), travel_angle_max=float(travel_angle_range[1]),
-            travel_speed=travel_speed, speed_band=speed_tolerance,
-        )  # fmt: skip
+            lateral=lateral_tolerance,
+            ctwd=ctwd,
+            ctwd_band=ctwd_tolerance,
+            work_angle=work_angle_tolerance,
+            travel_angle_min=float(travel_angle_range[0]),
+            travel_angle_max=float(travel_angle_range[1]),
+            travel_speed=travel_speed,
+            speed_band=speed_tolerance,
+        )
         task = WeldTask(
             robot, control, difficulty, joint, shape, tolerances, part_center, part_radius,
             reward_weights=reward_weights, control_dt=self.CONTROL_DT,

@@ -16,7 +16,8 @@ from robodojo.interface import ActionInterface, Field, Layout
 
 #: laser tracker look-ahead distances ahead of the torch, m
 LOOKAHEAD = (0.010, 0.020, 0.030, 0.040)
-#: twist control: a1..a4 × these = lateral, depth offset rates (m/s) and work, travel angle rates (rad/s)
+#: twist control: a1..a4 × these = lateral, depth offset rates (m/s) and work, travel angle rates
+#: (rad/s)
 OFFSET_RATES = np.array([0.010, 0.010, math.radians(30.0), math.radians(30.0)])
 #: the offsets are held within ± these (m, m, rad, rad)
 OFFSET_LIMITS = np.array([0.020, 0.020, math.radians(30.0), math.radians(30.0)])
@@ -38,21 +39,68 @@ _TRACKER = "laser seam tracker, corrected into the taught path frame by the cell
 
 
 def observation_layout(spec: Any, action_size: int) -> Layout:
-    """The observation for an arm ``spec`` (its joints are observed) and an action of ``action_size`` values."""
+    """The observation for an arm ``spec`` (its joints are observed) and an action of
+    ``action_size`` values."""
     k = len(LOOKAHEAD)
-    clip = {"low": -OBS_CLIP, "high": OBS_CLIP}
-    return Layout([
-        Field("tracker_lateral", k, "mm / 5", _TRACKER, info={"lookahead_m": list(LOOKAHEAD)}, **clip),
-        Field("tracker_depth", k, "mm / 5", _TRACKER, info={"lookahead_m": list(LOOKAHEAD)}, **clip),
-        Field("tracker_valid", k, "0/1", _TRACKER, **clip),
-        Field("torch_offset", 2, "mm / 5", "forward kinematics vs the taught path (lateral, depth)", **clip),
-        Field("torch_angles", 2, "deg / 10", "forward kinematics: work angle error, travel angle − nominal push", **clip),
-        Field("tcp_velocity", 3, "mm/s / 10", "forward kinematics, taught path frame (along, lateral, depth)", **clip),
-        Field("progress", 2, "m / 0.2", "robot program: travelled along the taught path, and left to go", **clip),
-        Field("joint_position", spec.num_joints, "normalised to the joint limits", "joint encoders",
-              info={"joints": list(spec.joint_names)}, **clip),
-        Field("previous_action", action_size, "action", "the policy's last output", **clip),
-    ])  # fmt: skip
+    clip: dict[str, Any] = {"low": -OBS_CLIP, "high": OBS_CLIP}
+    return Layout(
+        [
+            Field(
+                "tracker_lateral",
+                k,
+                "mm / 5",
+                _TRACKER,
+                info={"lookahead_m": list(LOOKAHEAD)},
+                **clip,
+            ),
+            Field(
+                "tracker_depth",
+                k,
+                "mm / 5",
+                _TRACKER,
+                info={"lookahead_m": list(LOOKAHEAD)},
+                **clip,
+            ),
+            Field("tracker_valid", k, "0/1", _TRACKER, **clip),
+            Field(
+                "torch_offset",
+                2,
+                "mm / 5",
+                "forward kinematics vs the taught path (lateral, depth)",
+                **clip,
+            ),
+            Field(
+                "torch_angles",
+                2,
+                "deg / 10",
+                "forward kinematics: work angle error, travel angle − nominal push",
+                **clip,
+            ),
+            Field(
+                "tcp_velocity",
+                3,
+                "mm/s / 10",
+                "forward kinematics, taught path frame (along, lateral, depth)",
+                **clip,
+            ),
+            Field(
+                "progress",
+                2,
+                "m / 0.2",
+                "robot program: travelled along the taught path, and left to go",
+                **clip,
+            ),
+            Field(
+                "joint_position",
+                spec.num_joints,
+                "normalised to the joint limits",
+                "joint encoders",
+                info={"joints": list(spec.joint_names)},
+                **clip,
+            ),
+            Field("previous_action", action_size, "action", "the policy's last output", **clip),
+        ]
+    )
 
 
 def twist_actions(travel_speed: float) -> ActionInterface:
@@ -61,8 +109,9 @@ def twist_actions(travel_speed: float) -> ActionInterface:
         "taught_path_twist",
         TWIST_ACTION_SIZE,
         {
-            "mapping": "travel speed = travel_speed·(1 + a0); offset rates = a1..a4 · offset_rates (lateral, depth m/s; "
-            "work, travel angle rad/s), offsets held within ±offset_limits; the pose goes through the arm's IK",
+            "mapping": "travel speed = travel_speed·(1 + a0); offset rates = a1..a4 · offset_rates "
+            "(lateral, depth m/s; work, travel angle rad/s), offsets held within ±offset_limits; "
+            "the pose goes through the arm's IK",
             "fields": TWIST_FIELDS,
             "travel_speed": travel_speed,
             "offset_rates": OFFSET_RATES.tolist(),

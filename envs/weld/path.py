@@ -67,11 +67,12 @@ class TaughtPath:
         self.b = b / np.linalg.norm(b, axis=1, keepdims=True)
         x = self.tangents - np.einsum("ij,ij->i", self.tangents, self.z)[:, None] * self.z
         x /= np.linalg.norm(x, axis=1, keepdims=True)
-        # signed curvature toward the wall (1/m): how much a sideways offset lengthens or shortens the path
+        # signed curvature toward the wall (1/m): how much a sideways offset lengthens or shortens
+        # the path
         turning = np.gradient(self.tangents, self.s, axis=0)
         self.curvature = np.einsum("ij,ij->i", turning, self.sides)
-        # the torch's roll about its own axis is the programmer's free choice (it moves the swan neck,
-        # not the arc): x turned by ``roll`` about z
+        # the torch's roll about its own axis is the programmer's free choice (it moves the swan
+        # neck, not the arc): x turned by ``roll`` about z
         self.roll = roll
         x = math.cos(roll) * x + math.sin(roll) * np.cross(self.z, x)
         self.x = x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -91,8 +92,8 @@ class TaughtPath:
         return i, (s - self.s[i]) / (self.s[i + 1] - self.s[i])
 
     def local(self, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Everything interpolated at ``s``: point, nominal TCP rotation (columns x, y = z × x, z the torch axis),
-        tangent, side, across (⊥ torch axis and tangent, toward the wall).
+        """Everything interpolated at ``s``: point, nominal TCP rotation (columns x, y = z × x, z
+        the torch axis), tangent, side, across (⊥ torch axis and tangent, toward the wall).
 
         Interpolated, not per sample, so a torch held off the path moves smoothly
         through corners. Cached: a step asks for the same ``s`` several times.
@@ -114,7 +115,8 @@ class TaughtPath:
     def torch_pose(
         self, s: float, lateral: float, depth: float, work: float, travel: float, ctwd: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """TCP position and rotation for path offsets (m, rad) at progress ``s`` with stand-off ``ctwd``.
+        """TCP position and rotation for path offsets (m, rad) at progress ``s`` with stand-off
+        ``ctwd``.
 
         The aim point (tip + ctwd·axis) sits ``lateral`` across and ``depth`` along
         the nominal torch axis from the path; + work = steeper torch (turned about
@@ -148,7 +150,8 @@ class TaughtPath:
         return max(1.0 - curvature * toward_wall, 0.2)
 
     def offsets(self, s: float, tip: np.ndarray, rotation: np.ndarray, ctwd: float) -> np.ndarray:
-        """(lateral, depth) in m of a TCP pose's aim point (tip + ctwd·axis) from the path at ``s``: the inverse of :meth:`torch_pose`."""
+        """(lateral, depth) in m of a TCP pose's aim point (tip + ctwd·axis) from the path at ``s``:
+        the inverse of :meth:`torch_pose`."""
         point, nominal, _, _, across = self.local(s)
         aim = tip + ctwd * rotation[:, 2] - point
         return np.array([aim @ across, aim @ nominal[:, 2]])
@@ -162,7 +165,8 @@ class TaughtPath:
         return self._locate(s)[0]
 
     def deviations(self, true: Seam) -> tuple[np.ndarray, np.ndarray]:
-        """Where the true seam crosses each sample's stripe plane, relative to the path: (N, 2) (lateral, depth) m, (N,) valid.
+        """Where the true seam crosses each sample's stripe plane, relative to the path: (N, 2)
+        (lateral, depth) m, (N,) valid.
 
         The stripe plane at sample i passes through ``points[i]`` ⊥ ``tangents[i]``;
         samples where the true seam does not cross it (beyond its ends) are invalid.
@@ -191,13 +195,15 @@ class TaughtPath:
 
 
 class SeamTracker:
-    """Laser seam tracker readings at look-ahead distances ahead of the torch (see the module docstring).
+    """Laser seam tracker readings at look-ahead distances ahead of the torch (see the module
+    docstring).
 
     Args:
         lookahead: distances ahead of the torch, m.
         noise: Gaussian σ of each reading, m (laser trackers: 20–150 µm).
         dropout: chance a single reading is lost on a step.
-        burst_chance / burst_steps: chance per step that every reading is lost for a burst of steps (spatter).
+        burst_chance / burst_steps: chance per step that every reading is lost for a burst of
+            steps (spatter).
     """
 
     def __init__(
@@ -225,7 +231,8 @@ class SeamTracker:
         self.burst_left = 0
 
     def read(self, s: float) -> tuple[np.ndarray, np.ndarray]:
-        """(K, 2) readings (lateral, depth) m and (K,) validity at torch progress ``s``; lost readings are 0."""
+        """(K, 2) readings (lateral, depth) m and (K,) validity at torch progress ``s``; lost
+        readings are 0."""
         path = self.path
         where = np.interp(s + self.lookahead, path.s, np.arange(len(path.s)))
         lo = np.floor(where).astype(int)

@@ -43,14 +43,21 @@ class Tolerances:
     speed_band: float = 0.15  #: allowed |speed − target| / target
 
     def __post_init__(self) -> None:
-        positive = {"lateral": self.lateral, "ctwd": self.ctwd, "ctwd_band": self.ctwd_band, "work_angle": self.work_angle,
-                    "travel_speed": self.travel_speed, "speed_band": self.speed_band}  # fmt: skip
+        positive = {
+            "lateral": self.lateral,
+            "ctwd": self.ctwd,
+            "ctwd_band": self.ctwd_band,
+            "work_angle": self.work_angle,
+            "travel_speed": self.travel_speed,
+            "speed_band": self.speed_band,
+        }
         bad = [name for name, value in positive.items() if not (math.isfinite(value) and value > 0)]
         if bad:
             raise ValueError(f"tolerances must be positive and finite: {', '.join(bad)}")
         if not -45.0 <= self.travel_angle_min < self.travel_angle_max <= 45.0:
             raise ValueError(
-                f"travel angle range must satisfy -45 <= min < max <= 45, got ({self.travel_angle_min}, {self.travel_angle_max})"
+                "travel angle range must satisfy -45 <= min < max <= 45, "
+                f"got ({self.travel_angle_min}, {self.travel_angle_max})"
             )
         if self.ctwd_band >= self.ctwd:
             raise ValueError("ctwd_band must be smaller than ctwd")
@@ -61,7 +68,8 @@ class Tolerances:
 
 
 class SeamProjector:
-    """Closest-point queries on a seam polyline, searched near the last answer (seams are followed in order)."""
+    """Closest-point queries on a seam polyline, searched near the last answer (seams are followed
+    in order)."""
 
     def __init__(self, seam: Seam, window: int = 8) -> None:
         self.seam = seam
@@ -118,7 +126,8 @@ def torch_errors(
     side: np.ndarray,
     nominal_work_angle: float,
 ) -> TorchErrors:
-    """Errors of a torch with contact tip ``tip`` and unit ``axis`` (out of the nozzle) against a seam frame."""
+    """Errors of a torch with contact tip ``tip`` and unit ``axis`` (out of the nozzle) against a
+    seam frame."""
     # plain floats: this runs twice a step, and numpy's per-call overhead dominates 3-vectors
     wx, wy, wz = (seam_point - tip).tolist()
     ax, ay, az = axis.tolist()
@@ -199,7 +208,8 @@ class WeldLedger:
 
 
 class WeldStats:
-    """Running sums of the weld metrics over the steps the arc is on (aim point on the seam and moving)."""
+    """Running sums of the weld metrics over the steps the arc is on (aim point on the seam and
+    moving)."""
 
     def __init__(self) -> None:
         self.lateral: list[float] = []
@@ -217,7 +227,8 @@ class WeldStats:
 
     def summary(self, tolerances: Tolerances) -> dict[str, float]:
         """Metrics in mm, mm/s and degrees; NaN when the arc was never on."""
-        # no arc-on step: one NaN sample each, so every metric comes out NaN through the same formulas
+        # no arc-on step: one NaN sample each, so every metric comes out NaN through the same
+        # formulas
         series = (
             [self.lateral, self.ctwd, self.speed, self.work, self.travel]
             if self.lateral

@@ -1,4 +1,5 @@
-"""The welding task: a kinematic arm with a torch follows the true seam of a fresh part every episode.
+"""The welding task: a kinematic arm with a torch follows the true seam of a fresh part every
+episode.
 
 The arm is never simulated (see :mod:`robodojo.robots.arm`): a control step
 integrates the commanded path offsets, solves IK warm-started from the current
@@ -67,21 +68,28 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "success": 20.0,
 }
 
-#: per-step IK accuracy: 20 µm and 0.06° are far inside the weld tolerances (1 mm, 10°), and mostly one
-#: damped-least-squares step reaches them (the arm's default, 10 µm, often takes two)
-TRACK_TOLERANCE = {"tolerance": 2e-5, "angle_tolerance": 1e-3}
+#: per-step IK accuracy: 20 µm and 0.06° are far inside the weld tolerances (1 mm, 10°), and mostly
+#: one damped-least-squares step reaches them (the arm's default, 10 µm, often takes two)
+TRACK_TOLERANCE: dict[str, Any] = {"tolerance": 2e-5, "angle_tolerance": 1e-3}
 SEAM_ROOT_Z = 0.008  #: the base plate (8 mm) lies on the table top at z = 0
 ARC_ON_DISTANCE = 0.005  #: the aim point must be this close to the seam for the arc to deposit
 MM_SCALE = 1000.0 / MM_PER_UNIT  #: metres -> observation units of the millimetre fields
 JOINT_LIMIT_MARGIN = (
     0.05  #: rad a taught path keeps from every joint limit (room for tracking corrections)
 )
-#: torch rolls about its axis a program may use, tried in this order (0 = swan neck bent toward travel)
+#: torch rolls about its axis a program may use, tried in this order (0 = swan neck bent toward
+#: travel)
 TORCH_ROLLS = (0.0, math.pi / 2, -math.pi / 2, math.pi)
 
 
 class WeldTask(Task):
-    """Follow the true seam with the torch at the right stand-off, angles and speed (see WeldEnv's docstring)."""
+    """Follow the true seam with the torch at the right stand-off, angles and speed (see WeldEnv's
+    docstring)."""
+
+    # set by _measure (and _lay_bead) before they are read
+    seam_s: float
+    tip: np.ndarray
+    _last_bead: np.ndarray
 
     def __init__(
         self,
@@ -138,7 +146,8 @@ class WeldTask(Task):
     def _check_workspace(
         self, center: tuple[float, float] | None, radius: float | None
     ) -> tuple[np.ndarray, float]:
-        """The disc part midpoints are drawn from; it must sit inside the arm's welding disc (``spec.work_*``)."""
+        """The disc part midpoints are drawn from; it must sit inside the arm's welding disc
+        (``spec.work_*``)."""
         spec = self.spec
         reach_center, reach_radius = (
             np.asarray(spec.work_center, dtype=np.float64)[:2],
@@ -152,9 +161,9 @@ class WeldTask(Task):
             )
         if np.linalg.norm(c - reach_center) + r > reach_radius + 1e-9:
             raise ValueError(
-                f"parts centred within {r:.3f} m of {c.round(3).tolist()} lie outside where {spec.name} can weld "
-                f"(part centres within {reach_radius:.2f} m of {reach_center.round(3).tolist()}); "
-                "move part_center or shrink part_radius"
+                f"parts centred within {r:.3f} m of {c.round(3).tolist()} lie outside where "
+                f"{spec.name} can weld (part centres within {reach_radius:.2f} m of "
+                f"{reach_center.round(3).tolist()}); move part_center or shrink part_radius"
             )
         return c, r
 
@@ -176,13 +185,15 @@ class WeldTask(Task):
                 break
         else:
             raise RuntimeError(
-                f"{self.spec.name} could not reach 20 parts in a row: the workspace settings are wrong"
+                f"{self.spec.name} could not reach 20 parts in a row: "
+                "the workspace settings are wrong"
             )
         self.nominal, self.true, self.path = nominal, true, path
         if self.workpiece is not None:
             remove_workpiece(self.sim, self.workpiece)
         self.workpiece = build_workpiece(self.sim, true)
         self._clear_bead()
+        assert q_start is not None  # _program returns joints with every path
         self.arm.set_joint_positions(q_start)
         self.tracker.reset(path, true, rng)
         self.projector = SeamProjector(true)
@@ -200,12 +211,14 @@ class WeldTask(Task):
         self._measure(first=True)
 
     def _draw_part(self, rng: np.random.Generator) -> tuple[Seam, Seam]:
-        """A random part: shape, then a pose whose torch side faces the robot, then the fit-up error."""
+        """A random part: shape, then a pose whose torch side faces the robot, then the fit-up
+        error."""
         seam = generate_seam(rng, joint=self.joint, shape=self.shape)
         middle = len(seam.points) // 2
         angle, distance = rng.uniform(-math.pi, math.pi), self.radius * math.sqrt(rng.uniform())
         center = self.center + distance * np.array([math.cos(angle), math.sin(angle)])
-        # the torch comes from −side: turn the part so the middle's side points away from the arm (±45°)
+        # the torch comes from −side: turn the part so the middle's side points away from the arm
+        # (±45°)
         side_angle = math.atan2(seam.sides[middle, 1], seam.sides[middle, 0])
         outward = math.atan2(center[1], center[0])
         yaw = outward - side_angle + rng.uniform(-math.pi / 4, math.pi / 4)
@@ -213,7 +226,8 @@ class WeldTask(Task):
         return nominal, apply_fit_up_error(nominal, FitUpError.sample(rng, self.difficulty))
 
     def _program(self, nominal: Seam) -> tuple[TaughtPath | None, np.ndarray | None]:
-        """Teach the part as a welding programmer would: the first weld direction and torch roll the arm can reach."""
+        """Teach the part as a welding programmer would: the first weld direction and torch roll the
+        arm can reach."""
         for seam in (nominal, reverse(nominal)):
             for roll in TORCH_ROLLS:
                 path = TaughtPath(seam, self.tolerances.travel_angle_nominal, roll=roll)
@@ -223,7 +237,8 @@ class WeldTask(Task):
         return None, None
 
     def _reachable(self, path: TaughtPath, spacing: float = 0.002) -> np.ndarray | None:
-        """Joints at the lead-in start if the arm can follow the whole taught path continuously, else None.
+        """Joints at the lead-in start if the arm can follow the whole taught path continuously,
+        else None.
 
         A dry run of the program: IK to the start from home, then the path in
         ``spacing`` steps with the same warm-started IK the episode uses, within
@@ -270,7 +285,8 @@ class WeldTask(Task):
         arm = self.arm
         if self.control == "twist":
             a = self.action
-            # the programmed speed is the aim point's: progress slows where the offsets lengthen the path
+            # the programmed speed is the aim point's: progress slows where the offsets lengthen the
+            # path
             stretch = self.path.stretch(self.progress_command, self.offsets[0], self.offsets[1])
             advance = self.tolerances.travel_speed * (1.0 + a[0]) * dt / stretch
             self.progress_command = min(self.progress_command + advance, self.path.end)
@@ -279,7 +295,9 @@ class WeldTask(Task):
             )
             q_before = arm.q.copy()
             result = arm.track(
-                *self.path.torch_pose(self.progress_command, *self.offsets, self.tolerances.ctwd),
+                *self.path.torch_pose(  # type: ignore[call-arg]  # mypy cannot size *self.offsets
+                    self.progress_command, *self.offsets, self.tolerances.ctwd
+                ),
                 **TRACK_TOLERANCE,
             )
             arm.step_towards(result.q, dt, start=q_before)  # a real arm's joints cannot move faster
@@ -351,7 +369,7 @@ class WeldTask(Task):
             self.sim.remove_body(body)
         self.bead = []
 
-    # ---- what the policy sees and earns -----------------------------------------------------------
+    # ---- what the policy sees and earns -------------------------------------------------------
     def observe(self) -> np.ndarray:
         offsets = self.path_offsets
         angles = np.array(
@@ -367,17 +385,22 @@ class WeldTask(Task):
             [self.tcp_velocity @ along, self.tcp_velocity @ across, self.tcp_velocity @ axis]
         )
         joints = (self.arm.q - self._joint_mid) / self._joint_half_range
-        return self.layout.assemble([
-            self.readings[:, 0] * MM_SCALE,
-            self.readings[:, 1] * MM_SCALE,
-            self.valid.astype(np.float64),
-            offsets * MM_SCALE,
-            angles / DEG_PER_UNIT,
-            velocity * 100.0,  # mm/s / 10
-            [self.progress / M_PER_PROGRESS_UNIT, (self.path.end - self.progress) / M_PER_PROGRESS_UNIT],
-            joints,
-            self.action,
-        ])  # fmt: skip
+        return self.layout.assemble(
+            [
+                self.readings[:, 0] * MM_SCALE,
+                self.readings[:, 1] * MM_SCALE,
+                self.valid.astype(np.float64),
+                offsets * MM_SCALE,
+                angles / DEG_PER_UNIT,
+                velocity * 100.0,  # mm/s / 10
+                [
+                    self.progress / M_PER_PROGRESS_UNIT,
+                    (self.path.end - self.progress) / M_PER_PROGRESS_UNIT,
+                ],
+                joints,
+                self.action,
+            ]
+        )
 
     def reward_terms(self) -> dict[str, float]:
         tol, e = self.tolerances, self.errors
