@@ -1,4 +1,5 @@
-"""ROS 2 topics over plain DDS (the ``cyclonedds`` wheel), wire-compatible with ROS 2 on rmw_cyclonedds.
+"""ROS 2 topics over plain DDS (the ``cyclonedds`` wheel), wire-compatible with ROS 2 on
+rmw_cyclonedds.
 
 What a ROS 2 node on rmw_cyclonedds (Humble, Jazzy) sees from this transport:
 
@@ -75,7 +76,8 @@ def ros_topic_name(topic: str, node_name: str = "robodojo") -> str:
 
 
 def dds_topic_name(topic: str, node_name: str = "robodojo") -> str:
-    """The DDS topic rmw_cyclonedds uses for ROS topic ``topic``: ``/joint_states`` -> ``rt/joint_states``."""
+    """The DDS topic rmw_cyclonedds uses for ROS topic ``topic``: ``/joint_states`` ->
+    ``rt/joint_states``."""
     return "rt" + ros_topic_name(topic, node_name)
 
 
@@ -103,15 +105,15 @@ class DdsPublisher:
         self.topic = topic
 
     def publish(self, message: Any) -> None:
-        """Send ``message`` (of this publisher's type); ``RuntimeError`` once the transport is closed."""
+        """Send ``message`` (of this publisher's type); ``RuntimeError`` once the transport is
+        closed."""
         if type(message) is not self.message_type:
             raise TypeError(
                 f"{self.topic} carries {self.message_type.__name__}, got {type(message).__name__}"
             )
         sample = to_idl(message)
-        with (
-            self._transport._lock
-        ):  # never races close(): a closed transport says so, not a DDS error
+        # never races close(): a closed transport says so, not a DDS error
+        with self._transport._lock:
             self._transport._check_open()
             self._writer.write(sample)
 
@@ -139,7 +141,8 @@ class _Subscription:
 
 
 class DdsTransport:
-    """The :class:`~robodojo.bridge.transport.Transport` over plain DDS. One DDS participant per instance."""
+    """The :class:`~robodojo.bridge.transport.Transport` over plain DDS. One DDS participant per
+    instance."""
 
     name = "dds"
 
@@ -177,7 +180,8 @@ class DdsTransport:
         callback: Callable[[Any], None],
         qos: QoS = DEFAULT_QOS,
     ) -> None:
-        """Call ``callback(message)`` for every message on ``topic``, from this transport's reader thread."""
+        """Call ``callback(message)`` for every message on ``topic``, from this transport's reader
+        thread."""
         with self._lock:
             self._check_open()
             reader = DataReader(
@@ -191,7 +195,8 @@ class DdsTransport:
         self._wake.set(True)
 
     def close(self) -> None:
-        """Stop the reader thread, then leave the domain. Safe to call twice, and from a callback."""
+        """Stop the reader thread, then leave the domain. Safe to call twice, and from a
+        callback."""
         with self._lock:
             if self._closed:
                 return
@@ -221,7 +226,8 @@ class DdsTransport:
 
     # -- extras for tests and tools ----------------------------------------------------------
     def wait_for_publishers(self, topic: str, count: int = 1, timeout: float = 10.0) -> bool:
-        """Wait until this transport's readers of ``topic`` match at least ``count`` writers; False on timeout."""
+        """Wait until this transport's readers of ``topic`` match at least ``count`` writers; False
+        on timeout."""
         name = ros_topic_name(topic, self.node_name)
         with self._lock:
             readers = [s.reader for s in self._subscriptions if s.topic == name]

@@ -1,3 +1,6 @@
+# cyclonedds declares IDL field types in its own runtime type language (sequence[str],
+# array[float64, 9]), which mypy reads as ordinary generics and rejects:
+# mypy: disable-error-code="valid-type,type-arg,assignment"
 """The bridge's messages as CycloneDDS IDL structs named the way ROS 2 names them on the wire.
 
 rmw_cyclonedds publishes ROS type ``pkg/msg/Type`` as the DDS type
@@ -26,7 +29,8 @@ from robodojo.bridge import messages as m
 
 
 def dds_type_name(ros_type: str) -> str:
-    """``sensor_msgs/msg/JointState`` -> ``sensor_msgs::msg::dds_::JointState_`` (rmw_cyclonedds's naming)."""
+    """``sensor_msgs/msg/JointState`` -> ``sensor_msgs::msg::dds_::JointState_`` (rmw_cyclonedds's
+    naming)."""
     package, kind, name = ros_type.split("/")
     return f"{package}::{kind}::dds_::{name}_"
 

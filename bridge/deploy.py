@@ -6,7 +6,8 @@ Two halves:
   and the time go in (``on_joint_state``, ``on_imu``, ``on_enable``,
   ``on_estop``, ``poll(now)``), commands and events come out. Everything the
   bridge decides (observation, timing, safety) is here and unit-tested.
-* :class:`~robodojo.bridge.deploy_node.DeployNode` — wires a core to a :class:`~robodojo.bridge.transport.Transport`:
+* :class:`~robodojo.bridge.deploy_node.DeployNode` — wires a core to a
+  :class:`~robodojo.bridge.transport.Transport`:
   subscribes ``/joint_states`` and ``/imu`` (sensor-data QoS), ``/robodojo/enable``
   and ``/robodojo/estop``, publishes ``std_msgs/Float64MultiArray`` on
   ``/<controller>/commands`` in the controller's joint order, and logs.
@@ -56,9 +57,11 @@ WAITING_FOR_STATE = "waiting_for_state"
 RUNNING = "running"
 SAFE = "safe"
 
-#: A driver whose JointState period is below this fraction of the control period is "fast": decimated.
+#: A driver whose JointState period is below this fraction of the control period is "fast":
+#: decimated.
 FAST_DRIVER = 0.75
-#: ... and above this multiple, "slow": the policy then runs at the driver's rate, and the log says so.
+#: ... and above this multiple, "slow": the policy then runs at the driver's rate, and the log
+#: says so.
 SLOW_DRIVER = 1.5
 #: While waiting, say so this often (s).
 WAITING_LOG_PERIOD = 5.0
@@ -174,9 +177,8 @@ class DeployCore:
             return self._reject("JointState", str(error), now)
         if reading.stamp <= 0.0:
             reading = JointReading(reading.position, reading.velocity, now)
-        if (
-            self.joints is not None and reading.stamp > self.joints.stamp
-        ):  # the driver's period, smoothed
+        if self.joints is not None and reading.stamp > self.joints.stamp:
+            # the driver's period, smoothed
             delta = reading.stamp - self.joints.stamp
             self._period = delta if self._period is None else 0.8 * self._period + 0.2 * delta
         self.joints = reading
@@ -198,7 +200,8 @@ class DeployCore:
         return None
 
     def on_enable(self, value: bool, now: float) -> None:
-        """Operator enable. true arms; false → ``damp`` (latched). A latched stop needs false, then true."""
+        """Operator enable. true arms; false → ``damp`` (latched). A latched stop needs false, then
+        true."""
         if not value:
             was_enabled, self.enabled = self.enabled, False
             if was_enabled:
@@ -217,7 +220,8 @@ class DeployCore:
         if latched and not self._enable_released:
             self._say_once(
                 now,
-                "enable true ignored: a latched stop clears on a new enable (publish false, then true)",
+                "enable true ignored: a latched stop clears on a new enable "
+                "(publish false, then true)",
             )
             return
         if self.enabled and not latched:
@@ -247,7 +251,8 @@ class DeployCore:
         if self.mode == WAITING_FOR_ENABLE:
             self._say_waiting(
                 now,
-                "waiting for enable: publish true on /robodojo/enable (or pass --enable); nothing is sent until then",
+                "waiting for enable: publish true on /robodojo/enable (or pass --enable); "
+                "nothing is sent until then",
             )
             return None
         if self.mode == WAITING_FOR_STATE:
@@ -279,7 +284,8 @@ class DeployCore:
         return None
 
     def next_wakeup(self, now: float) -> float:
-        """When :meth:`poll` must run next even if no message arrives (the watchdog deadline, a safe publish)."""
+        """When :meth:`poll` must run next even if no message arrives (the watchdog deadline, a safe
+        publish)."""
         times = [now + 0.25]
         if self.mode == RUNNING:
             deadlines = [
@@ -296,8 +302,11 @@ class DeployCore:
     # -- internals ------------------------------------------------------------------------------
     def _stale(self, now: float) -> tuple[str, float] | None:
         for label, watchdog in (("JointState", self.joint_watchdog), ("Imu", self.imu_watchdog)):
-            if watchdog.last is None or watchdog.expired(now):
-                return label, (watchdog.age(now) if watchdog.last is not None else math.inf)
+            age = watchdog.age(now)  # None until the stream's first message
+            if age is None:
+                return label, math.inf
+            if watchdog.expired(now):
+                return label, age
         return None
 
     def _measured(self) -> np.ndarray | None:
@@ -314,10 +323,8 @@ class DeployCore:
         self.reset_policy()
         self._previous_action[:] = 0.0
         self._slot = None
-        self._used_joint_seq, self._used_imu_seq = (
-            self._joint_seq - 1,
-            self._imu_seq - 1,
-        )  # the latest pair counts as new
+        # the latest pair counts as new
+        self._used_joint_seq, self._used_imu_seq = self._joint_seq - 1, self._imu_seq - 1
         self.mode, self.safe_reason, self.safe_action, self.latched = RUNNING, None, None, False
         self._event(
             "resume",
@@ -329,11 +336,13 @@ class DeployCore:
     def _maybe_step(self, now: float) -> Command | None:
         if self._joint_seq == self._used_joint_seq or self._imu_seq == self._used_imu_seq:
             return None
+        assert self.joints is not None  # RUNNING is entered (_rearm) only with both readings
         stamp, dt = self.joints.stamp, self.dt
         if self._last_stamp is not None and stamp < self._last_stamp - dt:
             self._event(
                 "info",
-                f"state stamps went back {self._last_stamp - stamp:.3f} s (driver restarted?); re-syncing",
+                f"state stamps went back {self._last_stamp - stamp:.3f} s (driver restarted?); "
+                "re-syncing",
                 now,
             )
             self._last_stamp = self._slot = None
@@ -347,13 +356,13 @@ class DeployCore:
                     f"/joint_states arrives every {period * 1e3:.0f} ms, slower than the policy's "
                     f"{dt * 1e3:.0f} ms: the policy runs at the driver's rate",
                 )
-        else:  # a faster driver: one step per control period of its clock, on the state nearest each slot
+        else:
+            # a faster driver: one step per control period of its clock, on the state nearest each
+            # slot
             tolerance = 0.5 * period
             if self._slot is None:
                 self._slot = stamp if self._last_stamp is None else self._last_stamp + dt
-            if (
-                stamp >= self._slot + dt - tolerance
-            ):  # fell behind by a period (lost messages): re-anchor
+            if stamp >= self._slot + dt - tolerance:  # fell behind (lost messages): re-anchor
                 self._slot = stamp
             if stamp < self._slot - tolerance:
                 return None
@@ -364,12 +373,16 @@ class DeployCore:
 
     def _step(self, now: float) -> Command | None:
         imu, joints = self.imu, self.joints
-        tilt = tilt_exceeded(imu.gravity, self.config.tilt_limit)
+        # RUNNING is entered (_rearm) only with both readings, and they are never cleared
+        assert imu is not None and joints is not None
+        tilt_limit = self.config.tilt_limit
+        tilt = tilt_exceeded(imu.gravity, tilt_limit)
         if tilt is not None:
+            assert tilt_limit is not None  # tilt_exceeded returns a tilt only under a limit
             self._enter_safe(
                 now,
                 f"attitude e-stop: tilted {math.degrees(tilt):.0f} deg "
-                f"(limit {math.degrees(self.config.tilt_limit):.0f} deg)",
+                f"(limit {math.degrees(tilt_limit):.0f} deg)",
                 DAMP,
                 latched=True,
             )
@@ -437,7 +450,8 @@ class DeployCore:
             if self._fresh_since_trip >= self.config.resume_periods:
                 self._rearm(
                     now,
-                    f"fresh state for {self.config.resume_periods} periods after: {self.safe_reason}",
+                    f"fresh state for {self.config.resume_periods} periods after: "
+                    f"{self.safe_reason}",
                 )
                 return self._maybe_step(now) if self.mode == RUNNING else None
         measured = self._measured()

@@ -1,4 +1,5 @@
-"""The network half of ``robodojo deploy``: a :class:`~robodojo.bridge.deploy.DeployCore` on a transport, and its log.
+"""The network half of ``robodojo deploy``: a :class:`~robodojo.bridge.deploy.DeployCore` on a
+transport, and its log.
 
 :class:`DeployNode` subscribes ``/joint_states`` and ``/imu`` (sensor-data
 QoS), ``/robodojo/enable`` and ``/robodojo/estop`` (reliable), publishes
@@ -28,7 +29,8 @@ from robodojo.bridge.safety import damp_targets
 
 
 class EventLog:
-    """Human lines on a stream (stderr) and, optionally, JSON lines in a file (every event, and steps)."""
+    """Human lines on a stream (stderr) and, optionally, JSON lines in a file (every event, and
+    steps)."""
 
     def __init__(
         self,
@@ -37,7 +39,10 @@ class EventLog:
         start: float | None = None,
     ) -> None:
         self.stream = stream
-        self.file = open(path, "a", encoding="utf-8", buffering=1) if path else None  # noqa: SIM115 - closed in close()
+        # open for the log's whole life, not one block: closed in close()
+        self.file = (
+            open(path, "a", encoding="utf-8", buffering=1) if path else None  # noqa: SIM115
+        )
         self.start = time.monotonic() if start is None else start
 
     def event(self, event: Event) -> None:
@@ -70,7 +75,8 @@ def _jsonable(value: Any) -> Any:
 
 
 class DeployNode:
-    """A :class:`DeployCore` on a transport. ``run(duration)`` blocks; ``stop()`` from any thread ends it."""
+    """A :class:`DeployCore` on a transport. ``run(duration)`` blocks; ``stop()`` from any thread
+    ends it."""
 
     def __init__(
         self,
@@ -103,8 +109,9 @@ class DeployNode:
             if dry_run
             else transport.publisher(self.command_topic, m.Float64MultiArray, DEFAULT_QOS)
         )
-        # Arm only once the controller listens (DDS: a matched reader; rclpy: a subscription count), so the
-        # soft start is not spent on a command topic nobody reads. (Both transports' publishers count matches.)
+        # Arm only once the controller listens (DDS: a matched reader; rclpy: a subscription
+        # count), so the soft start is not spent on a command topic nobody reads. (Both
+        # transports' publishers count matches.)
         matched = getattr(self.publisher, "matched_subscriptions", None)
         if matched is not None:
             core.ready = lambda: matched() > 0
@@ -184,10 +191,12 @@ class DeployNode:
         if self.dry_run and now - self._last_print >= 1.0:
             self._last_print = now
             shown = ", ".join(
-                f"{j}={v:+.3f}" for j, v in zip(self.core.command_joints, command.targets)
+                f"{j}={v:+.3f}"
+                for j, v in zip(self.core.command_joints, command.targets, strict=True)
             )
             print(
-                f"deploy [{now - self.log.start:8.3f} s] dry run, not published: {command.mode} {shown}",
+                f"deploy [{now - self.log.start:8.3f} s] dry run, not published: "
+                f"{command.mode} {shown}",
                 file=sys.stderr,
                 flush=True,
             )

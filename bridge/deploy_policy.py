@@ -1,18 +1,20 @@
-"""What ``robodojo deploy`` runs: an exported policy (or a scripted controller) and a :class:`DeployCore` for it."""
+"""What ``robodojo deploy`` runs: an exported policy (or a scripted controller) and a
+:class:`DeployCore` for it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from gymnasium import spaces
 
 from robodojo.bridge.deploy import DeployCore
 from robodojo.bridge.observation import ObservationBuilder
 from robodojo.bridge.safety import SafetyConfig
+from robodojo.envs import RobotTaskEnv, resolve_env_id
 from robodojo.envs import make as make_env
-from robodojo.envs import resolve_env_id
 from robodojo.policies import controller_names, load_policy, make_controller, policy_path
 
 
@@ -26,13 +28,13 @@ class LoadedPolicy:
 def load_policy_for_deploy(
     policy: str, env: str | None = None, robot: str | None = None
 ) -> LoadedPolicy:
-    """An exported policy (path or pretrained name) with its spec, or a scripted controller with an env's interface.
+    """An exported policy (path or pretrained name) with its spec, or a scripted controller with an
+    env's interface.
 
     Raises ValueError (PolicySpecError) with a one-line reason.
     """
-    path = policy_path(
-        policy
-    )  # a pretrained name or an exported policy's path (controller names come first)
+    # a pretrained name or an exported policy's path (controller names come first)
+    path = policy_path(policy)
     if path is not None:
         loaded = load_policy(path)
         spec = loaded.spec
@@ -53,11 +55,12 @@ def load_policy_for_deploy(
 
 
 def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
-    """A policy.json-shaped spec of an env's interface (what a scripted controller is deployed with)."""
+    """A policy.json-shaped spec of an env's interface (what a scripted controller is deployed
+    with)."""
     env = make_env(env_id, robot=robot)
     try:
-        interface = env.unwrapped.interface()
-        space = env.action_space
+        interface = cast(RobotTaskEnv, env.unwrapped).interface()
+        space = cast(spaces.Box, env.action_space)  # every robodojo env acts in a Box
     finally:
         env.close()
     layout = interface["observation"]
@@ -76,11 +79,13 @@ def interface_spec(env_id: str, robot: str) -> dict[str, Any]:
 
 
 def action_mapping(spec: dict[str, Any]) -> Callable[[np.ndarray], np.ndarray]:
-    """The spec's action → joint targets (``QuadrupedSpec.action_to_targets``, from the spec's numbers)."""
+    """The spec's action → joint targets (``QuadrupedSpec.action_to_targets``, from the spec's
+    numbers)."""
     action = spec["action"]
     if action.get("type") != "joint_position_targets":
         raise ValueError(
-            f"deploy drives joint_position_targets policies; this one's action type is {action.get('type')!r}"
+            "deploy drives joint_position_targets policies; this one's action type is "
+            f"{action.get('type')!r}"
         )
     home = np.asarray(action["home"], dtype=np.float64)
     lower = np.asarray(action["lower"], dtype=np.float64)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import os
 
-#: Unicast discovery probes participant indices 0..this on 127.0.0.1; a test run has far fewer participants.
+#: Unicast discovery probes participant indices 0..this on 127.0.0.1; a test run has far fewer
+#: participants.
 MAX_PARTICIPANT_INDEX = 32
 
 
 def loopback_config(max_participant_index: int = MAX_PARTICIPANT_INDEX) -> str:
-    """CycloneDDS XML (valid for 0.10.x and 11.x) that uses only the loopback interface, without multicast."""
+    """CycloneDDS XML (valid for 0.10.x and 11.x) that uses only the loopback interface, without
+    multicast."""
     return (
         '<CycloneDDS><Domain Id="any">'
         '<General><Interfaces><NetworkInterface address="127.0.0.1"/></Interfaces>'

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class RosMessage(Protocol):
+    """What every message class here has: ``ROS_TYPE``, its ROS type name."""
+
+    ROS_TYPE: str
 
 
 @dataclass
@@ -23,8 +30,8 @@ class Time:
 
     @classmethod
     def from_seconds(cls, seconds: float) -> Time:
-        """The stamp nearest ``seconds`` in whole nanoseconds; a fraction that rounds up to a whole second carries
-        into ``sec`` (1.9999999999 s is (2, 0), not (1, 0))."""
+        """The stamp nearest ``seconds`` in whole nanoseconds; a fraction that rounds up to a whole
+        second carries into ``sec`` (1.9999999999 s is (2, 0), not (1, 0))."""
         whole = math.floor(seconds)
         nanosec = int(round((seconds - whole) * 1e9))
         if nanosec >= 1_000_000_000:
@@ -43,7 +50,8 @@ class Header:
 
 @dataclass
 class JointState:
-    """sensor_msgs/msg/JointState: positions (rad), velocities (rad/s), efforts (N·m) by joint name."""
+    """sensor_msgs/msg/JointState: positions (rad), velocities (rad/s), efforts (N·m) by joint
+    name."""
 
     ROS_TYPE = "sensor_msgs/msg/JointState"
     header: Header = field(default_factory=Header)
@@ -76,7 +84,8 @@ class Quaternion:
 
 @dataclass
 class Imu:
-    """sensor_msgs/msg/Imu: orientation (world ← body), angular velocity (body, rad/s), linear acceleration."""
+    """sensor_msgs/msg/Imu: orientation (world ← body), angular velocity (body, rad/s), linear
+    acceleration."""
 
     ROS_TYPE = "sensor_msgs/msg/Imu"
     header: Header = field(default_factory=Header)
@@ -109,7 +118,8 @@ class MultiArrayLayout:
 
 @dataclass
 class Float64MultiArray:
-    """std_msgs/msg/Float64MultiArray: what ros2_control's forward command controller takes on ``~/commands``.
+    """std_msgs/msg/Float64MultiArray: what ros2_control's forward command controller takes on
+    ``~/commands``.
 
     The array carries no joint names: its order is the controller's configured
     ``joints`` list, which the bridge reads from config and maps by name.
@@ -138,7 +148,7 @@ class Bool:
 
 
 #: Every message class the bridge sends or receives (nested types included).
-MESSAGE_TYPES: tuple[type, ...] = (
+MESSAGE_TYPES: tuple[type[RosMessage], ...] = (
     Time,
     Header,
     JointState,

@@ -1,4 +1,5 @@
-"""Observations from ROS messages: ``sensor_msgs/JointState`` + ``sensor_msgs/Imu`` → the policy's input.
+"""Observations from ROS messages: ``sensor_msgs/JointState`` + ``sensor_msgs/Imu`` → the policy's
+input.
 
 A policy's IO spec (``policy.json``) lists its observation fields and joint
 names. :class:`ObservationBuilder` reads both messages **by joint name**
@@ -47,7 +48,8 @@ KNOWN_FIELDS = (
 )
 
 
-class RejectedMessage(ValueError):
+# N818 waived: a public name (the runner and tests catch it); an Error suffix would rename it
+class RejectedMessage(ValueError):  # noqa: N818
     """A message the bridge will not act on; ``str()`` is the reason, one line."""
 
 
@@ -104,12 +106,14 @@ class ObservationBuilder:
         unknown = [name for name, _ in self.fields if name not in KNOWN_FIELDS]
         if unknown:
             raise ValueError(
-                f"the bridge cannot build observation fields {unknown} (it knows {', '.join(KNOWN_FIELDS)})"
+                f"the bridge cannot build observation fields {unknown} "
+                f"(it knows {', '.join(KNOWN_FIELDS)})"
             )
         for f in layout:
             if f.get("joints") is not None and list(f["joints"]) != self.joints:
                 raise ValueError(
-                    f"observation field {f['name']!r} lists joints {f['joints']}, not the action's {self.joints}"
+                    f"observation field {f['name']!r} lists joints {f['joints']}, "
+                    f"not the action's {self.joints}"
                 )
         declared = {
             item.name: item
@@ -132,12 +136,14 @@ class ObservationBuilder:
     def from_spec(
         cls, spec: dict[str, Any], allow_extra_joints: bool = False
     ) -> ObservationBuilder:
-        """From a ``policy.json`` dict (residual policies: the env's fields, the runtime adds base_action)."""
+        """From a ``policy.json`` dict (residual policies: the env's fields, the runtime adds
+        base_action)."""
         action = spec["action"]
         for key in ("joints", "home", "lower", "upper"):
             if key not in action:
                 raise ValueError(
-                    f"policy.json has no action.{key}; the bridge needs joint names, home pose and limits"
+                    f"policy.json has no action.{key}; "
+                    "the bridge needs joint names, home pose and limits"
                 )
         return cls(
             action["joints"],
@@ -150,7 +156,8 @@ class ObservationBuilder:
 
     # -- reading messages --------------------------------------------------------------
     def read_joint_state(self, msg: Any) -> JointReading:
-        """Positions and velocities by name, in the policy's order; raises :class:`RejectedMessage`."""
+        """Positions and velocities by name, in the policy's order; raises
+        :class:`RejectedMessage`."""
         names = list(msg.name)
         n = len(names)
         if n == 0:
@@ -159,7 +166,8 @@ class ObservationBuilder:
             raise RejectedMessage(f"JointState has {n} names but {len(msg.position)} positions")
         if len(msg.velocity) != n:
             raise RejectedMessage(
-                f"JointState has {n} names but {len(msg.velocity)} velocities (the policy needs velocities)"
+                f"JointState has {n} names but {len(msg.velocity)} velocities "
+                "(the policy needs velocities)"
             )
         if len(msg.effort) not in (0, n):
             raise RejectedMessage(f"JointState has {n} names but {len(msg.effort)} efforts")
@@ -171,7 +179,8 @@ class ObservationBuilder:
         unknown = [name for name in names if name not in self.index]
         if unknown and not self.allow_extra_joints:
             raise RejectedMessage(
-                f"JointState names unknown joints {', '.join(unknown)} (the policy drives {', '.join(self.joints)})"
+                f"JointState names unknown joints {', '.join(unknown)} "
+                f"(the policy drives {', '.join(self.joints)})"
             )
         missing = [name for name in self.joints if name not in names]
         if missing:
@@ -183,7 +192,8 @@ class ObservationBuilder:
             bad = ~np.isfinite(values)
             if bad.any():
                 raise RejectedMessage(
-                    f"JointState {label} is NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(bad))}"
+                    f"JointState {label} is NaN/inf for "
+                    f"{', '.join(self.joints[i] for i in np.flatnonzero(bad))}"
                 )
         return JointReading(position, velocity, _stamp(msg))
 
@@ -192,7 +202,8 @@ class ObservationBuilder:
         cov = list(msg.orientation_covariance)
         if cov and cov[0] == -1.0:
             raise RejectedMessage(
-                "Imu marks its orientation as absent (orientation_covariance[0] = -1); the policy needs it"
+                "Imu marks its orientation as absent (orientation_covariance[0] = -1); "
+                "the policy needs it"
             )
         o, w = msg.orientation, msg.angular_velocity
         quaternion = np.array([o.x, o.y, o.z, o.w], dtype=np.float64)

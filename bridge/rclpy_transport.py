@@ -1,4 +1,5 @@
-"""The :class:`~robodojo.bridge.transport.Transport` as a real ROS 2 node (rclpy), when ROS 2 is installed.
+"""The :class:`~robodojo.bridge.transport.Transport` as a real ROS 2 node (rclpy), when ROS 2 is
+installed.
 
 rclpy is imported when a transport is made, never when this module is
 imported. Each transport owns its own rclpy context (so its domain id is its
@@ -19,7 +20,7 @@ import dataclasses
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from robodojo.bridge import messages as m
 from robodojo.bridge.transport import DEFAULT_QOS, QoS, wait_until
@@ -29,7 +30,9 @@ _BY_ROS_TYPE: dict[str, type] = {cls.ROS_TYPE: cls for cls in m.MESSAGE_TYPES}
 
 def ros_class(message_type: type) -> type:
     """The rosidl class for a bridge dataclass: ``JointState`` -> ``sensor_msgs.msg.JointState``."""
-    package, kind, name = message_type.ROS_TYPE.split("/")
+    # the Transport API passes message classes as plain `type`s; each is a RosMessage
+    ros_type = cast("type[m.RosMessage]", message_type).ROS_TYPE
+    package, kind, name = ros_type.split("/")
     return getattr(importlib.import_module(f"{package}.{kind}"), name)
 
 
@@ -38,12 +41,16 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "float": float,
     "boolean": bool,
     "string": str,
-    **dict.fromkeys(("octet", "byte", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"), int),
+    **dict.fromkeys(
+        ("octet", "byte", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"),
+        int,
+    ),
 }
 
 
 def _coerce(value: Any, ros_field_type: str) -> Any:
-    """``value`` as rosidl wants it for a field declared ``ros_field_type`` (e.g. ``sequence<double>``, ``double[9]``)."""
+    """``value`` as rosidl wants it for a field declared ``ros_field_type`` (e.g.
+    ``sequence<double>``, ``double[9]``)."""
     base = ros_field_type.rsplit("<", maxsplit=1)[-1].split("[", maxsplit=1)[0].rstrip(">")
     convert = _CONVERT.get(base)
     if "sequence<" in ros_field_type or "[" in ros_field_type:
@@ -107,7 +114,8 @@ class RclpyPublisher:
 
 
 class RclpyTransport:
-    """A ROS 2 node in its own rclpy context on ``domain``; callbacks come from its executor thread."""
+    """A ROS 2 node in its own rclpy context on ``domain``; callbacks come from its executor
+    thread."""
 
     name = "rclpy"
 

@@ -1,4 +1,5 @@
-"""The deploy runner's safety layer: small rules, each unit-tested, and the switches that arm and stop it.
+"""The deploy runner's safety layer: small rules, each unit-tested, and the switches that arm and
+stop it.
 
 Every command ``robodojo deploy`` publishes passes, in this order:
 
@@ -89,7 +90,8 @@ def is_finite(values: Any) -> bool:
 def soft_start(
     targets: np.ndarray, start_pose: np.ndarray, step_index: int, ramp_steps: int
 ) -> np.ndarray:
-    """Blend from ``start_pose`` to ``targets``: weight (k + 1) / N on step k (0-based), full from step N − 1 on."""
+    """Blend from ``start_pose`` to ``targets``: weight (k + 1) / N on step k (0-based), full from
+    step N − 1 on."""
     if ramp_steps <= 0 or step_index + 1 >= ramp_steps:
         return np.asarray(targets, dtype=np.float64)
     weight = (step_index + 1) / ramp_steps
@@ -99,7 +101,8 @@ def soft_start(
 def limit_step(
     targets: np.ndarray, previous: np.ndarray, max_step: np.ndarray | float
 ) -> np.ndarray:
-    """Move from ``previous`` towards ``targets`` by at most ``max_step`` per joint (as the env's rate limit)."""
+    """Move from ``previous`` towards ``targets`` by at most ``max_step`` per joint (as the env's
+    rate limit)."""
     return previous + np.clip(np.asarray(targets, dtype=np.float64) - previous, -max_step, max_step)
 
 
@@ -109,7 +112,8 @@ def clamp_to_limits(targets: np.ndarray, lower: np.ndarray, upper: np.ndarray) -
 
 
 def tilt_exceeded(gravity: np.ndarray, limit_rad: float | None) -> float | None:
-    """The tilt (rad) if it exceeds ``limit_rad``, else None; ``gravity`` is projected gravity (body frame)."""
+    """The tilt (rad) if it exceeds ``limit_rad``, else None; ``gravity`` is projected gravity (body
+    frame)."""
     if limit_rad is None:
         return None
     tilt = math.acos(float(np.clip(-gravity[2], -1.0, 1.0)))
@@ -194,7 +198,8 @@ class SafetyConfig:
         tilt_limit_deg: float | str | None = "scenario",
         require_enable: bool = True,
     ) -> SafetyConfig:
-        """Defaults from ``policy.json``: limits, the env's max target speed, the scenario's attitude limit.
+        """Defaults from ``policy.json``: limits, the env's max target speed, the scenario's
+        attitude limit.
 
         ``max_joint_speed`` (rad/s) can only tighten the policy's ``max_target_speed``.
         ``tilt_limit_deg="scenario"`` takes :func:`default_tilt_limit_deg`; None turns it off.
@@ -230,14 +235,18 @@ class SafetyConfig:
         tilt = "off" if self.tilt_limit is None else f"{math.degrees(self.tilt_limit):.0f} deg"
         return (
             f"soft start {self.soft_start_seconds:g} s; "
-            f"max change {float(np.max(self.max_step)):.3g} rad/step ({float(np.max(self.max_step)) / self.control_dt:.3g} rad/s); "
-            f"joint-limit clamp; watchdog {self.stale_timeout * 1e3:.0f} ms ({self.stale_timeout / self.control_dt:g} periods) "
-            f"-> {self.watchdog_action}{' (latched)' if self.latch_watchdog else ''}; attitude e-stop {tilt}; NaN guard -> damp"
+            f"max change {float(np.max(self.max_step)):.3g} rad/step "
+            f"({float(np.max(self.max_step)) / self.control_dt:.3g} rad/s); "
+            f"joint-limit clamp; watchdog {self.stale_timeout * 1e3:.0f} ms "
+            f"({self.stale_timeout / self.control_dt:g} periods) "
+            f"-> {self.watchdog_action}{' (latched)' if self.latch_watchdog else ''}; "
+            f"attitude e-stop {tilt}; NaN guard -> damp"
         )
 
 
 class CommandFilter:
-    """Rules 2–5 on one stream of commands; :meth:`arm` starts a new soft start from a measured pose."""
+    """Rules 2–5 on one stream of commands; :meth:`arm` starts a new soft start from a measured
+    pose."""
 
     def __init__(self, config: SafetyConfig) -> None:
         self.config = config
@@ -246,7 +255,8 @@ class CommandFilter:
         self.steps = 0
 
     def arm(self, measured: np.ndarray) -> None:
-        """Start from ``measured``: the soft start blends from it and the rate limit counts from it."""
+        """Start from ``measured``: the soft start blends from it and the rate limit counts from
+        it."""
         self.start_pose = np.clip(
             np.asarray(measured, dtype=np.float64), self.config.lower, self.config.upper
         )
@@ -254,7 +264,8 @@ class CommandFilter:
         self.steps = 0
 
     def __call__(self, targets: np.ndarray) -> np.ndarray:
-        """The command to send for the policy's ``targets``; raises ValueError if not armed or not finite."""
+        """The command to send for the policy's ``targets``; raises ValueError if not armed or not
+        finite."""
         if self.start_pose is None or self.previous is None:
             raise ValueError("the command filter is not armed")
         config = self.config

@@ -1,4 +1,5 @@
-"""``robodojo sim-robot``: PyBullet plays the robot's ROS 2 driver, so a deployment can be rehearsed.
+"""``robodojo sim-robot``: PyBullet plays the robot's ROS 2 driver, so a deployment can be
+rehearsed.
 
 It builds the scenario's env (same robot, scene, gains and physics as
 training), lets the robot fall as an episode's reset does (``--seed`` picks
@@ -40,15 +41,15 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from robodojo.bridge import messages as m
 from robodojo.bridge.connect import open_transport
 from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS
+from robodojo.envs import RobotTaskEnv, resolve_env_id
 from robodojo.envs import make as make_env
-from robodojo.envs import resolve_env_id
 from robodojo.robots import get_robot_spec
 
 #: A tick starting this fraction of a period late counts as late.
@@ -57,7 +58,8 @@ STATUS_PERIOD = 0.2  # s between status-file rewrites
 
 
 class SimRobot:
-    """The simulated robot driver. ``run()`` blocks until ``stop()``, ``duration`` or ``exit_after_stand``."""
+    """The simulated robot driver. ``run()`` blocks until ``stop()``, ``duration`` or
+    ``exit_after_stand``."""
 
     def __init__(
         self,
@@ -76,8 +78,9 @@ class SimRobot:
         self.log = log or (lambda text: print(f"sim-robot: {text}", file=sys.stderr, flush=True))
         self.env_id = resolve_env_id(scenario)
         self.env = make_env(self.env_id, robot=robot)
-        self.base = self.env.unwrapped
-        self.task = self.base.task
+        self.base = cast(RobotTaskEnv, self.env.unwrapped)
+        # the scenario's quadruped task (standing_now, gyro, ...): whichever env, so untyped
+        self.task = cast(Any, self.base.task)
         self.spec = self.task.spec
         self.robot_name = robot
         self.seed = seed
@@ -125,13 +128,15 @@ class SimRobot:
         data = list(msg.data)
         if len(data) != len(self.joints):
             self._reject(
-                f"command has {len(data)} values for {len(self.joints)} joints ({', '.join(self.joints)})"
+                f"command has {len(data)} values for {len(self.joints)} joints "
+                f"({', '.join(self.joints)})"
             )
             return
         values = np.asarray(data, dtype=np.float64)
         if not np.isfinite(values).all():
             self._reject(
-                f"command has NaN/inf for {', '.join(self.joints[i] for i in np.flatnonzero(~np.isfinite(values)))}"
+                "command has NaN/inf for "
+                f"{', '.join(self.joints[i] for i in np.flatnonzero(~np.isfinite(values)))}"
             )
             return
         targets = np.empty(len(values))
@@ -160,7 +165,8 @@ class SimRobot:
         self.started_wall = time.time()
         self.log(
             f"{self.robot_name} on {self.env_id} (seed {self.seed}) lies "
-            f"{self._describe_pose()}; publishing {self.topics[0]} and {self.topics[1]} at {1 / dt:g} Hz, "
+            f"{self._describe_pose()}; publishing {self.topics[0]} and {self.topics[1]} "
+            f"at {1 / dt:g} Hz, "
             f"listening on {self.command_topic} for {', '.join(self.joints)}"
         )
         self._publish()
@@ -194,6 +200,7 @@ class SimRobot:
                     break
         finally:
             status = self._write_status(force=True)
+            assert status is not None  # force=True always writes and returns it
             self.log(f"stopped: {json.dumps(status)}")
             self.env.close()
         return status
@@ -214,12 +221,14 @@ class SimRobot:
 
     def _track_stance(self) -> None:
         """The env's success rule, counted from the first command: stand held for hold_seconds."""
-        task = self.task
+        task, first_command_tick = self.task, self.first_command_tick
+        assert first_command_tick is not None  # _tick calls this only once a command arrived
         if task.standing_now:
             if self.held == 0:
-                self.stand_start = self.ticks - self.first_command_tick
+                self.stand_start = self.ticks - first_command_tick
             self.held += 1
             if self.held >= task.hold_samples and self.stood_tick is None:
+                assert self.stand_start is not None  # set as this stance began (held == 0)
                 self.stood_tick = self.ticks
                 self.log(
                     f"STOOD: upright and at height for {task.hold_samples - 1} periods; "
@@ -246,6 +255,8 @@ class SimRobot:
         up = float(task.rotation[2, 2])
         height = float(task.base_position[2])
         stood = self.stood_tick is not None
+        # standing (stood_tick) implies its stance's start (stand_start) was recorded
+        time_to_stand = self.stand_start * dt if self.stand_start is not None and stood else None
         if self.first_command_tick is None:
             state = "waiting_for_commands"
         else:
@@ -258,7 +269,7 @@ class SimRobot:
             "seed": self.seed,
             "state": state,
             "stood": stood,
-            "time_to_stand": self.stand_start * dt if stood else None,
+            "time_to_stand": time_to_stand,
             "upright": up >= task.upright_threshold,
             "up_z": round(up, 4),
             "height": round(height, 4),
@@ -316,7 +327,8 @@ def imu_message(task: Any, stamp: float, acceleration: np.ndarray | None = None)
 def joint_state_message(
     task: Any, stamp: float, joints: Sequence[str] | None = None, order: np.ndarray | None = None
 ) -> Any:
-    """``sensor_msgs/JointState`` for a quadruped task's robot: ``joints`` (names) with spec indices ``order``."""
+    """``sensor_msgs/JointState`` for a quadruped task's robot: ``joints`` (names) with spec
+    indices ``order``."""
     robot = task.robot
     if joints is None:
         joints, order = list(task.spec.joint_names), np.arange(task.spec.num_joints)
@@ -333,9 +345,8 @@ def run_sim_robot(args: Any) -> int:
     """The ``sim-robot`` command (see :mod:`robodojo.cli.bridge`)."""
     resolve_env_id(args.scenario)
     joints = [j.strip() for j in args.joints.split(",")] if args.joints else None
-    names = list(
-        get_robot_spec(args.robot).joint_names
-    )  # check the arguments before joining the network
+    # check the arguments before joining the network
+    names = list(get_robot_spec(args.robot).joint_names)
     if joints is not None and sorted(joints) != sorted(names):
         raise ValueError(
             f"--joints must list each of {args.robot}'s joints once: {', '.join(names)}"

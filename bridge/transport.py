@@ -63,7 +63,8 @@ class Transport(Protocol):
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, poll: float = 0.01) -> bool:
-    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): discovery waits."""
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): discovery
+    waits."""
     import time
 
     deadline = time.monotonic() + timeout
