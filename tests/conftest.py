@@ -31,7 +31,8 @@ def env_class(env_id: str) -> type[gymnasium.Env]:
 
 
 def robots_for(env_id: str) -> list[str | None]:
-    """Robots an env is tested with: every registered robot of its kind if it takes ``robot=``, else [None]."""
+    """Robots an env is tested with: every registered robot of its kind if it takes ``robot=``, else
+    [None]."""
     cls = env_class(env_id)
     parameters = inspect.signature(cls.__init__).parameters
     return robot_names(getattr(cls, "ROBOT_KIND", None)) if "robot" in parameters else [None]
@@ -61,7 +62,8 @@ def connected_clients() -> set[int]:
 
 @pytest.fixture
 def make_env() -> Iterator[Callable[..., gymnasium.Env]]:
-    """``make_env(env_id=DEFAULT_ENV_ID, **kwargs)`` → a ``robodojo.envs.make`` env (its TimeLimit fitted to the
+    """``make_env(env_id=DEFAULT_ENV_ID, **kwargs)`` → a ``robodojo.envs.make`` env (its TimeLimit
+    fitted to the
     arguments), closed after the test."""
     made: list[gymnasium.Env] = []
 
@@ -76,7 +78,8 @@ def make_env() -> Iterator[Callable[..., gymnasium.Env]]:
 
 
 def run_episodes(env: gymnasium.Env, policy_name: str, seeds: range) -> list[dict]:
-    """Play one episode per seed with policy ``policy_name`` (see ``make_policy``); return the final infos."""
+    """Play one episode per seed with policy ``policy_name`` (see ``make_policy``); return the final
+    infos."""
     from robodojo.policies import make_policy
 
     infos = []
@@ -93,7 +96,8 @@ def run_episodes(env: gymnasium.Env, policy_name: str, seeds: range) -> list[dic
 
 
 def random_actions(space: gymnasium.spaces.Box, count: int, seed: int) -> list[np.ndarray]:
-    """A reproducible action sequence drawn uniformly from ``space`` (independent of the env's RNG)."""
+    """A reproducible action sequence drawn uniformly from ``space`` (independent of the env's
+    RNG)."""
     rng = np.random.default_rng(seed)
     return [rng.uniform(space.low, space.high).astype(space.dtype) for _ in range(count)]
 
@@ -142,12 +146,13 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 
 def assert_same_observation(a: Any, b: Any, err_msg: str = "") -> None:
-    """Bit-for-bit equality of two observations: arrays, or Dicts of arrays (goal-conditioned envs)."""
+    """Bit-for-bit equality of two observations: arrays, or Dicts of arrays (goal-conditioned
+    envs)."""
     if isinstance(a, dict) or isinstance(b, dict):
         assert isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys(), err_msg
         for key in a:
@@ -157,7 +162,8 @@ def assert_same_observation(a: Any, b: Any, err_msg: str = "") -> None:
 
 
 def flat_size(space: gymnasium.spaces.Space) -> int:
-    """Values in one observation of ``space``; for a goal-conditioned Dict, the ``observation`` key's."""
+    """Values in one observation of ``space``; for a goal-conditioned Dict, the ``observation``
+    key's."""
     if isinstance(space, gymnasium.spaces.Dict):
         space = space["observation"]
     return int(space.shape[0])
@@ -166,13 +172,14 @@ def flat_size(space: gymnasium.spaces.Space) -> int:
 def assert_same_rollout(a: list[tuple], b: list[tuple]) -> None:
     """Bit-for-bit equality of two :func:`rollout` results, naming the first differing record."""
     assert len(a) == len(b), f"rollouts have {len(a)} and {len(b)} records"
-    for index, (x, y) in enumerate(zip(a, b)):
+    for index, (x, y) in enumerate(zip(a, b, strict=True)):
         assert _same(x, y), f"rollouts diverge at record {index}:\n{x}\n!=\n{y}"
 
 
 @pytest.fixture(scope="session")
 def dds_domain() -> Iterator[int]:
-    """A DDS domain of this test run's own, on loopback only (``CYCLONEDDS_URI`` + ``ROS_DOMAIN_ID`` set).
+    """A DDS domain of this test run's own, on loopback only (``CYCLONEDDS_URI`` + ``ROS_DOMAIN_ID``
+    set).
 
     The variables stay set for the session (CycloneDDS reads its config when a
     process first creates a domain) and are inherited by subprocesses, so peer

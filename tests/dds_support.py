@@ -1,4 +1,5 @@
-"""Support for the ROS 2 bridge's DDS tests: sample messages, the ``rosbags`` reference, peer processes.
+"""Support for the ROS 2 bridge's DDS tests: sample messages, the ``rosbags`` reference, peer
+processes.
 
 ``rosbags`` carries ROS 2's message definitions (Humble, Jazzy) and a CDR
 serializer written independently of CycloneDDS; what it produces is what a
@@ -29,7 +30,8 @@ from robodojo.bridge.transport import DEFAULT_QOS, SENSOR_QOS
 PEERS = Path(__file__).parent / "peers"
 #: Generous: discovery and process start on a loaded 2-core machine.
 TIMEOUT = 30.0
-#: The QoS ROS 2 uses per message type (sensor data for joint states and IMU; tests/peers/echo_peer.py agrees).
+#: The QoS ROS 2 uses per message type (sensor data for joint states and IMU;
+#: tests/peers/echo_peer.py agrees).
 QOS = {
     m.JointState: SENSOR_QOS,
     m.Imu: SENSOR_QOS,
@@ -119,7 +121,8 @@ def _field_out(value: Any, spec: tuple, store: Any) -> Any:
 
 
 def to_rosbags(message: Any, store: Any, ros_type: str | None = None) -> Any:
-    """Our dataclass as rosbags' message of the same ROS type, field by field as rosbags defines them."""
+    """Our dataclass as rosbags' message of the same ROS type, field by field as rosbags defines
+    them."""
     ros_type = ros_type or message.ROS_TYPE
     assert ros_type == message.ROS_TYPE, (message, ros_type)
     _constants, fields = store.fielddefs[ros_type]
@@ -149,7 +152,8 @@ def from_rosbags(message: Any, cls: type) -> Any:
 
 
 def serialize(message: Any, store: Any) -> bytes:
-    """What a ROS 2 node sends for ``message``: CDR with its 4-byte encapsulation header (little endian)."""
+    """What a ROS 2 node sends for ``message``: CDR with its 4-byte encapsulation header (little
+    endian)."""
     return bytes(store.serialize_cdr(to_rosbags(message, store), message.ROS_TYPE))
 
 
@@ -171,7 +175,8 @@ class LineReader:
         return self.lines.get(timeout=timeout)
 
     def expect(self, wanted: str, timeout: float = TIMEOUT) -> list[str]:
-        """Lines up to and including ``wanted``; AssertionError if the stream ends or times out first."""
+        """Lines up to and including ``wanted``; AssertionError if the stream ends or times out
+        first."""
         seen: list[str] = []
         while True:
             try:
@@ -187,7 +192,8 @@ class LineReader:
 
 @contextlib.contextmanager
 def echo_peer() -> Iterator[subprocess.Popen]:
-    """tests/peers/echo_peer.py in its own process on this run's domain (the environment's), until closed.
+    """tests/peers/echo_peer.py in its own process on this run's domain (the environment's), until
+    closed.
 
     On exit closes its stdin and asserts that it closed its transport and exited 0.
     """
@@ -212,7 +218,8 @@ def echo_peer() -> Iterator[subprocess.Popen]:
 
 
 def first_arrival(inbox: queue.Queue, publish: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """Publish until something arrives (best-effort topics may drop the first samples after matching)."""
+    """Publish until something arrives (best-effort topics may drop the first samples after
+    matching)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         publish()

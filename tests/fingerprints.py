@@ -12,7 +12,8 @@ Only public, stable API is used here (``make_policy``, and ``robodojo.envs.make`
 where it exists, ``gymnasium.make`` before it: both build the env with its own
 time limit), so the same script recorded the old code and checks the new::
 
-    python tests/fingerprints.py --write tests/fingerprints.json   # re-record (say why in the commit)
+    python tests/fingerprints.py --write tests/fingerprints.json   # re-record (say why in the
+    commit)
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class Case:
 
     name: str
     env_id: str
-    policy: str  #: "random" = uniform actions from an rng of its own (seeded per episode), else a make_policy name
+    #: "random": uniform actions from an rng of its own (seeded per episode), else a policy name
+    policy: str
     seeds: tuple[int, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
     max_steps: int = (
@@ -185,7 +187,8 @@ CASES: list[Case] = [
 
 
 def _update(digest: Any, value: Any) -> None:
-    """Feed ``value`` into the hash exactly: arrays by dtype, shape and bytes, floats by their 8 bytes."""
+    """Feed ``value`` into the hash exactly: arrays by dtype, shape and bytes, floats by their 8
+    bytes."""
     if isinstance(value, dict):
         for key in sorted(value):
             digest.update(str(key).encode())
@@ -212,7 +215,8 @@ def _policy(case: Case, env: Any) -> Any:
 
 
 def play(case: Case) -> list[dict[str, Any]]:
-    """The case's episodes: per episode the seed, steps, return, final metrics (if it ended) and the hash."""
+    """The case's episodes: per episode the seed, steps, return, final metrics (if it ended) and the
+    hash."""
     import gymnasium
 
     import robodojo.envs

@@ -1,4 +1,5 @@
-"""Every registered arm: it loads with its torch, its home is sane, and IK and tracking are accurate."""
+"""Every registered arm: it loads with its torch, its home is sane, and IK and tracking are
+accurate."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ NAMES = robot_names("arm")
 
 @pytest.fixture(scope="module", params=NAMES)
 def arm(request) -> Iterator[Arm]:
-    """One loaded arm per registered name (shared by a module's tests: each test resets it first)."""
+    """One loaded arm per registered name (shared by a module's tests: each test resets it
+    first)."""
     sim = Sim(1.0 / 240.0)
     try:
         arm = Arm(ROBOTS[request.param])
@@ -54,23 +56,25 @@ def test_home_points_the_torch_down_over_the_work_area(arm: Arm) -> None:
         math.radians(35)
     )  # within 35° of straight down
     # the TCP is 0.10 m above the work-area centre (homes were computed with solve_ik to 0.1 mm)
-    assert np.allclose(position, spec.work_center + [0.0, 0.0, 0.10], atol=1e-3)
+    assert np.allclose(position, spec.work_center + np.array([0.0, 0.0, 0.10]), atol=1e-3)
 
 
 def test_tcp_follows_the_flange(arm: Arm) -> None:
-    """The torch body sits on the flange, and the TCP is the torch's contact tip, ~0.29 m out along the neck."""
+    """The torch body sits on the flange, and the TCP is the torch's contact tip, ~0.29 m out along
+    the neck."""
     arm.reset(arm.spec.home)
     flange_p, flange_r = arm.flange_pose()
-    torch_p, torch_q = arm._client.getBasePositionAndOrientation(arm.tool_body_id)
+    torch_p, _torch_q = arm._client.getBasePositionAndOrientation(arm.tool_body_id)
     assert np.allclose(torch_p, flange_p, atol=1e-6)
-    tcp_p, tcp_r = arm.tcp_pose()
-    offset, tcp_rotation = arm.tool.flange_to_tcp
+    tcp_p, _tcp_r = arm.tcp_pose()
+    offset, _tcp_rotation = arm.tool.flange_to_tcp
     assert np.allclose(tcp_p, flange_p + flange_r @ offset, atol=1e-9)
     assert 0.25 < np.linalg.norm(tcp_p - flange_p) < 0.35
 
 
 def test_solve_ik_reaches_reachable_targets(arm: Arm) -> None:
-    """Targets from FK of random joints near home are reachable by construction: IK must find them."""
+    """Targets from FK of random joints near home are reachable by construction: IK must find
+    them."""
     spec, rng = arm.spec, np.random.default_rng(0)
     failures = []
     for _ in range(8):
@@ -92,13 +96,14 @@ def test_solve_ik_reaches_reachable_targets(arm: Arm) -> None:
 
 
 def test_solve_ik_reaches_weld_poses_in_the_work_disc(arm: Arm) -> None:
-    """Most 45° fillet poses inside the spec's work disc are reached from home (either seam sign allowed)."""
+    """Most 45° fillet poses inside the spec's work disc are reached from home (either seam sign
+    allowed)."""
     spec, rng = arm.spec, np.random.default_rng(1)
     reached = 0
     count = 12
     for _ in range(count):
         a, r = rng.uniform(0, 2 * math.pi), spec.work_radius * math.sqrt(rng.uniform())
-        p = spec.work_center + [r * math.cos(a), r * math.sin(a), rng.uniform(0.0, 0.05)]
+        p = spec.work_center + np.array([r * math.cos(a), r * math.sin(a), rng.uniform(0.0, 0.05)])
         approach = math.atan2(p[1], p[0]) + math.radians(rng.uniform(-45, 45))
         work, travel = 45 + rng.uniform(-10, 10), rng.uniform(-10, 10)
         reached += any(
@@ -125,7 +130,8 @@ def test_weld_orientation_frame() -> None:
 
 
 def test_track_follows_a_straight_line(arm: Arm) -> None:
-    """A 5 cm line at 0.4 mm per call, with a slow turn of the torch: error ≤ 0.05 mm at every call."""
+    """A 5 cm line at 0.4 mm per call, with a slow turn of the torch: error ≤ 0.05 mm at every
+    call."""
     spec = arm.spec
     arm.reset(spec.home)
     start_p, start_r = arm.tcp_pose()
@@ -152,7 +158,7 @@ def test_track_stops_at_joint_limits(arm: Arm) -> None:
     """A target out of reach leaves the joints inside their limits and reports failure."""
     arm.reset(arm.spec.home)
     p, r = arm.tcp_pose()
-    result = arm.track(p + [3.0, 0.0, 0.0], r)
+    result = arm.track(p + np.array([3.0, 0.0, 0.0]), r)
     assert not result.success
     assert np.all(arm.q >= arm.spec.lower) and np.all(arm.q <= arm.spec.upper)
 
@@ -182,7 +188,8 @@ def test_collision_distance(arm: Arm) -> None:
 
 
 def test_tcp_jacobian_matches_finite_differences(arm: Arm) -> None:
-    """The per-step IK's Jacobian (PyBullet's, for the TCP in the flange frame) is the TCP's true one."""
+    """The per-step IK's Jacobian (PyBullet's, for the TCP in the flange frame) is the TCP's true
+    one."""
     rng = np.random.default_rng(2)
     q0 = np.clip(
         arm.spec.home + rng.uniform(-0.3, 0.3, arm.spec.num_joints),

@@ -51,7 +51,8 @@ def test_wrong_shape_action_raises_naming_shapes(make_env, make_bad):
 
 
 def test_rejected_action_leaves_the_episode_untouched(make_env):
-    """A ValueError must not half-apply the action: the rollout continues as if it never happened."""
+    """A ValueError must not half-apply the action: the rollout continues as if it never
+    happened."""
     reference, env = make_env(), make_env()
     actions = random_actions(env.action_space, 30, seed=8)
     bad = _zeros(env)
@@ -66,7 +67,8 @@ def test_rejected_action_leaves_the_episode_untouched(make_env):
 
 
 def test_out_of_range_actions_are_clipped(make_env):
-    """An action of ±5 (or ±1e6) behaves exactly like ±1, and the observation reports the clipped action."""
+    """An action of ±5 (or ±1e6) behaves exactly like ±1, and the observation reports the clipped
+    action."""
     clipped_env, wild_env = make_env(), make_env()
     rng = np.random.default_rng(0)
     signs = [rng.choice([-1.0, 1.0], size=clipped_env.action_space.shape) for _ in range(40)]
@@ -145,7 +147,8 @@ def test_physics_blow_up_truncates_and_next_reset_is_clean(make_env, sabotage):
     with pytest.raises(gymnasium.error.ResetNeeded):
         env.unwrapped.step(_zeros(env))
 
-    # The next reset rebuilds the world: same start as a fresh env, clean finite steps, old client gone.
+    # The next reset rebuilds the world: same start as a fresh env, clean finite steps, old client
+    # gone.
     observation, _ = env.reset(seed=3)
     assert connected_clients() == clients_before, "the rebuild leaked the blown-up world's client"
     fresh = make_env()

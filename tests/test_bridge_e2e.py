@@ -22,6 +22,7 @@ another exported policy (to try one before shipping it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -66,7 +67,8 @@ def a1_joints() -> list[str]:
 
 
 def controller_order() -> list[str]:
-    """The controller's joint order in these tests: deliberately not the policy's (legs and joints reversed)."""
+    """The controller's joint order in these tests: deliberately not the policy's (legs and joints
+    reversed)."""
     return list(reversed(a1_joints()))
 
 
@@ -117,7 +119,8 @@ def wait_for(
         for process in processes:
             if not process.alive():
                 pytest.fail(
-                    f"{what}: a process exited early ({process.popen.returncode}):\n{process.text()[-3000:]}"
+                    f"{what}: a process exited early ({process.popen.returncode}):\n"
+                    f"{process.text()[-3000:]}"
                 )
         if time.monotonic() > deadline:
             details = "\n".join(f"--- {p.log.name}:\n{p.text()[-3000:]}" for p in processes)
@@ -137,10 +140,8 @@ def read_events(path: Path) -> list[dict]:
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        try:
+        with contextlib.suppress(ValueError):  # a line being written
             rows.append(json.loads(line))
-        except ValueError:
-            pass  # a line being written
     return rows
 
 
@@ -243,7 +244,7 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(
         cases = [  # (what is wrong, how the log must name it)
             (
                 "NaN in the IMU",
-                lambda: state(),
+                state,
                 m.Imu(orientation=m.Quaternion(0.0, 0.0, math.nan, 1.0)),
                 "rejected Imu: Imu orientation is NaN/inf",
             ),
@@ -267,12 +268,15 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(
             ),
         ]
         for what, make, imu_override, expected in cases:
-            # Each case sends one bad and one valid message; the pause (> the 50 ms watchdog timeout) keeps
+            # Each case sends one bad and one valid message; the pause (> the 50 ms watchdog
+            # timeout) keeps
             # a valid message of one case from pairing with the valid other half of the next.
             time.sleep(0.2)
             send(make, imu_override=imu_override)
             wait_for(
-                lambda: any(expected in e["message"] for e in read_events(events_path)),
+                lambda expected=expected: any(
+                    expected in e["message"] for e in read_events(events_path)
+                ),
                 5.0,
                 f"deploy to log the {what}",
                 (deploy,),
@@ -283,7 +287,7 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(
         for _, _, _, expected in cases:
             assert expected in log, f"the console log does not say: {expected}"
         # The control: a valid state does produce commands on the same channel.
-        send(lambda: state(), seconds=0.5)
+        send(state, seconds=0.5)
         wait_for(lambda: len(commands) > 0, 5.0, "a command for a valid state", (deploy,))
         assert len(commands[0]) == 12 and all(math.isfinite(v) for v in commands[0])
     finally:
@@ -291,7 +295,8 @@ def test_malformed_messages_are_rejected_and_no_command_is_sent(
 
 
 def test_operator_enable_and_estop_over_dds(dds_domain, transport, tmp_path) -> None:
-    """Nothing is sent before enable; enable starts the policy; the e-stop damps, with every switch a real Bool."""
+    """Nothing is sent before enable; enable starts the policy; the e-stop damps, with every switch
+    a real Bool."""
     import threading
 
     from robodojo.bridge.transport import SENSOR_QOS
@@ -380,7 +385,8 @@ def test_operator_enable_and_estop_over_dds(dds_domain, transport, tmp_path) -> 
 
 @pytest.fixture(scope="module")
 def live_pair(dds_domain, transport, tmp_path_factory):
-    """sim-robot + deploy, both with the reversed joint order; the test process listens to both sides."""
+    """sim-robot + deploy, both with the reversed joint order; the test process listens to both
+    sides."""
     policy = shipped_policy()
     folder = tmp_path_factory.mktemp("bridge_e2e")
     joints = ",".join(controller_order())
@@ -478,8 +484,10 @@ def test_shipped_policy_gets_the_simulated_a1_up_over_dds(live_pair) -> None:
     safe = [e for e in read_events(live_pair["events"]) if e["kind"] == "safe"]
     print(
         f"\nbridge e2e: stood {status['time_to_stand']:.2f} s after the first command over DDS; "
-        f"the env with the same policy and fall: {reference:.2f} s; sim-robot late ticks {status['late_ticks']}, "
-        f"worst lateness {status['max_lateness_ms']:.1f} ms, slips {status['slips']}; deploy safe-state entries {len(safe)}"
+        f"the env with the same policy and fall: {reference:.2f} s; "
+        f"sim-robot late ticks {status['late_ticks']}, "
+        f"worst lateness {status['max_lateness_ms']:.1f} ms, slips {status['slips']}; "
+        f"deploy safe-state entries {len(safe)}"
     )
     assert status["time_to_stand"] <= reference + 3.0, "far slower than the same policy in the env"
 
@@ -511,13 +519,15 @@ def test_watchdog_reaches_its_safe_state_within_three_periods_when_sim_robot_die
     )
     age_periods = trip["age"] / DT
     print(
-        f"\nwatchdog: safe state {trip['action']} {trip['age'] * 1e3:.1f} ms ({age_periods:.2f} periods) after the last "
+        f"\nwatchdog: safe state {trip['action']} {trip['age'] * 1e3:.1f} ms "
+        f"({age_periods:.2f} periods) after the last "
         f"state; {(trip['wall'] - killed_at) * 1e3:.1f} ms after the kill"
     )
     assert trip["age"] <= 3 * DT, f"detected {age_periods:.2f} control periods after the last state"
     assert trip["action"] == "damp" and "watchdog" in trip["message"]
     assert trip["wall"] - killed_at <= 3 * DT + 0.05
-    # It keeps publishing damp commands at the control rate: the last measured positions, by the controller's order.
+    # It keeps publishing damp commands at the control rate: the last measured positions, by the
+    # controller's order.
     time.sleep(0.5)
     after = [data for t, data in seen["commands"] if t > trip["wall"] + 0.005]
     assert len(after) >= 15, f"{len(after)} damp commands in 0.5 s"

@@ -1,4 +1,5 @@
-"""The ROS 2 bridge's pure logic, without any transport: safety rules, observations by joint name, the deploy core.
+"""The ROS 2 bridge's pure logic, without any transport: safety rules, observations by joint name,
+the deploy core.
 
 The end-to-end proofs over real DDS are in ``test_bridge_e2e.py``; here every
 rule is checked alone, and :class:`~robodojo.bridge.deploy.DeployCore` is
@@ -170,7 +171,8 @@ def test_command_filter_chain(spec) -> None:
         filt(np.full(12, math.nan))
 
 
-# -- observations by joint name ------------------------------------------------------------------------
+# -- observations by joint name
+# ------------------------------------------------------------------------
 
 
 def test_observation_maps_joints_by_name_not_order(spec, joints) -> None:
@@ -191,17 +193,17 @@ def test_observation_maps_joints_by_name_not_order(spec, joints) -> None:
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [
-        (lambda n, q, v: (n[:-1] + ["tail_joint"], q, v), "unknown joints tail_joint"),
+        (lambda n, q, v: ([*n[:-1], "tail_joint"], q, v), "unknown joints tail_joint"),
         (lambda n, q, v: (n[:-1], q[:-1], v[:-1]), "lacks joints RL_calf_joint"),
         (lambda n, q, v: (n, q[:-1], v), "12 names but 11 positions"),
         (lambda n, q, v: (n, q, []), "12 names but 0 velocities"),
         (lambda n, q, v: (n[:1] + n[:11], q, v), "more than once: FR_hip_joint"),
         (
-            lambda n, q, v: (n, q[:3] + [math.nan] + q[4:], v),
+            lambda n, q, v: (n, [*q[:3], math.nan, *q[4:]], v),
             "position is NaN/inf for FL_hip_joint",
         ),
         (
-            lambda n, q, v: (n, q, v[:5] + [math.inf] + v[6:]),
+            lambda n, q, v: (n, q, [*v[:5], math.inf, *v[6:]]),
             "velocity is NaN/inf for FL_calf_joint",
         ),
         (lambda n, q, v: ([], [], []), "no joint names"),
@@ -250,7 +252,8 @@ def test_imu_gives_gyro_and_projected_gravity(spec) -> None:
 
 
 def test_sensor_ranges_match_the_env(spec) -> None:
-    """The bridge builds the observation from the env's own field declarations: same bounds, same clipping."""
+    """The bridge builds the observation from the env's own field declarations: same bounds, same
+    clipping."""
     env = gym.make(ENV_ID, robot="a1")
     try:
         builder = ObservationBuilder.from_spec(spec)
@@ -261,11 +264,13 @@ def test_sensor_ranges_match_the_env(spec) -> None:
         env.close()
 
 
-# -- the deploy core ------------------------------------------------------------------------------------
+# -- the deploy core
+# ------------------------------------------------------------------------------------
 
 
 def test_the_core_reproduces_the_env_step_for_step(spec) -> None:
-    """Messages built from the env's state → the env's own observations and joint targets (no soft start)."""
+    """Messages built from the env's state → the env's own observations and joint targets (no soft
+    start)."""
     env = gym.make(ENV_ID, robot="a1")
     try:
         task = env.unwrapped.task
@@ -280,8 +285,10 @@ def test_the_core_reproduces_the_env_step_for_step(spec) -> None:
             command_joints=command_joints,
             enabled=True,
         )
-        # The one intended difference: deploy's rate limit starts from the *measured* pose (all a real robot
-        # offers), the env's from the targets the robot fell holding (a few hundredths of a rad apart after
+        # The one intended difference: deploy's rate limit starts from the *measured* pose (all a
+        # real robot
+        # offers), the env's from the targets the robot fell holding (a few hundredths of a rad
+        # apart after
         # the fall). Start both from the same pose to compare the rest bit for bit.
         arm = core.filter.arm
         core.filter.arm = lambda measured: arm(task.robot.targets.copy())
@@ -354,7 +361,7 @@ def test_commands_use_the_controllers_joint_order(spec, joints) -> None:
         spec, command_joints=order, policy=lambda o: np.linspace(-0.5, 0.5, 12).astype(np.float32)
     )
     command = feed(core, joints, 1.0)
-    by_name = dict(zip(order, command.targets))
+    by_name = dict(zip(order, command.targets, strict=True))
     policy_order = np.array([by_name[j] for j in joints])
     assert np.allclose(policy_order, core.filter.previous)
     with pytest.raises(ValueError, match="unknown to the policy: tail_joint"):
@@ -471,7 +478,8 @@ def test_steps_follow_the_control_rate_of_the_state_stamps(spec, joints) -> None
     stamps = [1.0 + k * DT for k in range(20) if k != 7]
     jitter = np.random.default_rng(0).uniform(-0.004, 0.004, len(stamps))
     sent = [
-        feed(core, joints, s + j + 0.001, stamp=s + j) is not None for s, j in zip(stamps, jitter)
+        feed(core, joints, s + j + 0.001, stamp=s + j) is not None
+        for s, j in zip(stamps, jitter, strict=True)
     ]
     assert all(sent)
     # a driver without stamps: timed by arrival
@@ -495,7 +503,8 @@ def test_soft_start_ramps_from_the_measured_pose(spec, joints) -> None:
 
 
 class LoopbackTransport:
-    """In-process stand-in for a transport, for the node's dry-run wiring (the DDS proofs are in test_bridge_e2e)."""
+    """In-process stand-in for a transport, for the node's dry-run wiring (the DDS proofs are in
+    test_bridge_e2e)."""
 
     name = "memory"
 
@@ -526,7 +535,7 @@ def test_dry_run_computes_and_logs_but_never_publishes(spec, joints, tmp_path) -
     assert transport.publishers == [], "a dry run creates no publisher"
     runner = threading.Thread(target=node.run, kwargs={"duration": 2.0})
     runner.start()
-    for k in range(5):
+    for _ in range(5):
         now = time.time()
         for callback in transport.subscriptions["/imu"]:
             callback(imu(stamp=now))
@@ -541,7 +550,8 @@ def test_dry_run_computes_and_logs_but_never_publishes(spec, joints, tmp_path) -
     assert len(commands) == 5 and not any(r["published"] for r in commands) and node.published == 0
 
 
-# -- the command line -----------------------------------------------------------------------------------
+# -- the command line
+# -----------------------------------------------------------------------------------
 
 
 def test_command_joints_from_a_list_or_a_ros2_control_yaml(tmp_path) -> None:
@@ -552,7 +562,8 @@ def test_command_joints_from_a_list_or_a_ros2_control_yaml(tmp_path) -> None:
     pytest.importorskip("yaml")
     path = tmp_path / "controllers.yaml"
     path.write_text(
-        "ctl:\n  ros__parameters:\n    interface_name: position\n    joints: [FR_hip_joint, FL_hip_joint]\n"
+        "ctl:\n  ros__parameters:\n    interface_name: position\n"
+        "    joints: [FR_hip_joint, FL_hip_joint]\n"
     )
     assert read_command_joints(str(path), "ctl") == ["FR_hip_joint", "FL_hip_joint"]
     with pytest.raises(ValueError, match="has no other: ros__parameters: joints"):

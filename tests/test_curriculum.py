@@ -1,4 +1,5 @@
-"""The terrain curriculum on a scripted fake env: promotion, demotion, clamping, the caller's difficulty, infos."""
+"""The terrain curriculum on a scripted fake env: promotion, demotion, clamping, the caller's
+difficulty, infos."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from robodojo.envs.curriculum import TerrainCurriculum
 
 
 class ScriptedEnv(gym.Env):
-    """Episodes of one step whose end is scripted: each entry of ``outcomes`` is (is_success, progress or None)."""
+    """Episodes of one step whose end is scripted: each entry of ``outcomes`` is (is_success,
+    progress or None)."""
 
     observation_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
     action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
@@ -58,7 +60,8 @@ def test_success_promotes_and_the_next_reset_passes_the_level_difficulty() -> No
 def test_demotion_follows_progress_when_reported_and_failure_otherwise() -> None:
     outcomes = [(False, 0.2), (False, 0.5), (False, 0.9), (False, None), (True, 0.1)]
     env = TerrainCurriculum(ScriptedEnv(outcomes), start_level=5)
-    # < 0.5 of the commanded distance: down; 0.5 and 0.9: stay; a failure with no progress metric: down; success: up
+    # < 0.5 of the commanded distance: down; 0.5 and 0.9: stay; a failure with no progress metric:
+    # down; success: up
     assert play(env, 6) == [5, 4, 4, 4, 3, 4]
 
 
@@ -73,7 +76,8 @@ def test_levels_are_clamped_at_both_ends() -> None:
 
 
 def levels_after_top(seed: int, episodes: int = 200) -> list[int]:
-    """The level after each of ``episodes`` successes in a row from the top level, after ``reset(seed=seed)``."""
+    """The level after each of ``episodes`` successes in a row from the top level, after
+    ``reset(seed=seed)``."""
     env = TerrainCurriculum(ScriptedEnv([(True, None)] * episodes), levels=11, start_level=10)
     env.reset(seed=seed)
     levels = []
@@ -133,7 +137,10 @@ def test_config_fills_in_the_curriculum_and_rejects_bad_ones() -> None:
     from robodojo.training.config import ConfigError, _check_curriculum, build_config
 
     assert build_config("fall_recovery")["curriculum"] is None  # the default: no curriculum
-    check = lambda value: _check_curriculum(value, "robodojo/Locomotion-v0", "a1", {})
+
+    def check(value):
+        return _check_curriculum(value, "robodojo/Locomotion-v0", "a1", {})
+
     assert check(True) == {"levels": 11, "start_level": 0, "top_level_random": True}
     assert check({"levels": [0.0, 0.5], "start_level": 1}) == {
         "levels": [0.0, 0.5],

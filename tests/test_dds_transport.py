@@ -1,4 +1,5 @@
-"""The plain-DDS transport between real processes: every message type both ways, QoS as ROS 2, clean shutdown.
+"""The plain-DDS transport between real processes: every message type both ways, QoS as ROS 2, clean
+shutdown.
 
 All traffic is real DDS on loopback, on a domain of this run's own (the
 ``dds_domain`` fixture); the other side is tests/peers/echo_peer.py in its own
@@ -70,7 +71,8 @@ def test_reliable_topics_lose_nothing_and_keep_order(peer, transport) -> None:
         inbox, lambda: publisher.publish(m.Float64MultiArray(data=[-1.0]))
     )  # both hops are live
 
-    # Keep-last 10 promises the newest 10 samples at every hop, so bursts of 10 (the depth) may not lose one.
+    # Keep-last 10 promises the newest 10 samples at every hop, so bursts of 10 (the depth) may not
+    # lose one.
     got: list[float] = []
     for burst in range(5):
         sent = [float(10 * burst + i) for i in range(DEFAULT_QOS.depth)]
@@ -103,7 +105,8 @@ def test_ros_qos_profiles_map_onto_dds() -> None:
 
 
 def test_qos_compatibility_is_ros_2s(dds_domain: int) -> None:
-    """A best-effort reader takes a reliable writer; a reliable reader refuses a best-effort one (as in ROS 2)."""
+    """A best-effort reader takes a reliable writer; a reliable reader refuses a best-effort one (as
+    in ROS 2)."""
     with DdsTransport(dds_domain, "qos_a") as a, DdsTransport(dds_domain, "qos_b") as b:
         a.subscribe("/qos_check/best_effort_reader", m.Bool, lambda _: None, SENSOR_QOS)
         a.subscribe("/qos_check/reliable_reader", m.Bool, lambda _: None, DEFAULT_QOS)
@@ -220,7 +223,11 @@ _EXIT_SCRIPT = textwrap.dedent("""
 def test_a_process_using_dds_exits_cleanly(dds_domain: int, how: str) -> None:
     """No hang and no crash at interpreter exit, whether or not the transports were closed."""
     result = subprocess.run(
-        [sys.executable, "-c", _EXIT_SCRIPT, how], capture_output=True, text=True, timeout=TIMEOUT
+        [sys.executable, "-c", _EXIT_SCRIPT, how],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["received"]
@@ -234,7 +241,7 @@ def test_importing_the_bridge_imports_neither_dds_nor_rclpy() -> None:
         "print(sorted(k for k in sys.modules if k.split('.')[0] in ('cyclonedds', 'rclpy')))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=TIMEOUT
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

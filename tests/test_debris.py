@@ -1,4 +1,5 @@
-"""Loose debris: how many pieces per difficulty, resting on the terrain, clear of the start, light enough to push, seeded."""
+"""Loose debris: how many pieces per difficulty, resting on the terrain, clear of the start, light
+enough to push, seeded."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_no_debris_up_to_half_difficulty(sim: Sim, difficulty: float) -> None:
 def test_full_difficulty_rests_twelve_light_pieces_on_the_terrain(sim: Sim, seed: int) -> None:
     debris, terrain = scattered(sim, seed)
     assert len(debris.pieces) == len(debris.body_ids) == MAX_PIECES
-    for piece, body in zip(debris.pieces, debris.body_ids):
+    for piece, body in zip(debris.pieces, debris.body_ids, strict=True):
         assert MASS[0] - 1e-9 <= piece.mass <= MASS[1] + 1e-9
         assert sim.client.getDynamicsInfo(body, -1)[0] == pytest.approx(piece.mass)
         assert (
@@ -68,8 +69,9 @@ def test_full_difficulty_rests_twelve_light_pieces_on_the_terrain(sim: Sim, seed
         sim.client.stepSimulation()
     moved = np.linalg.norm(positions(sim, debris.body_ids) - start, axis=1)
     assert moved.max() < 0.03, f"pieces moved {np.round(moved, 3)} m: not at rest when placed"
-    # resting on the ground, not on a ledge above it: every piece is within its size of the terrain under it
-    for piece, (x, y, z) in zip(debris.pieces, positions(sim, debris.body_ids)):
+    # resting on the ground, not on a ledge above it: every piece is within its size of the terrain
+    # under it
+    for piece, (x, y, z) in zip(debris.pieces, positions(sim, debris.body_ids), strict=True):
         assert z - terrain.height_at(x, y) < 2 * piece.half_extents[2] + 0.05
 
 
@@ -125,8 +127,8 @@ def test_a_sleeping_piece_wakes_when_something_hits_it(sim: Sim) -> None:
     half_height = debris.pieces[0].half_extents[
         2
     ]  # a 12 kg block driven into it at 1 m/s, like a robot's leg
-    pusher = client.createMultiBody(12.0, client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.1, 0.1, half_height]), -1,
-                                    [x - 0.5, y, z + 0.01])  # fmt: skip
+    shape = client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.1, 0.1, half_height])
+    pusher = client.createMultiBody(12.0, shape, -1, [x - 0.5, y, z + 0.01])
     for _ in range(round(1.0 / PHYSICS_DT)):
         client.resetBaseVelocity(pusher, [1.0, 0.0, 0.0], [0.0, 0.0, 0.0])
         client.stepSimulation()

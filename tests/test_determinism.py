@@ -1,4 +1,5 @@
-"""Seeding and isolation: same seed → same rollout, different seeds → different starts, envs don't interfere."""
+"""Seeding and isolation: same seed → same rollout, different seeds → different starts, envs don't
+interfere."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def test_different_seeds_give_different_rollouts(make_env):
 
 @pytest.mark.parametrize("robot", robot_params())
 def test_reset_with_seed_does_not_depend_on_history(make_env, robot):
-    """reset(seed=s) gives the same start on a fresh instance, twice in a row, and after other episodes.
+    """reset(seed=s) gives the same start on a fresh instance, twice in a row, and after other
+    episodes.
 
     (PyBullet's broadphase pair order used to leak from one episode into the
     next reset's fall unless deterministicOverlappingPairs is on.)
@@ -86,7 +88,8 @@ def test_unseeded_instances_differ(make_env):
 
 
 def test_two_envs_in_one_process_do_not_interfere():
-    """Env B's rollout is the same alone and with env A stepped, reset, rendered and closed between B's steps."""
+    """Env B's rollout is the same alone and with env A stepped, reset, rendered and closed between
+    B's steps."""
     # The reference runs first and alone, so it holds the lowest free client id, as A will:
     # a stray call that ignores the client id would then land in A's world, not B's.
     alone_env = gymnasium.make(DEFAULT_ENV_ID)

@@ -20,6 +20,7 @@ SECTIONS = (
     "Starting State",
     "Episode End",
     "Arguments",
+    "Version History",
 )
 
 ENV_PARAMS = [pytest.param(env_id, id=env_id.split("/")[-1]) for env_id in sorted(ENV_IDS)]
@@ -28,7 +29,7 @@ ENV_PARAMS = [pytest.param(env_id, id=env_id.split("/")[-1]) for env_id in sorte
 def _sections(doc: str) -> dict[str, str]:
     """'## Title' → body, in order."""
     parts = re.split(r"^\s*##\s+(.+?)\s*$", doc, flags=re.MULTILINE)
-    return {title: body for title, body in zip(parts[1::2], parts[2::2])}
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def _documented_make_call(arguments: str) -> ast.Call:
@@ -60,7 +61,8 @@ def test_docstring_has_gymnasium_sections(env_id):
 
 
 def documented_default_problems(cls: type, env_id: str) -> list[str]:
-    """Where the Arguments section's ``gymnasium.make(...)`` call disagrees with ``cls.__init__``."""
+    """Where the Arguments section's ``gymnasium.make(...)`` call disagrees with
+    ``cls.__init__``."""
     call = _documented_make_call(_sections(inspect.getdoc(cls))["Arguments"])
     problems = []
     if [ast.literal_eval(arg) for arg in call.args] != [env_id]:
@@ -74,7 +76,8 @@ def documented_default_problems(cls: type, env_id: str) -> list[str]:
     }
     if set(documented) != set(parameters):
         problems.append(
-            f"documented arguments {sorted(documented)} differ from the constructor's {sorted(parameters)}"
+            f"documented arguments {sorted(documented)} differ from the constructor's "
+            f"{sorted(parameters)}"
         )
     for name, value in documented.items():
         if name not in parameters:

@@ -1,4 +1,5 @@
-"""Gymnasium API conformance: check_env, registration, the info contract, spec / pickling round-trips."""
+"""Gymnasium API conformance: check_env, registration, the info contract, spec / pickling
+round-trips."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def test_check_env_passes_with_warnings_as_errors(make_env, env_id, robot, rende
 
 
 def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
-    """Gymnasium 1.x's convention: ``gym.make("robodojo.envs:robodojo/X-v0")`` imports the module itself."""
+    """Gymnasium 1.x's convention: ``gym.make("robodojo.envs:robodojo/X-v0")`` imports the module
+    itself."""
     script = (
         "import sys, gymnasium, numpy as np\n"
         "assert 'robodojo' not in sys.modules\n"
@@ -43,12 +45,14 @@ def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
         "    obs, info = env.reset(seed=0)\n"
         "    obs, *_ = env.step(np.zeros(env.action_space.shape, env.action_space.dtype))\n"
         "    assert obs in env.observation_space, env_id\n"
-        "    assert env.spec.max_episode_steps == gymnasium.spec(env_id).max_episode_steps > 0, env_id\n"
+        "    registered = gymnasium.spec(env_id).max_episode_steps\n"
+        "    assert env.spec.max_episode_steps == registered > 0, env_id\n"
         "    env.close()\n"
         "print('made', len(sys.argv) - 1)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, *sorted(ENV_IDS)],
+        check=False,
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -59,10 +63,19 @@ def test_module_qualified_ids_make_envs_in_a_fresh_process(tmp_path):
 
 
 def test_plain_gymnasium_does_not_import_robodojo(tmp_path):
-    """No import hook: `import gymnasium` (and pip, and every other process of the venv) leaves robodojo alone."""
-    script = "import sys, gymnasium; print('robodojo' in sys.modules, 'robodojo/FallRecovery-v0' in gymnasium.registry)"
+    """No import hook: `import gymnasium` (and pip, and every other process of the venv) leaves
+    robodojo alone."""
+    script = (
+        "import sys, gymnasium; "
+        "print('robodojo' in sys.modules, 'robodojo/FallRecovery-v0' in gymnasium.registry)"
+    )
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"], result.stdout
@@ -70,7 +83,8 @@ def test_plain_gymnasium_does_not_import_robodojo(tmp_path):
 
 @pytest.mark.parametrize(("env_id", "robot"), env_robot_params())
 def test_registered_time_limit_is_the_default_episode(env_id, robot):
-    """``max_episode_steps`` is registered, equals the default episode's length, and ``robodojo.envs.make``
+    """``max_episode_steps`` is registered, equals the default episode's length, and
+    ``robodojo.envs.make``
     fits the TimeLimit to arguments that lengthen episodes (and only those)."""
     import robodojo.envs
 
@@ -166,7 +180,8 @@ def test_spec_round_trip_makes_an_equivalent_env(make_env, env_id, robot):
 
 @pytest.mark.parametrize("env_id", sorted(ENV_IDS))
 def test_pickling_and_deepcopy_make_a_fresh_env_from_the_same_arguments(make_env, env_id):
-    """Gymnasium's EzPickle convention: a live PyBullet world cannot be copied, so a copy is a new env made
+    """Gymnasium's EzPickle convention: a live PyBullet world cannot be copied, so a copy is a new
+    env made
     with the same constructor arguments (its own client), and the original is untouched."""
     env = make_env(env_id, episode_seconds=3.0)
     first, _ = env.reset(seed=4)
@@ -193,7 +208,8 @@ def test_closed_env_says_so(make_env):
 
 
 def test_async_vector_env_in_spawned_processes():
-    """Subprocess vector envs (spawn: env factories are pickled) give the same starts as single envs."""
+    """Subprocess vector envs (spawn: env factories are pickled) give the same starts as single
+    envs."""
     vec = gymnasium.make_vec(
         DEFAULT_ENV_ID, num_envs=2, vectorization_mode="async", vector_kwargs={"context": "spawn"}
     )
@@ -202,7 +218,7 @@ def test_async_vector_env_in_spawned_processes():
         observations, _ = vec.reset(seed=5)
         for index in range(2):  # sub-env i is seeded with seed + i
             np.testing.assert_array_equal(observations[index], single.reset(seed=5 + index)[0])
-        observations, rewards, terminated, truncated, info = vec.step(
+        observations, rewards, _terminated, _truncated, info = vec.step(
             np.zeros((2, *single.action_space.shape), np.float32)
         )
         assert observations.shape == (2, *single.observation_space.shape)

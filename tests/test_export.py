@@ -49,7 +49,8 @@ TOLERANCE = 1e-5
 
 
 def make_run(root: Path, algo: str, steps: int) -> Path:
-    """A run folder as `robodojo train` lays it out: config.yaml, manifest.json, card.json, best/, final/."""
+    """A run folder as `robodojo train` lays it out: config.yaml, manifest.json, card.json, best/,
+    final/."""
     torch.set_num_threads(1)
     venv = DummyVecEnv([lambda: gym.make(ENV_ID, robot="a1", **ENV_KWARGS)])
     venv.seed(0)
@@ -129,7 +130,8 @@ RESIDUAL = {"base": "scripted", "scale": 0.5}
 
 
 def make_residual_run(root: Path) -> Path:
-    """A real `robodojo train` residual run: PPO on ResidualEnv (observation + the get-up's action in, correction out)."""
+    """A real `robodojo train` residual run: PPO on ResidualEnv (observation + the get-up's action
+    in, correction out)."""
     from robodojo.training.train import train
 
     config = {
@@ -283,9 +285,10 @@ def refuse(*args, **kwargs):
 pickle.load = pickle.loads = pickle.Unpickler = refuse
 from robodojo.cli.main import main
 status = main(json.loads(sys.argv[1]))
-loaded = sorted(m for m, module in sys.modules.items() if module is not None and m.split(".")[0] in ("torch", "stable_baselines3"))
+heavy = ("torch", "stable_baselines3")
+loaded = sorted(m for m, mod in sys.modules.items() if mod is not None and m.split(".")[0] in heavy)
 assert not loaded, loaded
-print("onnxruntime imported:", "onnxruntime" in sys.modules and sys.modules["onnxruntime"] is not None)
+print("onnxruntime imported:", sys.modules.get("onnxruntime") is not None)
 sys.exit(status)
 """
 
@@ -293,6 +296,7 @@ sys.exit(status)
 def run_without_torch(args: list[str], *blocked: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", NO_TORCH, json.dumps(args), *blocked],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
@@ -420,7 +424,8 @@ def test_residual_export_is_the_network_with_a_residual_block(exported, make_env
     )  # what the robot receives, after composing
     verification = spec["verification"]
     print(
-        f"residual: max abs diff ONNX vs SB3 on {verification['observations']} ResidualEnv observations = "
+        f"residual: max abs diff ONNX vs SB3 on {verification['observations']} "
+        "ResidualEnv observations = "
         f"{verification['max_abs_diff']:.3g}"
     )
     assert (
@@ -439,7 +444,8 @@ def test_residual_export_is_the_network_with_a_residual_block(exported, make_env
 
 
 def test_residual_onnx_composes_like_the_sb3_residual(runs, exported, make_env) -> None:
-    """Loaded from the export (torch-free), the policy maps the plain observation to the robot's action exactly
+    """Loaded from the export (torch-free), the policy maps the plain observation to the robot's
+    action exactly
     as ResidualPolicy(SB3Policy(model, vecnormalize), base, scale) does, on a seeded rollout."""
     from robodojo.policies import load_policy
     from robodojo.policies.residual import ExportedResidualPolicy, ResidualPolicy
@@ -500,13 +506,13 @@ def test_residual_spec_naming_an_unknown_base_is_refused(exported, tmp_path) -> 
     (folder / "policy.json").write_text(json.dumps(spec))
     with pytest.raises(
         PolicySpecError,
-        match="residual.base: unknown controller 'backflip'.*valid names: scripted, getup",
+        match=r"residual.base: unknown controller 'backflip'.*valid names: scripted, getup",
     ):
         OnnxPolicy.load(folder)
     assert main(["eval", "--policy", str(folder), "--episodes", "1", "--quiet"]) == 2
     spec["residual"] = {"base": "getup", "scale": 0.0}
     (folder / "policy.json").write_text(json.dumps(spec))
-    with pytest.raises(PolicySpecError, match="residual.scale"):
+    with pytest.raises(PolicySpecError, match=r"residual.scale"):
         read_spec(folder)
 
 
@@ -545,7 +551,7 @@ def test_spec_cannot_point_outside_its_folder(exported, tmp_path) -> None:
     spec = json.loads((folder / "policy.json").read_text())
     spec["onnx"]["file"] = "../elsewhere.onnx"
     (folder / "policy.json").write_text(json.dumps(spec))
-    with pytest.raises(PolicySpecError, match="plain .onnx file name"):
+    with pytest.raises(PolicySpecError, match=r"plain .onnx file name"):
         OnnxPolicy.load(folder)
 
 
@@ -587,7 +593,8 @@ def test_failed_verification_is_marked_and_never_loads(runs, tmp_path) -> None:
         OnnxPolicy.load(tmp_path / "bad")
 
 
-# -- the CLI and shipping ----------------------------------------------------------------------------
+# -- the CLI and shipping
+# ----------------------------------------------------------------------------
 
 
 def test_export_cli(runs, tmp_path, capsys) -> None:
@@ -679,7 +686,8 @@ def test_shipped_pretrained_policies_load_and_fit_their_env() -> None:
 
 
 def test_exports_a_real_robodojo_train_run(tmp_path) -> None:
-    """The contract with `robodojo train`: its run folder exports as is (config.yaml, manifest, card, final/)."""
+    """The contract with `robodojo train`: its run folder exports as is (config.yaml, manifest,
+    card, final/)."""
     train = pytest.importorskip("robodojo.training.train")
     config = {
         "scenario": "fall_recovery",

@@ -1,4 +1,5 @@
-"""The scripted get-up solves FallRecovery: the proof that the task is solvable (and its metrics are right)."""
+"""The scripted get-up solves FallRecovery: the proof that the task is solvable (and its metrics are
+right)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def test_scripted_getup_succeeds_on_a1(make_env):
         observation, info = env.reset(seed=seed)
         policy.reset()
         assert not info["is_success"], f"seed {seed}: the robot starts already standing"
-        for step in range(1, max_steps + 1):
-            observation, reward, terminated, truncated, info = env.step(policy(observation))
+        # `step` is read after the loop: the episode's length
+        for step in range(1, max_steps + 1):  # noqa: B007
+            observation, _reward, terminated, truncated, info = env.step(policy(observation))
             if terminated or truncated:
                 break
         metrics = info["episode_metrics"]
@@ -32,7 +34,8 @@ def test_scripted_getup_succeeds_on_a1(make_env):
             # success terminates the episode, after the stance was held for hold_seconds
             assert terminated and not truncated, f"seed {seed}"
             assert metrics["stood"] == 1.0, f"seed {seed}"
-            # the held stance spans hold_seconds (1 s by default) of samples at the end of the episode
+            # the held stance spans hold_seconds (1 s by default) of samples at the end of the
+            # episode
             assert (
                 0.0 <= metrics["time_to_stand"] <= metrics["duration"] - 1.0 + control_dt + 1e-9
             ), f"seed {seed}: {metrics}"

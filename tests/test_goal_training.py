@@ -1,4 +1,5 @@
-"""Goal-conditioned training: Dict observations through train (SAC + HER), resume, export, ONNX and residuals.
+"""Goal-conditioned training: Dict observations through train (SAC + HER), resume, export, ONNX and
+residuals.
 
 A tiny goal env lives in this file — a point on a plane that must reach a goal
 (Dict observation: observation / achieved_goal / desired_goal; a sparse
@@ -44,12 +45,14 @@ TOLERANCE = 1e-5
 
 
 class PointGoalEnv(gym.Env):
-    """A point on a plane must reach a goal within ``episode_steps`` steps (sparse reward: -1 until within 0.1).
+    """A point on a plane must reach a goal within ``episode_steps`` steps (sparse reward: -1 until
+    within 0.1).
 
     observation = [position (2), velocity (2)], achieved_goal = position, desired_goal = the goal.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+    # gymnasium.Env declares metadata an (instance) attribute: a ClassVar here would contradict it
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}  # noqa: RUF012
     control_dt = 0.1
     DISTANCE = 0.1
     #: what robodojo's configuration reads from a scenario's class, without building it
@@ -130,7 +133,8 @@ class PointGoalEnv(gym.Env):
 
 
 class GoToGoal:
-    """A scripted controller for the point: head for the desired goal (it reads the Dict observation)."""
+    """A scripted controller for the point: head for the desired goal (it reads the Dict
+    observation)."""
 
     def reset(self) -> None:
         pass
@@ -172,7 +176,8 @@ POINT_DEFAULTS = {
 
 @pytest.fixture(scope="module", autouse=True)
 def point_scenario(tmp_path_factory):
-    """PointGoal registered with Gymnasium and (for this module) robodojo's scenario, controller and config tables."""
+    """PointGoal registered with Gymnasium and (for this module) robodojo's scenario, controller and
+    config tables."""
     configs = tmp_path_factory.mktemp("configs")
     for source in config_module.CONFIG_DIR.glob("*.yaml"):
         shutil.copy(source, configs / source.name)
@@ -231,7 +236,7 @@ def test_her_config_sets_the_her_buffer_and_is_validated() -> None:
         assert message in str(error.value), (changes, str(error.value))
     # a flat-Box env is no goal env: HER cannot relabel it
     with pytest.raises(
-        ConfigError, match="needs a goal-conditioned env.*FallRecovery-v0 is not one"
+        ConfigError, match=r"needs a goal-conditioned env.*FallRecovery-v0 is not one"
     ) as error:
         resolve({"scenario": "fall_recovery", "algo": "sac", "her": {"n_sampled_goal": 4}})
     assert "her=null" in str(error.value)
@@ -440,7 +445,7 @@ def test_goal_policy_exports_one_flat_input_matching_the_torch_policy(algo: str,
     )
     np.testing.assert_array_equal(policy.predict(flat), batch)
     # the baked-in per-key normalisation matters, and so does the key order
-    raw, _ = model.predict({k: v for k, v in observations.items()}, deterministic=True)
+    raw, _ = model.predict(dict(observations.items()), deterministic=True)
     assert np.abs(raw - expected).max() > 1e-3
     swapped = np.concatenate(
         [observations[key] for key in ("desired_goal", "achieved_goal", "observation")], axis=1
@@ -518,7 +523,8 @@ def test_transport_residual_sac_her_trains_and_exports(tmp_path: Path) -> None:
     from robodojo.training.export import export_run
     from robodojo.training.train import train
 
-    # 4-s episodes (100 steps): HER samples only once an episode has ended, i.e. after learning_starts
+    # 4-s episodes (100 steps): HER samples only once an episode has ended, i.e. after
+    # learning_starts
     her = {"n_sampled_goal": 4, "goal_selection_strategy": "future", "copy_info_dict": True}
     config = {
         "scenario": "transport",
@@ -566,7 +572,8 @@ def _mean_layer_peak(checkpoint: Path) -> float:
 
 
 def test_residual_hold_keeps_the_correction_at_zero_then_lets_it_learn(tmp_path: Path) -> None:
-    """Held, the action-mean layer stays at zero (one actor update's worth at most); unheld, it is the random init."""
+    """Held, the action-mean layer stays at zero (one actor update's worth at most); unheld, it is
+    the random init."""
     from robodojo.training.train import train
 
     base = {

@@ -1,4 +1,5 @@
-"""Bad input, physics blow-ups and history-free seeded resets on the rubble envs (Locomotion-v0, QuadrupedRescue-v0)."""
+"""Bad input, physics blow-ups and history-free seeded resets on the rubble envs (Locomotion-v0,
+QuadrupedRescue-v0)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_physics_blow_up_truncates_with_a_flag(make_env, env_id: str, kwargs: di
 
 @pytest.mark.parametrize(("env_id", "kwargs"), CASES[:2])
 def test_seeded_episode_does_not_depend_on_history(make_env, env_id: str, kwargs: dict) -> None:
-    """The same seed replays the same episode on a fresh env and after other episodes (terrain, debris, contacts)."""
+    """The same seed replays the same episode on a fresh env and after other episodes (terrain,
+    debris, contacts)."""
     actions = random_actions(make_env(env_id, **kwargs).action_space, 30, seed=2)
 
     def play(env) -> list[np.ndarray]:

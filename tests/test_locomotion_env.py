@@ -1,4 +1,5 @@
-"""Locomotion-v0 behaviour: commands, the scripted trot, metrics, terrain per reset, the curriculum on the real env."""
+"""Locomotion-v0 behaviour: commands, the scripted trot, metrics, terrain per reset, the curriculum
+on the real env."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The wheel: built from the source tree, installed in a clean venv, importable, ids registered on import (no .pth).
+"""The wheel: built from the source tree, installed in a clean venv, importable, ids registered on
+import (no .pth).
 
 Builds from a copy of the source tree (so the working tree gets no build/ or
 egg-info churn) and installs into a fresh venv; the machine's pip config
@@ -49,7 +50,9 @@ SOURCE_IGNORE = shutil.ignore_patterns(
 
 
 def _run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        command, check=False, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, (
         f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     )
@@ -61,7 +64,8 @@ def wheel(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     source = root / "src"
     shutil.copytree(REPO, source, ignore=SOURCE_IGNORE)
-    # A stand-in shipped policy, so the wheel's package data is checked even before a real one ships.
+    # A stand-in shipped policy, so the wheel's package data is checked even before a real one
+    # ships.
     probe = source / "policies" / "pretrained" / PROBE
     probe.mkdir(parents=True, exist_ok=True)
     for name in PRETRAINED_FILES:
@@ -101,9 +105,7 @@ def test_wheel_ships_only_the_robodojo_namespace(wheel):
         assert f"robodojo/{package}/__init__.py" in names, (
             f"robodojo.{package} is missing from the wheel"
         )
-    assert not any(
-        name.startswith("robodojo/tests/") or name.startswith("tests/") for name in names
-    )
+    assert not any(name.startswith(("robodojo/tests/", "tests/")) for name in names)
     # shipped policies: ONNX + IO spec + cards, and nothing compiled or stray
     assert "robodojo/policies/pretrained/__init__.py" in names
     for name in PRETRAINED_FILES:
@@ -122,7 +124,8 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
     python = env_dir / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "-q", str(wheel)], tmp_path, 600)
 
-    # Nothing imports robodojo here: the module-qualified id imports it (Gymnasium 1.x's convention).
+    # Nothing imports robodojo here: the module-qualified id imports it (Gymnasium 1.x's
+    # convention).
     script = (
         "import sys, gymnasium, numpy as np\n"
         "ids = sys.argv[1:]\n"
@@ -133,7 +136,8 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
         "        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())\n"
         "    assert obs in env.observation_space and np.isfinite(reward), env_id\n"
         "    env.close()\n"
-        "import robodojo, robodojo.envs, robodojo.robots, robodojo.policies, robodojo.training, robodojo.cli\n"
+        "import robodojo, robodojo.envs, robodojo.robots, robodojo.policies\n"
+        "import robodojo.training, robodojo.cli\n"
         "print(robodojo.envs.__file__)\n"
         "print('version', robodojo.__version__)\n"
         "print(len(ids), 'ok')\n"

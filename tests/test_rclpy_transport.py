@@ -1,4 +1,5 @@
-"""The rclpy transport, where ROS 2 is installed: messages map onto rosidl, nodes talk, and to the DDS transport.
+"""The rclpy transport, where ROS 2 is installed: messages map onto rosidl, nodes talk, and to the
+DDS transport.
 
 Skipped here: rclpy is neither on PyPI nor in Debian bookworm.
 """
@@ -13,7 +14,8 @@ from robodojo.bridge.transport import rclpy_available
 
 pytestmark = pytest.mark.skipif(
     not rclpy_available(),
-    reason="rclpy is not installed (it is neither on PyPI nor in Debian bookworm); install ROS 2 to run these",
+    reason="rclpy is not installed (it is neither on PyPI nor in Debian bookworm); "
+    "install ROS 2 to run these",
 )
 
 from dds_support import QOS, SAMPLES, TOPIC_MESSAGES, first_arrival  # noqa: E402

@@ -1,4 +1,5 @@
-"""QuadrupedRescue-v0 behaviour: both action levels, the site, the victim detector, the scripted rescuer."""
+"""QuadrupedRescue-v0 behaviour: both action levels, the site, the victim detector, the scripted
+rescuer."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def test_bad_settings_raise(make_env) -> None:
 
 @pytest.mark.parametrize("action", ["joints", "velocity"])
 def test_same_seed_same_site_and_rollout(make_env, action: str) -> None:
-    """Terrain, debris, victim and the whole rollout repeat under a seed; another seed gives another site."""
+    """Terrain, debris, victim and the whole rollout repeat under a seed; another seed gives another
+    site."""
     env_a, env_b = (
         make_env(ENV_ID, action=action, difficulty=0.9),
         make_env(ENV_ID, action=action, difficulty=0.9),
@@ -93,7 +95,7 @@ def test_victim_lies_on_reachable_ground_never_inside_an_obstacle(difficulty: fl
         c, s = math.cos(victim.yaw), math.sin(victim.yaw)
         under = [
             terrain.height_at(victim.x + c * a - s * b, victim.y + s * a + c * b)
-            for a, b in zip(xs.ravel(), ys.ravel())
+            for a, b in zip(xs.ravel(), ys.ravel(), strict=True)
         ]
         assert max(under) <= victim.z - VICTIM_SIZE[2] / 2 + 1e-9
 
@@ -117,7 +119,8 @@ def test_victim_is_out_of_sight_at_the_start(make_env) -> None:
 
 
 def _face_victim_from(env, distance: float) -> np.ndarray:
-    """Teleport the robot to stand ``distance`` m from the victim's centre, facing it; return the observation."""
+    """Teleport the robot to stand ``distance`` m from the victim's centre, facing it; return the
+    observation."""
     task = env.unwrapped.task
     victim = task.victim
     x, y = victim.x - distance, victim.y
@@ -143,8 +146,10 @@ def test_detector_respects_range_field_of_view_and_line_of_sight(make_env) -> No
     assert _face_victim_from(env, 4.6)[VISIBLE] == 0  # beyond the 4 m range
     # a wall between robot and victim blocks the sight lines (terrain and debris do the same)
     client = task.sim.client
-    wall = client.createMultiBody(0, client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.05, 1.5, 0.5]), -1,
-                                  [task.victim.x - 1.2, task.victim.y, task.victim.z + 0.3])  # fmt: skip
+    shape = client.createCollisionShape(client.GEOM_BOX, halfExtents=[0.05, 1.5, 0.5])
+    wall = client.createMultiBody(
+        0, shape, -1, [task.victim.x - 1.2, task.victim.y, task.victim.z + 0.3]
+    )
     assert _face_victim_from(env, 2.5)[VISIBLE] == 0
     client.removeBody(wall)
     assert _face_victim_from(env, 2.5)[VISIBLE] == 1

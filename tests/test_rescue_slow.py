@@ -1,4 +1,5 @@
-"""The issue's bar for the scripted rescuer (≥ 80 % at difficulty 0) on 100 seeded episodes, both action levels (`make test-slow`)."""
+"""The issue's bar for the scripted rescuer (≥ 80 % at difficulty 0) on 100 seeded episodes, both
+action levels (`make test-slow`)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def test_zero_residual_is_the_scripted_controller(make_env) -> None:
     wrapped = ResidualPolicy(Zero(), make_policy("scripted", residual_env, ENV_ID), scale=0.5)
     residual = run(residual_env, wrapped, seed=3, steps=150)
     assert len(scripted) == len(residual) > 20
-    for a, b in zip(scripted, residual):
+    for a, b in zip(scripted, residual, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -58,7 +58,8 @@ def test_residual_env_observes_the_base_action_and_passes_check_env(make_env) ->
     )  # a fresh controller agrees
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        # A wrapper is what is under test here, so only the checker's "this is a wrapper" note is allowed.
+        # A wrapper is what is under test here, so only the checker's "this is a wrapper" note is
+        # allowed.
         warnings.filterwarnings("ignore", message=".*different from the unwrapped version.*")
         check_env(wrapped, skip_render_check=True)
 
@@ -83,7 +84,8 @@ def test_residual_env_rejects_bad_scale_and_nan(make_env) -> None:
 
 
 def test_make_controller_builds_the_base_without_an_env(make_env) -> None:
-    """A deployment builds the base from the robot name and control period alone; it acts like the env's own."""
+    """A deployment builds the base from the robot name and control period alone; it acts like the
+    env's own."""
     from robodojo.policies import base_controller_names, controller_for_env, make_controller
 
     env = make_env(ENV_ID, robot="aliengo")

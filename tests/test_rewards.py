@@ -55,7 +55,8 @@ def test_reward_is_weighted_sum_of_terms(make_env, robot):
 
 
 def test_every_reward_term_is_exercised(make_env):
-    """Guards the sum test above against vacuous terms (a term that is always 0 would hide a wrong weight)."""
+    """Guards the sum test above against vacuous terms (a term that is always 0 would hide a wrong
+    weight)."""
     env = make_env(robot="a1")
     steps = _play(env, seed=0)
     never_nonzero = [
@@ -78,7 +79,7 @@ def test_custom_reward_weights_are_honoured(make_env):
     assert len(default_steps) == len(custom_steps)
     differences = 0
     for (default_reward, default_terms), (custom_reward, custom_terms) in zip(
-        default_steps, custom_steps
+        default_steps, custom_steps, strict=True
     ):
         assert custom_terms == default_terms, "weights must not change the dynamics or the terms"
         assert custom_reward == pytest.approx(

@@ -1,4 +1,5 @@
-"""Every registered quadruped: its spec agrees with the simulation, and it can stand up from its belly."""
+"""Every registered quadruped: its spec agrees with the simulation, and it can stand up from its
+belly."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def test_keyframe_search_runs() -> None:
 
 
 def test_laikago_vendor_angles() -> None:
-    """Laikago's URDF zero differs from Unitree's: home must read as Unitree's stand (0, 0.67, −1.25)."""
+    """Laikago's URDF zero differs from Unitree's: home must read as Unitree's stand (0, 0.67,
+    −1.25)."""
     from robodojo.robots.laikago import to_vendor
 
     spec = ROBOTS["laikago"]

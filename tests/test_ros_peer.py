@@ -1,4 +1,5 @@
-"""A ROS-2-like peer on CycloneDDS 0.10 (the C library ROS 2 Humble and Jazzy ship) talks with our transport.
+"""A ROS-2-like peer on CycloneDDS 0.10 (the C library ROS 2 Humble and Jazzy ship) talks with our
+transport.
 
 tests/peers/ros_peer.c is compiled here against Debian's ``cyclonedds-dev``
 (0.10.2). Like rmw_cyclonedds it compiles in no IDL and announces no type
@@ -11,6 +12,7 @@ bytes) must arrive here as the message rosbags serialized.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import shutil
 import subprocess
@@ -39,7 +41,8 @@ def ros_peer(tmp_path_factory) -> Path:
     """tests/peers/ros_peer.c built against the system's CycloneDDS C library."""
     if not DDS_HEADER.exists():
         pytest.skip(
-            "Debian's cyclonedds-dev (CycloneDDS 0.10, as ROS 2 Humble/Jazzy ship) is not installed: "
+            "Debian's cyclonedds-dev (CycloneDDS 0.10, as ROS 2 Humble/Jazzy ship) "
+            "is not installed: "
             "`apt-get install cyclonedds-dev` (make test does it when run as root)"
         )
     compiler = shutil.which("gcc") or shutil.which("cc")
@@ -56,7 +59,10 @@ def ros_peer(tmp_path_factory) -> Path:
     flags = ["-DDDS_NDEBUG", "-lddsc"]
     if shutil.which("pkg-config"):
         pkg = subprocess.run(
-            ["pkg-config", "--cflags", "--libs", "CycloneDDS"], capture_output=True, text=True
+            ["pkg-config", "--cflags", "--libs", "CycloneDDS"],
+            check=False,
+            capture_output=True,
+            text=True,
         )
         if pkg.returncode == 0:
             flags = pkg.stdout.split()
@@ -74,6 +80,7 @@ def ros_peer(tmp_path_factory) -> Path:
             str(PEERS / "ros_peer.c"),
             *flags,
         ],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
@@ -102,7 +109,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _as_on_the_wire(reference: bytes) -> bytes:
-    """rosbags' bytes as DDS carries them: padded with zeros to a multiple of 4 (the RTPS submessage alignment)."""
+    """rosbags' bytes as DDS carries them: padded with zeros to a multiple of 4 (the RTPS submessage
+    alignment)."""
     return reference + b"\0" * (-len(reference) % 4)
 
 
@@ -167,7 +175,7 @@ def test_the_ros_peer_receives_our_commands_byte_for_byte(
         _stop(process)
     payloads = [bytes.fromhex(line.split()[1]) for line in lines if line.startswith("sample ")]
     assert len(payloads) == len(messages)
-    for payload, message in zip(payloads, messages):  # reliable: all of them, in order
+    for payload, message in zip(payloads, messages, strict=True):  # reliable: all, in order
         reference = serialize(message, store)
         assert payload.hex() == _as_on_the_wire(reference).hex()
         assert (
@@ -214,10 +222,8 @@ def test_the_ros_peer_receives_our_state_byte_for_byte(
             while line is None:
                 assert time.monotonic() < deadline, "nothing reached the C peer"
                 publisher.publish(message)
-                try:
+                with contextlib.suppress(queue.Empty):
                     line = out.next(timeout=0.2)
-                except queue.Empty:
-                    pass
             out.expect("done")
         assert process.wait(timeout=TIMEOUT) == 0, process.stderr.read()
     finally:
@@ -255,10 +261,8 @@ def test_we_receive_what_the_ros_peer_publishes(
                 assert time.monotonic() < deadline, "nothing arrived from the C peer"
                 process.stdin.write(wire + "\n")
                 process.stdin.flush()
-                try:
+                with contextlib.suppress(queue.Empty):
                     received = inbox.get(timeout=0.2)
-                except queue.Empty:
-                    pass
             process.stdin.close()
             out.expect("done")
         assert process.wait(timeout=TIMEOUT) == 0, process.stderr.read()
@@ -268,10 +272,11 @@ def test_we_receive_what_the_ros_peer_publishes(
 
 
 def test_the_type_name_must_match_as_in_ros_2(dds_domain: int, ros_peer: Path) -> None:
-    """Same topic, another type name: no match (the peer has no type information to go by, only names)."""
+    """Same topic, another type name: no match (the peer has no type information to go by, only
+    names)."""
     from cyclonedds.builtin import BuiltinDataReader, BuiltinTopicDcpsSubscription
 
-    process, out = _start(
+    process, _out = _start(
         ros_peer,
         "sub",
         "rt/name_check",

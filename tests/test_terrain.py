@@ -1,4 +1,5 @@
-"""Rubble-field generator: bounded slopes and jumps per difficulty, a route across, and the PyBullet field matching the grid."""
+"""Rubble-field generator: bounded slopes and jumps per difficulty, a route across, and the PyBullet
+field matching the grid."""
 
 from __future__ import annotations
 
@@ -108,7 +109,8 @@ def test_every_field_shows_its_own_corners_not_the_creation_pins() -> None:
             ):
                 hit = sim.client.rayTest([x, y, 2.0], [x, y, -2.0])[0]
                 assert hit[0] == body.body and abs(hit[3][2] - terrain.height_at(x, y)) < 0.01
-            # a ball on the highest cell of a field that was never pinned rests on it (no fall-through)
+            # a ball on the highest cell of a field that was never pinned rests on it (no
+            # fall-through)
             i, j = np.unravel_index(
                 terrain.heights[5:-5, 5:-5].argmax(), terrain.heights[5:-5, 5:-5].shape
             )

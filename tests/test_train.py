@@ -1,4 +1,5 @@
-"""``robodojo train``: config validation, smoke runs (PPO and SAC), resume, and resume after kill -9.
+"""``robodojo train``: config validation, smoke runs (PPO and SAC), resume, and resume after kill
+-9.
 
 Runs are tiny: 1 s episodes (``episode_seconds: 1``), a few thousand steps,
 2-3 evaluation episodes. Training speed is measured in benchmarks/, not here.
@@ -55,6 +56,7 @@ def tiny(**changes) -> dict:
 def robodojo(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "robodojo.cli", *args],
+        check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -218,22 +220,31 @@ def test_missing_train_extra_says_how_to_install(tmp_path: Path) -> None:
         "sys.exit(main(['train', 'fall_recovery']))"
     )
     run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "robodojo train: error: training needs stable-baselines3 (not installed): pip install 'robodojo[train]'"
+        "robodojo train: error: training needs stable-baselines3 (not installed): "
+        "pip install 'robodojo[train]'"
     ]
 
 
 def test_train_cli_imports_no_heavy_modules() -> None:
-    """The training stack loads when `train` runs, not when the CLI starts (importing robodojo registers the
-    envs, so the physics does load)."""
+    """The training stack loads when `train` runs, not when the CLI starts (importing robodojo
+    registers the envs, so the physics does load)."""
     code = (
         "import sys, robodojo.cli.train, robodojo.cli.main; heavy = {'torch', 'stable_baselines3', "
-        "'yaml', 'tqdm', 'matplotlib', 'onnxruntime', 'cyclonedds'} & set(sys.modules); assert not heavy, heavy"
+        "'yaml', 'tqdm', 'matplotlib', 'onnxruntime', 'cyclonedds'} & set(sys.modules); "
+        "assert not heavy, heavy"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -291,7 +302,7 @@ def test_curriculum_levels_are_logged_to_tensorboard(tmp_path: Path) -> None:
         768,
     ]  # once per rollout
     for (_, level), (_, difficulty) in zip(
-        logged["curriculum/level_mean"], logged["curriculum/difficulty_mean"]
+        logged["curriculum/level_mean"], logged["curriculum/difficulty_mean"], strict=True
     ):
         assert level in (0, 1, 2) and difficulty == pytest.approx(curriculum["levels"][int(level)])
 
@@ -438,7 +449,8 @@ def test_saved_policy_normalises_like_vecnormalize_and_replays_the_card(
         SB3Policy(model)(observations[0]), policy(observations[0])
     )  # normalising matters
 
-    # The saved final model + statistics reproduce the card's evaluation exactly (fixed seeds, deterministic).
+    # The saved final model + statistics reproduce the card's evaluation exactly (fixed seeds,
+    # deterministic).
     card = strict_json(run_dir / "card.json")
     config = card["config"]
     result = evaluate_model(
@@ -455,7 +467,8 @@ def test_saved_policy_normalises_like_vecnormalize_and_replays_the_card(
 
 @pytest.fixture(scope="module")
 def residual_run(tmp_path_factory) -> Path:
-    """A tiny residual PPO run through the `robodojo train` CLI; 4-s episodes so that standing up is possible."""
+    """A tiny residual PPO run through the `robodojo train` CLI; 4-s episodes so that standing up is
+    possible."""
     from robodojo.cli.main import main
 
     out = tmp_path_factory.mktemp("residual")
@@ -524,7 +537,8 @@ def test_residual_run_evaluates_the_composed_policy(residual_run: Path) -> None:
         base = make_controller("scripted", env.spec.id, "a1", env.unwrapped.control_dt)
         return ResidualPolicy(SB3Policy(model, vecnormalize), base, 0.5)
 
-    # The card is exactly the composed policy on the plain env: rebuilt independently, it replays the numbers.
+    # The card is exactly the composed policy on the plain env: rebuilt independently, it replays
+    # the numbers.
     kwargs = {"robot": "a1", "env_kwargs": config["env_kwargs"]}
     replay = evaluate(
         "fall_recovery", "replay", 3, config["final_eval_seed"], policy_factory=composed, **kwargs
@@ -535,7 +549,8 @@ def test_residual_run_evaluates_the_composed_policy(residual_run: Path) -> None:
     assert (
         scripted.summary()["return_mean"] != final["return_mean"]
     )  # the network's correction was in the loop
-    # A fresh plain network of the same size outputs about 0 (the home pose), which sometimes stands up by
+    # A fresh plain network of the same size outputs about 0 (the home pose), which sometimes stands
+    # up by
     # itself; the composed policy stands up from more of these starts.
     import gymnasium
 
@@ -555,7 +570,8 @@ def test_residual_run_evaluates_the_composed_policy(residual_run: Path) -> None:
         **kwargs,
     )
     print(
-        f"success on seeds 0-2: residual run {final['successes']}/3, fresh plain network {alone.successes}/3"
+        f"success on seeds 0-2: residual run {final['successes']}/3, "
+        f"fresh plain network {alone.successes}/3"
     )
     assert alone.successes < final["successes"]
 
@@ -594,7 +610,8 @@ def test_sac_run_and_resume_keep_the_replay_buffer(tmp_path: Path) -> None:
     assert step_dirs(run_dir) == [500, 1000, 1500]
     model = SAC.load(run_dir / "checkpoints" / "step_1500" / "model.zip", device="cpu")
     ckpt.load_replay_buffer(model, run_dir / "checkpoints" / "step_1500" / "replay_buffer.pkl")
-    # 1000 transitions carried over from the first session + 500 new ones (a fresh buffer would hold 500).
+    # 1000 transitions carried over from the first session + 500 new ones (a fresh buffer would hold
+    # 500).
     assert model.replay_buffer.pos == 1500 and model.replay_buffer.observations.shape[0] == 10000
     assert np.abs(model.replay_buffer.observations[:1500]).sum() > 0
     assert [e["step"] for e in strict_json(run_dir / "evaluations.json")] == [500, 1000, 1500]
@@ -611,7 +628,8 @@ def test_sac_run_and_resume_keep_the_replay_buffer(tmp_path: Path) -> None:
 
 
 def test_resume_after_kill_9_loses_at_most_one_checkpoint_interval(tmp_path: Path) -> None:
-    # PPO logs to TensorBoard after every rollout (128 x 2 = 256 steps): that is how far the killed process got.
+    # PPO logs to TensorBoard after every rollout (128 x 2 = 256 steps): that is how far the killed
+    # process got.
     interval, total = 768, 3072
     config_file = tmp_path / "tiny.yaml"
     ppo = {**TINY["algo_kwargs"]["ppo"], "n_steps": 128, "batch_size": 128}
@@ -679,7 +697,8 @@ def test_resume_after_kill_9_loses_at_most_one_checkpoint_interval(tmp_path: Pat
     resumed = strict_json(run_dir / "manifest.json")["resumes"]
     assert len(resumed) == 1 and resumed[0]["from_checkpoint"] == f"step_{at_kill[-1]}"
     assert resumed[0]["from_step"] == at_kill[-1]
-    # The planted folder goes, and so does whatever the kill itself interrupted (e.g. an evaluations.json
+    # The planted folder goes, and so does whatever the kill itself interrupted (e.g. an
+    # evaluations.json
     # being replaced); nothing complete is ever removed.
     removed = resumed[0]["removed_incomplete"]
     assert f".step_{total}.tmp-99999" in removed and all(".tmp-" in name for name in removed), (
@@ -688,7 +707,8 @@ def test_resume_after_kill_9_loses_at_most_one_checkpoint_interval(tmp_path: Pat
     assert not list(run_dir.rglob("*.tmp-*"))
     lost = reached - resumed[0]["from_step"]
     print(
-        f"kill -9: checkpoints at kill {at_kill}, last logged step {reached}, resumed from {resumed[0]['from_step']}, lost {lost}"
+        f"kill -9: checkpoints at kill {at_kill}, last logged step {reached}, "
+        f"resumed from {resumed[0]['from_step']}, lost {lost}"
     )
     assert 0 <= lost <= interval, (
         f"killed at ~{reached} steps, resumed from {resumed[0]['from_step']}"

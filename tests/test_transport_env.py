@@ -1,4 +1,5 @@
-"""Transport-v0 behaviour: goal interface, the scripted controller, drops and damage, bad settings, repeatability."""
+"""Transport-v0 behaviour: goal interface, the scripted controller, drops and damage, bad settings,
+repeatability."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ import pytest
 from conftest import assert_same_rollout, random_actions, robots_for, rollout, run_episodes
 
 from robodojo.envs.transport.interface import SET_DOWN, observation_layout
+from robodojo.policies import make_policy
 
 REMAINING = observation_layout().index("parcels_remaining")
-from robodojo.policies import make_policy
 
 ENV_ID = "robodojo/Transport-v0"
 ARMS = [pytest.param(robot, id=robot) for robot in robots_for(ENV_ID)]
 
 
 def carry_parcel(env: gymnasium.Env, seed: int) -> tuple[dict, object]:
-    """Run the scripted controller until the parcel is lifted and being carried; return (observation, policy)."""
+    """Run the scripted controller until the parcel is lifted and being carried; return
+    (observation, policy)."""
     policy = make_policy("scripted", env, ENV_ID)
     observation, _ = env.reset(seed=seed)
     policy.reset()
@@ -111,7 +113,10 @@ def test_compute_reward_batched_equals_per_sample_and_the_step_reward(
         batch = env.unwrapped.compute_reward(
             np.array(achieved), goals, np.array(infos, dtype=object)
         )
-        single = [env.unwrapped.compute_reward(a, g, i) for a, g, i in zip(achieved, goals, infos)]
+        single = [
+            env.unwrapped.compute_reward(a, g, i)
+            for a, g, i in zip(achieved, goals, infos, strict=True)
+        ]
         assert batch.shape == (len(infos),)
         np.testing.assert_array_equal(batch, single)
     assert (
@@ -125,8 +130,8 @@ def test_sparse_reward_is_zero_exactly_when_the_parcel_is_set_down_at_the_goal(m
     goal = np.array([0.45, -0.25, 0.04, 1.0], dtype=np.float32)
     info = {"reward_terms": {"drop": 0.0, "damage": 0.0, "collision": 0.0}}
     assert compute(goal, goal, info) == 0.0
-    assert compute(goal + [0.049, 0, 0, 0], goal, info) == 0.0
-    assert compute(goal + [0.051, 0, 0, 0], goal, info) == -1.0
+    assert compute(goal + np.array([0.049, 0, 0, 0]), goal, info) == 0.0
+    assert compute(goal + np.array([0.051, 0, 0, 0]), goal, info) == -1.0
     assert (
         compute(goal - [0, 0, 0, 1], goal, info) == -1.0
     )  # at the goal but still held / tilted / moving
@@ -252,5 +257,5 @@ def test_a_physics_blow_up_truncates_with_a_flag_and_the_next_reset_is_clean(mak
     assert (terminated, truncated) == (False, True) and "absurd speed" in info["physics_error"]
     assert observation in env.observation_space and np.isfinite(reward)
     fresh = make_env(ENV_ID)
-    assert_same_rollout(rollout(env, 3, random_actions(env.action_space, 20, seed=1)),
-                        rollout(fresh, 3, random_actions(env.action_space, 20, seed=1)))  # fmt: skip
+    actions = random_actions(env.action_space, 20, seed=1)
+    assert_same_rollout(rollout(env, 3, actions), rollout(fresh, 3, actions))

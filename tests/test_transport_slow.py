@@ -1,4 +1,5 @@
-"""The issue's bar for the scripted pick-and-place, on the full 100 seeded episodes per variant (`make test-slow`)."""
+"""The issue's bar for the scripted pick-and-place, on the full 100 seeded episodes per variant
+(`make test-slow`)."""
 
 from __future__ import annotations
 

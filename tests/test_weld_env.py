@@ -1,4 +1,5 @@
-"""Weld-v0 behaviour: the controllers show the problem and solve it, bad settings fail loudly, rollouts repeat."""
+"""Weld-v0 behaviour: the controllers show the problem and solve it, bad settings fail loudly,
+rollouts repeat."""
 
 from __future__ import annotations
 
@@ -126,7 +127,8 @@ def test_the_bead_is_laid_only_when_rendering(make_env) -> None:
 
 
 def test_welding_leaves_other_worlds_alone(make_env) -> None:
-    """The collision pass lowers a process-wide Bullet threshold; other envs' physics must not see it."""
+    """The collision pass lowers a process-wide Bullet threshold; other envs' physics must not see
+    it."""
     fall = make_env("robodojo/FallRecovery-v0")
     actions = random_actions(fall.action_space, 40, seed=3)
     before = rollout(fall, 9, actions)
@@ -137,7 +139,8 @@ def test_welding_leaves_other_worlds_alone(make_env) -> None:
 
 
 def test_parts_lie_on_the_table_within_reach(make_env) -> None:
-    """Over many seeds every part is on the fixture table and its whole taught path within the arm's reach."""
+    """Over many seeds every part is on the fixture table and its whole taught path within the arm's
+    reach."""
     from robodojo.sim_assets.workpiece import TABLE_X, TABLE_Y
 
     env = make_env(ENV_ID)
@@ -153,7 +156,7 @@ def test_parts_lie_on_the_table_within_reach(make_env) -> None:
                 and y.max() < TABLE_Y[1]
             )
         # the taught path was verified reachable: the arm starts on it, at the lead-in
-        tip, rotation = task.arm.tcp_pose()
+        tip, _rotation = task.arm.tcp_pose()
         expected = task.path.torch_pose(task.path.start, 0.0, 0.0, 0.0, 0.0, task.tolerances.ctwd)
         assert np.linalg.norm(tip - expected[0]) < 1e-3
         assert 0.10 <= task.true.length <= 0.41

@@ -45,7 +45,8 @@ def unit(v) -> np.ndarray:
 
 
 def test_torch_on_the_bisector_has_no_error() -> None:
-    # wall on +y: the torch comes from (−y + z)/√2 and points the other way; tip 15 mm back along the axis
+    # wall on +y: the torch comes from (−y + z)/√2 and points the other way; tip 15 mm back along
+    # the axis
     axis = unit([0.0, 1.0, -1.0])
     tip = -0.015 * axis
     e = torch_errors(tip, axis, np.zeros(3), X, Y, 45.0)
@@ -57,7 +58,8 @@ def test_torch_on_the_bisector_has_no_error() -> None:
 
 
 def test_hand_computed_offsets_and_angles() -> None:
-    # torch vertical (work angle 90°) 2 mm toward the wall from the root line, tip 12 mm above the plate
+    # torch vertical (work angle 90°) 2 mm toward the wall from the root line, tip 12 mm above the
+    # plate
     axis = -Z
     tip = np.array([0.0, 0.002, 0.012])
     e = torch_errors(tip, axis, np.zeros(3), X, Y, 45.0)
@@ -190,7 +192,7 @@ def test_tracker_noise_and_dropouts_have_the_stated_rates() -> None:
     path = TaughtPath(nominal, push_angle_deg=10.0)
     tracker = SeamTracker(noise=0.00005, dropout=0.05, burst_chance=0.0)
     tracker.reset(path, nominal, np.random.default_rng(1))
-    readings, valid = zip(*(tracker.read(s) for s in np.linspace(0.0, 0.3, 2000)))
+    readings, valid = zip(*(tracker.read(s) for s in np.linspace(0.0, 0.3, 2000)), strict=True)
     valid = np.array(valid)
     values = np.array(readings)[valid]
     assert 0.04 < 1.0 - valid.mean() < 0.06
@@ -215,7 +217,8 @@ def test_reversed_seam_keeps_its_wall() -> None:
 
 
 def test_offsets_toward_the_inside_of_a_curve_shorten_the_path() -> None:
-    """On an arc of radius R with the wall toward its centre, an aim point h inside travels (1 − h/R) per metre."""
+    """On an arc of radius R with the wall toward its centre, an aim point h inside travels (1 −
+    h/R) per metre."""
     radius, n = 0.2, 201
     angle = np.linspace(0.0, 0.5, n)  # 0.1 m of arc, counter-clockwise around the origin
     points = np.column_stack([radius * np.cos(angle), radius * np.sin(angle), np.zeros(n)])

@@ -1,4 +1,5 @@
-"""What the DDS transport puts on the wire is what ROS 2 puts there: bytes, topic names, type names, QoS.
+"""What the DDS transport puts on the wire is what ROS 2 puts there: bytes, topic names, type names,
+QoS.
 
 Bytes: every message type serialized by our CycloneDDS types (XCDR1 with its
 4-byte encapsulation header, what the writer sends) equals ``rosbags``'
@@ -107,7 +108,8 @@ def test_topic_type_names_and_qos_on_the_wire_are_ros_2s(dds_domain: int) -> Non
     from cyclonedds.domain import DomainParticipant
 
     types = [type(SAMPLES[name]) for name in TOPIC_MESSAGES]
-    # A participant of our own in this process: it learns the peer's endpoints only through discovery.
+    # A participant of our own in this process: it learns the peer's endpoints only through
+    # discovery.
     spy = DomainParticipant(dds_domain)
     try:
         publications = BuiltinDataReader(spy, BuiltinTopicDcpsPublication)

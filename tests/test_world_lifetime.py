@@ -1,7 +1,9 @@
-"""Bodies live as long as the world: a world that makes and removes bodies is rebuilt every few hundred resets
+"""Bodies live as long as the world: a world that makes and removes bodies is rebuilt every few
+hundred resets
 (PyBullet keeps memory for every body it made), and no episode can tell.
 
-The soak tests (3,000 resets of Weld-v0 and Transport-v0 in one process, RSS growth under 30 MB) take
+The soak tests (3,000 resets of Weld-v0 and Transport-v0 in one process, RSS growth under 30 MB)
+take
 ~3 minutes and run with ``make test-slow``.
 """
 

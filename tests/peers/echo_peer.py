@@ -1,4 +1,5 @@
-"""A second process for the DDS tests: echoes every bridge message type back, as a ROS 2 node would see it.
+"""A second process for the DDS tests: echoes every bridge message type back, as a ROS 2 node would
+see it.
 
 For each topic message it subscribes ``/ping/<Type>`` and republishes what it
 receives on ``/pong/<Type>``, with the QoS ROS 2 uses for that type (sensor
