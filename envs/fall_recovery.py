@@ -10,7 +10,6 @@ import numpy as np
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.quadruped import QuadrupedTask
 from robodojo.envs.rewards import merge_weights
-from robodojo.robots.registry import get_robot_spec
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "upright": 1.0,
@@ -43,9 +42,7 @@ class FallRecoveryTask(QuadrupedTask):
         control_dt: float,
         physics_dt: float,
     ) -> None:
-        super().__init__(
-            get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt
-        )
+        super().__init__(robot, max_target_speed, control_dt, physics_dt)
         self.reward_weights = merge_weights(DEFAULT_WEIGHTS, reward_weights)
         self.upright_threshold = upright_threshold
         self.min_height = height_fraction * self.spec.standing_height

@@ -11,6 +11,7 @@ from robodojo.interface import ActionInterface, Layout
 from robodojo.physics import Sim
 from robodojo.physics.geometry import quat_to_matrix
 from robodojo.robots.quadruped import Quadruped, QuadrupedSpec
+from robodojo.robots.registry import get_robot_spec
 
 #: Speeds past these mean the solver has blown up, not that the robot is fast.
 MAX_BASE_SPEED = 50.0  # m/s
@@ -44,10 +45,11 @@ class QuadrupedTask(Task):
     """
 
     def __init__(
-        self, spec: QuadrupedSpec, max_target_speed: float, control_dt: float, physics_dt: float
+        self, robot: str, max_target_speed: float, control_dt: float, physics_dt: float
     ) -> None:
         if max_target_speed <= 0:
             raise ValueError(f"max_target_speed must be > 0, got {max_target_speed}")
+        spec: QuadrupedSpec = get_robot_spec(robot, kind="quadruped")
         self.spec = spec
         self.robot = Quadruped(spec)
         self.control_dt = control_dt

@@ -17,7 +17,6 @@ import numpy as np
 from robodojo.envs.quadruped import QuadrupedTask
 from robodojo.interface import Field
 from robodojo.physics import Sim
-from robodojo.robots.registry import get_robot_spec
 from robodojo.sim_assets.debris import DebrisField
 from robodojo.sim_assets.terrain import Terrain, TerrainBody, generate_terrain
 
@@ -66,9 +65,7 @@ class TerrainQuadrupedTask(QuadrupedTask):
         control_dt: float,
         physics_dt: float,
     ) -> None:
-        super().__init__(
-            get_robot_spec(robot, kind="quadruped"), max_target_speed, control_dt, physics_dt
-        )
+        super().__init__(robot, max_target_speed, control_dt, physics_dt)
         self.difficulty = check_difficulty(difficulty)
         self.terrain: Terrain = generate_terrain(np.random.default_rng(0), 0.0)
 

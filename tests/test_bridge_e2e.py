@@ -15,8 +15,8 @@
   ``/robodojo/enable``; ``/robodojo/estop`` turns commands into ``damp``.
 
 The policy is the shipped pretrained fall-recovery A1 policy
-(``robodojo.policies.pretrained.discover()``); the tests skip, saying why,
-only while none is shipped. ``ROBODOJO_BRIDGE_E2E_POLICY=PATH`` runs them with
+(``robodojo.policies.pretrained.discover()``; one is always shipped).
+``ROBODOJO_BRIDGE_E2E_POLICY=PATH`` runs them with
 another exported policy (to try one before shipping it).
 """
 
@@ -55,8 +55,7 @@ def shipped_policy() -> str:
     from robodojo.policies.pretrained import discover
 
     found = [p for p in discover().values() if p.env_id == ENV_ID and p.robot == "a1"]
-    if not found:
-        pytest.skip("no fall-recovery A1 policy is shipped in policies/pretrained/ yet")
+    assert found, "no fall-recovery A1 policy is shipped in policies/pretrained/"
     return str(found[0].path)
 
 

@@ -665,8 +665,7 @@ def test_pretrained_registry_lists_and_loads(
 
 def test_shipped_pretrained_policies_load_and_fit_their_env() -> None:
     shipped = pretrained.discover()
-    if not shipped:
-        pytest.skip("no pretrained policy is shipped yet")
+    assert shipped, "no pretrained policy is shipped"
     for entry in shipped.values():
         env = gym.make(entry.env_id, **({"robot": entry.robot} if entry.robot else {}))
         try:
