@@ -1,4 +1,5 @@
-"""What the arm benchmarks (Weld-v0, Transport-v0 vs panda-gym) share: the peer's timing, medians, results file.
+"""What the arm benchmarks (Weld-v0, Transport-v0 vs panda-gym) share: the peer's timing, \
+medians, results file.
 
 Imported by the scripts beside it (``python benchmarks/bench_weld.py`` puts
 this folder on ``sys.path``).
@@ -25,7 +26,8 @@ def median(values) -> float:
 
 
 def panda_gym_steps_per_s(env_id: str, steps: int) -> float | None:
-    """A panda-gym env's steps/s under seeded random actions, resets not timed (None without panda-gym)."""
+    """A panda-gym env's steps/s under seeded random actions, resets not timed (None without
+    panda-gym)."""
     try:
         import panda_gym  # noqa: F401
     except ImportError:
@@ -46,10 +48,12 @@ def panda_gym_steps_per_s(env_id: str, steps: int) -> float | None:
 
 
 def write_results(path: Path, summary: dict, rounds: list[dict]) -> None:
-    """The JSON every arm benchmark writes: summary, per-round numbers and the machine measured on."""
+    """The JSON every arm benchmark writes: summary, per-round numbers and the machine measured
+    on."""
     machine = {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "pybullet": metadata.version("pybullet"),
-        "numpy": np.__version__, "gymnasium": metadata.version("gymnasium"), "loadavg": os.getloadavg(),
+        "cpus": os.cpu_count(), "python": platform.python_version(),
+        "pybullet": metadata.version("pybullet"), "numpy": np.__version__,
+        "gymnasium": metadata.version("gymnasium"), "loadavg": os.getloadavg(),
     }  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

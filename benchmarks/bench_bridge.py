@@ -90,29 +90,30 @@ def main() -> int:
     names, home = list(spec.joint_names), [float(v) for v in spec.home]
     workdir = Path(tempfile.mkdtemp(prefix="bench_bridge_"))
     events = workdir / "deploy_events.jsonl"
-    deploy = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "robodojo.cli",
-            "deploy",
-            "--policy",
-            policy,
-            "--enable",
-            "--transport",
-            "dds",
-            "--controller",
-            CONTROLLER,
-            "--log",
-            str(events),
-            "--log-steps",
-            "--duration",
-            str(args.seconds + args.warmup + 60),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "deploy.log", "w"),
-        env=os.environ.copy(),
-    )
+    with open(workdir / "deploy.log", "w") as deploy_log:  # the child writes to its own copy
+        deploy = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "robodojo.cli",
+                "deploy",
+                "--policy",
+                policy,
+                "--enable",
+                "--transport",
+                "dds",
+                "--controller",
+                CONTROLLER,
+                "--log",
+                str(events),
+                "--log-steps",
+                "--duration",
+                str(args.seconds + args.warmup + 60),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=deploy_log,
+            env=os.environ.copy(),
+        )
     load_start = os.getloadavg()
     arrivals: list[float] = []  # command arrival times, in order
 
@@ -167,15 +168,16 @@ def main() -> int:
             deploy.kill()
         transport.close()
 
-    # Pair each command with its state exactly: deploy logs, in publishing order, the stamp of the JointState
-    # each command was computed from; commands arrive in that order (reliable QoS, one writer).
+    # Pair each command with its state exactly: deploy logs, in publishing order, the stamp of the
+    # JointState each command was computed from; commands arrive in that order (reliable QoS, one
+    # writer).
     rows = (
         [json.loads(line) for line in events.read_text().splitlines()] if events.is_file() else []
     )
     published = [r for r in rows if r.get("kind") == "command" and r.get("published")]
     summary = next((r for r in rows if r.get("kind") == "summary"), {})
     answered: dict[int, float] = {}
-    for row, arrival in zip(published, arrivals):
+    for row, arrival in zip(published, arrivals, strict=False):
         if row.get("mode") == "running" and row.get("state_stamp") is not None:
             answered[int(round((row["state_stamp"] - wall0) * RATE_HZ))] = arrival
     measured = range(warm, total)
@@ -183,12 +185,16 @@ def main() -> int:
     missed = sum(1 for k in measured if k not in answered)
     if args.keep:
         print(
-            f"deploy's log and events kept in {workdir}; missed states: {[k for k in measured if k not in answered]}"
+            f"deploy's log and events kept in {workdir}; "
+            f"missed states: {[k for k in measured if k not in answered]}"
         )
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
-        "what": "state -> command round trip over loopback DDS at 50 Hz (robodojo deploy in its own process)",
+        "what": (
+            "state -> command round trip over loopback DDS at 50 Hz "
+            "(robodojo deploy in its own process)"
+        ),
         "policy": policy_label,
         "rate_hz": RATE_HZ,
         "seconds": args.seconds,
@@ -216,13 +222,16 @@ def main() -> int:
     print("| n | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | missed |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| {rt.get('n', 0)} | {rt.get('p50', float('nan')):.2f} | {rt.get('p90', float('nan')):.2f} | "
+        f"| {rt.get('n', 0)} | {rt.get('p50', float('nan')):.2f} | "
+        f"{rt.get('p90', float('nan')):.2f} | "
         f"{rt.get('p99', float('nan')):.2f} | {rt.get('max', float('nan')):.2f} | {missed} |"
     )
     if result["deploy_internal_ms"]:
         print(
-            f"inside deploy (state arrival -> command published): p50 {result['deploy_internal_ms']['p50']:.2f} ms, "
-            f"p99 {result['deploy_internal_ms']['p99']:.2f} ms; load average {result['machine']['load_average_at_start']}"
+            "inside deploy (state arrival -> command published): "
+            f"p50 {result['deploy_internal_ms']['p50']:.2f} ms, "
+            f"p99 {result['deploy_internal_ms']['p99']:.2f} ms; "
+            f"load average {result['machine']['load_average_at_start']}"
         )
     if not args.quick:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -246,6 +255,7 @@ def _commit() -> str | None:
             text=True,
             timeout=5,
             cwd=Path(__file__).resolve().parent,
+            check=False,
         )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):

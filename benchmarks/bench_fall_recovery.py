@@ -1,4 +1,5 @@
-"""Benchmark robodojo/FallRecovery-v0 with A1: env speed vs raw physics, reset time, process scaling.
+"""Benchmark robodojo/FallRecovery-v0 with A1: env speed vs raw physics, reset time, \
+process scaling.
 
 Run ``make bench`` (or ``python benchmarks/bench_fall_recovery.py``). Prints a
 Markdown table and writes JSON to ``benchmarks/results/fall_recovery_a1.json``.
@@ -13,6 +14,7 @@ processes ≥ 1.7 × the throughput of one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -89,13 +91,17 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
         commands: list[list] = []  # [mode, args, kwargs, physics steps after it]
         original_set, original_step = robot._set_motor, robot._step
 
-        def recording_set(body, joints, mode, *args, **kwargs):
+        # The defaults bind this iteration's list and originals; the closures are installed and
+        # removed within the iteration, so they are never called with another's.
+        def recording_set(
+            body, joints, mode, *args, commands=commands, original_set=original_set, **kwargs
+        ):
             commands.append(
                 [mode, args, {k: [float(v) for v in value] for k, value in kwargs.items()}, 0]
             )
             return original_set(body, joints, mode, *args, **kwargs)
 
-        def recording_step():
+        def recording_step(commands=commands, original_step=original_step):
             commands[-1][3] += 1
             return original_step()
 
@@ -129,7 +135,8 @@ def record_segments(env: gym.Env, policy_name: str, seeds: range, max_steps: int
 
 
 def time_env(env: gym.Env, segment: Segment) -> tuple[float, int, bool]:
-    """Seconds spent in env.step over the segment (reset excluded), control steps, and whether it replayed exactly."""
+    """Seconds spent in env.step over the segment (reset excluded), control steps, and whether it
+    replayed exactly."""
     env.reset(seed=segment.seed)
     step = env.step
     actions = segment.actions
@@ -141,9 +148,11 @@ def time_env(env: gym.Env, segment: Segment) -> tuple[float, int, bool]:
 
 
 def time_raw(env: gym.Env, segment: Segment) -> tuple[float, float, int, bool]:
-    """Replay the segment's motor commands on the env's own client, each followed by its physics steps.
+    """Replay the segment's motor commands on the env's own client, each followed by its physics
+    steps.
 
-    Returns stepSimulation-only seconds, command+step seconds, physics steps, and whether the replay matched.
+    Returns stepSimulation-only seconds, command+step seconds, physics steps, and whether the
+    replay matched.
     """
     env.reset(seed=segment.seed)
     unwrapped = env.unwrapped
@@ -292,7 +301,10 @@ def bench_reset(seeds: int) -> dict:
                 "fall_physics_steps_p90": percentile(counts, 90),
                 "fall_us_per_physics_step_median": median(np.divide(settles, np.maximum(counts, 1)))
                 * 1e6,
-                "note": "rest = Gymnasium seeding + teleport (pose/joint reset, lowest-point query) + state refresh",
+                "note": (
+                    "rest = Gymnasium seeding + teleport (pose/joint reset, lowest-point query)"
+                    " + state refresh"
+                ),
             },
             "start_states": {
                 "belly": float(np.mean(ups_array > 0.5)),
@@ -310,7 +322,8 @@ def bench_reset(seeds: int) -> dict:
 # process scaling
 # --------------------------------------------------------------------------------------
 def _worker(connection, worker_id: int) -> None:
-    """A process owning one env; on ("run", seconds) it steps random actions and reports (steps, wall s, CPU s)."""
+    """A process owning one env; on ("run", seconds) it steps random actions and reports (steps,
+    wall s, CPU s)."""
     env = make_env()
     rng = np.random.default_rng(worker_id)
     actions = rng.uniform(-1.0, 1.0, size=(997, *env.action_space.shape)).astype(np.float32)
@@ -344,7 +357,8 @@ def _worker(connection, worker_id: int) -> None:
 
 
 def wait_for_idle(timeout: float, threshold: float = 0.2) -> dict:
-    """Wait (≤ ``timeout`` s) until other processes use < ``threshold`` of a core for 2 s in a row."""
+    """Wait (≤ ``timeout`` s) until other processes use < ``threshold`` of a core for 2 s in a
+    row."""
     try:
         import psutil
     except ImportError:
@@ -352,7 +366,8 @@ def wait_for_idle(timeout: float, threshold: float = 0.2) -> dict:
     start = perf()
     quiet = 0
     while True:
-        # This process sleeps inside cpu_percent and its workers do not exist yet: all of it is others' load.
+        # This process sleeps inside cpu_percent and its workers do not exist yet: all of it is
+        # others' load.
         busy = psutil.cpu_percent(interval=1.0) / 100.0 * (os.cpu_count() or 1)
         quiet = quiet + 1 if busy < threshold else 0
         if quiet >= 2 or perf() - start >= timeout:
@@ -384,8 +399,8 @@ def bench_scaling(seconds: float, rounds: int) -> dict:
                 (one if workers == 1 else two).append(rate)
                 (share_one if workers == 1 else share_two).append(share)
                 (per_cpu_one if workers == 1 else per_cpu_two).append(per_cpu)
-        ratios = [b / a for a, b in zip(one, two)]
-        efficiency = [b / a for a, b in zip(per_cpu_one, per_cpu_two)]
+        ratios = [b / a for a, b in zip(one, two, strict=True)]
+        efficiency = [b / a for a, b in zip(per_cpu_one, per_cpu_two, strict=True)]
         return {
             "seconds_per_run": seconds,
             "rounds": rounds,
@@ -401,16 +416,15 @@ def bench_scaling(seconds: float, rounds: int) -> dict:
             "per_cpu_efficiency_two_vs_one": median(efficiency),
             "scaling_if_each_had_a_core": 2 * median(efficiency),
             "note": "control steps/s summed over workers, random actions, episode resets included; "
-            "cpu_share = CPU seconds / wall seconds of the least-served worker (1.0 = it had a core to itself); "
-            "scaling_if_each_had_a_core = 2 x (steps per CPU second with 2 workers / with 1): an estimate that "
-            "assumes two free cores, valid when nothing but CPU time is shared",
+            "cpu_share = CPU seconds / wall seconds of the least-served worker "
+            "(1.0 = it had a core to itself); "
+            "scaling_if_each_had_a_core = 2 x (steps per CPU second with 2 workers / with 1): "
+            "an estimate that assumes two free cores, valid when nothing but CPU time is shared",
         }
     finally:
         for pipe in pipes:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 pipe.send("stop")
-            except (BrokenPipeError, OSError):
-                pass
         for process in processes:
             process.join(timeout=10)
             if process.is_alive():
@@ -456,6 +470,7 @@ def code_version() -> str | None:
             capture_output=True,
             text=True,
             timeout=10,
+            check=False,
         )
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
@@ -463,6 +478,7 @@ def code_version() -> str | None:
             capture_output=True,
             text=True,
             timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -493,7 +509,8 @@ def markdown(results: dict) -> str:
     scaling = results["scaling"]
     machine = results["machine"]
     lines = [
-        f"## FallRecovery-v0 / A1 benchmark ({machine['cpu_count']} CPUs, Python {machine['python']}, pybullet {machine['pybullet']})",
+        f"## FallRecovery-v0 / A1 benchmark ({machine['cpu_count']} CPUs, "
+        f"Python {machine['python']}, pybullet {machine['pybullet']})",
         "",
         "| measurement | random actions | scripted get-up |",
         "|---|---:|---:|",
@@ -511,7 +528,8 @@ def markdown(results: dict) -> str:
     for label, key, fmt in rows:
         lines.append(f"| {label} | {fmt.format(rnd[key])} | {fmt.format(scr[key])} |")
     lines.append(
-        f"| replay visits the env's states exactly | {rnd['replay_matches_env']} | {scr['replay_matches_env']} |"
+        "| replay visits the env's states exactly | "
+        f"{rnd['replay_matches_env']} | {scr['replay_matches_env']} |"
     )
     bd = reset["breakdown"]
     starts = reset["start_states"]
@@ -523,25 +541,33 @@ def markdown(results: dict) -> str:
         f"| p90 | {reset['p90_ms']:.2f} ms |",
         f"| fall simulation, median | {bd['fall_simulation_median_ms']:.2f} ms |",
         f"| seeding + teleport + refresh, median | {bd['rest_median_ms']:.3f} ms |",
-        f"| fall physics steps, median / p90 | {bd['fall_physics_steps_median']:.0f} / {bd['fall_physics_steps_p90']:.0f} |",
+        "| fall physics steps, median / p90 | "
+        f"{bd['fall_physics_steps_median']:.0f} / {bd['fall_physics_steps_p90']:.0f} |",
         f"| µs per fall physics step, median | {bd['fall_us_per_physics_step_median']:.0f} |",
-        f"| start: belly / side / back | {starts['belly']:.2f} / {starts['side']:.2f} / {starts['back']:.2f} |",
-        f"| start: gyro norm median / p90 | {starts['gyro_norm_median']:.3f} / {starts['gyro_norm_p90']:.3f} rad/s |",
+        "| start: belly / side / back | "
+        f"{starts['belly']:.2f} / {starts['side']:.2f} / {starts['back']:.2f} |",
+        "| start: gyro norm median / p90 | "
+        f"{starts['gyro_norm_median']:.3f} / {starts['gyro_norm_p90']:.3f} rad/s |",
         "",
         "| throughput (random actions, resets included) | control steps/s |",
         "|---|---:|",
         f"| 1 process | {scaling['one_process_steps_per_s']:,.0f} |",
         f"| 2 processes (sum) | {scaling['two_processes_steps_per_s']:,.0f} |",
         f"| **scaling** (target ≥ 1.7) | **{scaling['scaling']:.2f}×** |",
-        f"| CPU share of the least-served worker, 1 / 2 processes | {scaling['cpu_share_one']:.2f} / {scaling['cpu_share_two']:.2f} |",
-        f"| steps per CPU-second, 1 / 2 processes | {scaling['steps_per_cpu_second_one']:,.0f} / {scaling['steps_per_cpu_second_two']:,.0f} |",
-        f"| scaling if each process had a free core (2 × per-CPU efficiency; estimate) | {scaling['scaling_if_each_had_a_core']:.2f}× |",
+        "| CPU share of the least-served worker, 1 / 2 processes | "
+        f"{scaling['cpu_share_one']:.2f} / {scaling['cpu_share_two']:.2f} |",
+        "| steps per CPU-second, 1 / 2 processes | "
+        f"{scaling['steps_per_cpu_second_one']:,.0f} / "
+        f"{scaling['steps_per_cpu_second_two']:,.0f} |",
+        "| scaling if each process had a free core (2 × per-CPU efficiency; estimate) | "
+        f"{scaling['scaling_if_each_had_a_core']:.2f}× |",
     ]
     idle = scaling.get("wait_for_idle")
     if idle:
         state = "idle" if idle["idle"] else "still busy"
         lines.append(
-            f"| others' CPU load before the runs (waited {idle['waited_s']:.0f} s; {state}) | {idle.get('other_cpu_cores', float('nan')):.2f} cores |"
+            f"| others' CPU load before the runs (waited {idle['waited_s']:.0f} s; {state}) | "
+            f"{idle.get('other_cpu_cores', float('nan')):.2f} cores |"
         )
     lines += [
         "",
@@ -550,15 +576,19 @@ def markdown(results: dict) -> str:
     ]
     worst_ratio = min(rnd["ratio"], scr["ratio"])
     lines += [
-        f"| env/raw ratio ≥ {TARGETS['ratio']} (worse of the two policies) | {worst_ratio:.3f} | {verdict(worst_ratio, TARGETS['ratio'])} |",
-        f"| median reset ≤ {TARGETS['reset_median_ms']} ms | {reset['median_ms']:.2f} ms | {verdict(reset['median_ms'], TARGETS['reset_median_ms'], False)} |",
-        f"| 2 processes ≥ {TARGETS['scaling']}× one | {scaling['scaling']:.2f}× | {verdict(scaling['scaling'], TARGETS['scaling'])} |",
+        f"| env/raw ratio ≥ {TARGETS['ratio']} (worse of the two policies) | "
+        f"{worst_ratio:.3f} | {verdict(worst_ratio, TARGETS['ratio'])} |",
+        f"| median reset ≤ {TARGETS['reset_median_ms']} ms | {reset['median_ms']:.2f} ms | "
+        f"{verdict(reset['median_ms'], TARGETS['reset_median_ms'], False)} |",
+        f"| 2 processes ≥ {TARGETS['scaling']}× one | {scaling['scaling']:.2f}× | "
+        f"{verdict(scaling['scaling'], TARGETS['scaling'])} |",
     ]
     load = machine.get("load_average_at_start")
     if load:
         lines += [
             "",
-            f"Load average at start {load}, at end {results['load_average_at_end']} (the machine is shared).",
+            f"Load average at start {load}, at end {results['load_average_at_end']} "
+            "(the machine is shared).",
         ]
     return "\n".join(lines)
 
@@ -578,7 +608,10 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="before the scaling runs, wait up to this long for other processes to leave the CPUs idle",
+        help=(
+            "before the scaling runs, wait up to this long for other processes to leave the CPUs "
+            "idle"
+        ),
     )
     parser.add_argument(
         "--quick", action="store_true", help="a fast smoke run (fewer rounds and seeds)"

@@ -1,4 +1,5 @@
-"""Benchmark the legged scenarios on rubble: env vs raw physics per difficulty, terrain generation, and AntBulletEnv-v0.
+"""Benchmark the legged scenarios on rubble: env vs raw physics per difficulty, terrain \
+generation, and AntBulletEnv-v0.
 
 Run ``make bench`` (or ``python benchmarks/bench_legged.py``; ``--quick`` for a
 smoke run that writes nothing). Prints a Markdown table and writes JSON to
@@ -52,7 +53,8 @@ ANT = "AntBulletEnv-v0"
 ROBOT = "a1"
 DIFFICULTIES = (0.0, 0.25, 0.5, 0.75)
 RESULTS = Path(__file__).resolve().parent / "results" / "legged.json"
-#: Forward commands only, so the trot crosses the rubble instead of backing onto the flat start pad or standing.
+#: Forward commands only, so the trot crosses the rubble instead of backing onto the flat start pad
+#: or standing.
 WALK_COMMANDS = {
     "command_ranges": ((0.3, 0.5), (-0.1, 0.1), (-0.2, 0.2)),
     "standing_probability": 0.0,
@@ -84,7 +86,8 @@ class Segment:
 
 
 def record_segment(env: gym.Env, env_id: str, seed: int, max_steps: int) -> Segment:
-    """Run one seed under the scripted policy (untimed) to fix its actions and record the motor commands."""
+    """Run one seed under the scripted policy (untimed) to fix its actions and record the motor
+    commands."""
     task = env.unwrapped.task
     robot = task.robot
     commands: list[list[Any]] = []  # [mode, args, kwargs, physics steps after it]
@@ -178,7 +181,8 @@ class Case:
 # the peer: AntBulletEnv-v0
 # --------------------------------------------------------------------------------------
 class Ant:
-    """pybullet-envs-gymnasium's AntBulletEnv-v0 under seeded random actions (None-valued without the package)."""
+    """pybullet-envs-gymnasium's AntBulletEnv-v0 under seeded random actions (None-valued without
+    the package)."""
 
     def __init__(self, steps: int) -> None:
         self.env: gym.Env | None = None
@@ -204,7 +208,8 @@ class Ant:
         self.solver_iterations = int(scene.cpp_world.numSolverIterations)
 
     def time_round(self) -> dict[str, Any] | None:
-        """Env steps/s (resets not timed) and its own ``stepSimulation`` time, from one shared timer wrapper."""
+        """Env steps/s (resets not timed) and its own ``stepSimulation`` time, from one shared timer
+        wrapper."""
         if self.env is None:
             return None
         client = self.env.unwrapped._p
@@ -235,7 +240,8 @@ class Ant:
         return {
             "env_steps_per_s": env_rate,
             "physics_steps_per_s": env_rate * self.substeps,
-            # one stepSimulation call = `substeps` internal steps (numSubSteps); resets' own calls are not counted
+            # one stepSimulation call = `substeps` internal steps (numSubSteps); resets' own calls
+            # are not counted
             "raw_steps_per_s": len(self.actions) * self.substeps / in_physics[0],
             "env_vs_raw": in_physics[0] / elapsed,
             "episodes_ended": resets,
@@ -250,7 +256,8 @@ class Ant:
 # terrain generation and reset
 # --------------------------------------------------------------------------------------
 def bench_terrain(cases: dict[str, Case], repeats: int) -> dict[str, dict[str, float]]:
-    """Medians per difficulty of generate_terrain, TerrainBody.update and env.reset (difficulties interleaved)."""
+    """Medians per difficulty of generate_terrain, TerrainBody.update and env.reset (difficulties
+    interleaved)."""
     samples: dict[float, dict[str, list[float]]] = {
         d: {"generate": [], "update": [], "reset_locomotion": [], "reset_rescue": []}
         for d in DIFFICULTIES
@@ -286,7 +293,8 @@ def markdown(summary: dict[str, Any]) -> str:
     ant = summary["ant"]
     lines = [
         (
-            "| env | difficulty | control Hz × substeps | env steps/s | physics steps/s | sim s / wall s | raw stepSimulation/s "
+            "| env | difficulty | control Hz × substeps | env steps/s | physics steps/s "
+            "| sim s / wall s | raw stepSimulation/s "
             "| env / raw | ours / Ant, env steps | ours / Ant, physics steps | walked, m (falls) |"
         ),
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -297,30 +305,38 @@ def markdown(summary: dict[str, Any]) -> str:
             "—" if row["vs_ant_physics_steps"] is None else f"{row['vs_ant_physics_steps']:.2f}"
         )
         lines.append(
-            f"| {row['env_id'].split('/')[1]}{' (velocity)' if row['env_id'] == RESCUE else ''} | {row['difficulty']:.2f} "
-            f"| {1 / row['control_dt']:.0f} × {row['substeps']} | {row['env_steps_per_s']:,.0f} | {row['physics_steps_per_s']:,.0f} "
-            f"| {row['real_time_factor']:.1f} | {row['raw_steps_per_s']:,.0f} | {row['env_vs_raw']:.2f} | {vs_env} | {vs_physics} "
+            f"| {row['env_id'].split('/')[1]}{' (velocity)' if row['env_id'] == RESCUE else ''} "
+            f"| {row['difficulty']:.2f} "
+            f"| {1 / row['control_dt']:.0f} × {row['substeps']} | {row['env_steps_per_s']:,.0f} "
+            f"| {row['physics_steps_per_s']:,.0f} "
+            f"| {row['real_time_factor']:.1f} | {row['raw_steps_per_s']:,.0f} "
+            f"| {row['env_vs_raw']:.2f} | {vs_env} | {vs_physics} "
             f"| {row['walked_m_mean']:.2f} ({row['falls']}/{row['segments']}) |"
         )
     if ant.get("error"):
         lines.append(f"| {ANT} | — | not available: {ant['error']} | | | | | | | | |")
     else:
         lines.append(
-            f"| {ANT} (random actions) | — | {1 / ant['control_dt']:.1f} × {ant['substeps']} | {ant['env_steps_per_s']:,.0f} "
-            f"| {ant['physics_steps_per_s']:,.0f} | {ant['real_time_factor']:.1f} | {ant['raw_steps_per_s']:,.0f} | {ant['env_vs_raw']:.2f} "
+            f"| {ANT} (random actions) | — | {1 / ant['control_dt']:.1f} × {ant['substeps']} "
+            f"| {ant['env_steps_per_s']:,.0f} "
+            f"| {ant['physics_steps_per_s']:,.0f} | {ant['real_time_factor']:.1f} "
+            f"| {ant['raw_steps_per_s']:,.0f} | {ant['env_vs_raw']:.2f} "
             "| 1 | 1 | — |"
         )
     exact = all(row["replay_matches_env"] for row in summary["cases"])
     lines += [
         "",
-        f"Raw replays visit the env's states exactly (final joint angles equal, every case): {exact}.",
+        "Raw replays visit the env's states exactly (final joint angles equal, every case): "
+        f"{exact}.",
         "",
-        "| difficulty | generate_terrain | TerrainBody.update | Locomotion-v0 reset | QuadrupedRescue-v0 reset |",
+        "| difficulty | generate_terrain | TerrainBody.update | Locomotion-v0 reset "
+        "| QuadrupedRescue-v0 reset |",
         "|---:|---:|---:|---:|---:|",
     ]
     for d, t in summary["terrain"].items():
         lines.append(
-            f"| {float(d):.2f} | {t['generate_ms']:.2f} ms | {t['update_ms']:.2f} ms | {t['reset_locomotion_ms']:.1f} ms | {t['reset_rescue_ms']:.1f} ms |"
+            f"| {float(d):.2f} | {t['generate_ms']:.2f} ms | {t['update_ms']:.2f} ms "
+            f"| {t['reset_locomotion_ms']:.1f} ms | {t['reset_rescue_ms']:.1f} ms |"
         )
     return "\n".join(lines)
 
@@ -331,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="one short round (smoke run; writes nothing)"
     )
     args = parser.parse_args(argv)
-    # rounds, seeds per case, Locomotion steps per seed (5 s), Rescue steps per seed (5 s), Ant steps, terrain repeats
+    # rounds, seeds per case, Locomotion steps per seed (5 s), Rescue steps per seed (5 s),
+    # Ant steps, terrain repeats
     rounds, seeds, walk_steps, rescue_steps, ant_steps, terrain_repeats = (
         (1, [0], 50, 10, 200, 3) if args.quick else (5, [0, 1, 2], 250, 50, 1000, 20)
     )
@@ -351,15 +368,17 @@ def main(argv: list[str] | None = None) -> int:
     per_round: list[dict[str, Any]] = []
     for r in range(rounds):
         row: dict[str, Any] = {}
-        order = list(cases) + ["ant"]
+        order = [*cases, "ant"]
         if r % 2:
             order.reverse()  # alternate which side goes first
         for name in order:
             row[name] = ant.time_round() if name == "ant" else cases[name].time_round(r)
         per_round.append(row)
         ant_rate = row["ant"]["env_steps_per_s"] if row["ant"] else float("nan")
-        print(f"round {r + 1}/{rounds}: locomotion d=0 {row['locomotion-0.0']['env_steps_per_s']:.0f} steps/s, d=0.75 "
-              f"{row['locomotion-0.75']['env_steps_per_s']:.0f}, rescue d=0.25 {row['rescue-0.25']['env_steps_per_s']:.0f}, "
+        print(f"round {r + 1}/{rounds}: "
+              f"locomotion d=0 {row['locomotion-0.0']['env_steps_per_s']:.0f} steps/s, d=0.75 "
+              f"{row['locomotion-0.75']['env_steps_per_s']:.0f}, "
+              f"rescue d=0.25 {row['rescue-0.25']['env_steps_per_s']:.0f}, "
               f"Ant {ant_rate:.0f}", file=sys.stderr)  # fmt: skip
 
     summary: dict[str, Any] = {
@@ -374,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         entry: dict[str, Any] = {
             "env_id": case.env_id,
             "difficulty": case.difficulty,
-            "kwargs": {k: v for k, v in case.kwargs.items()},
+            "kwargs": dict(case.kwargs),
             "substeps": case.substeps,
             "control_dt": case.control_dt,
             "physics_dt": float(case.env.unwrapped.physics_dt),
@@ -411,8 +430,9 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("env_steps_per_s", "physics_steps_per_s", "raw_steps_per_s", "env_vs_raw")
         }
         summary["ant"].update(
-            package_version=_version("pybullet-envs-gymnasium"), steps_per_round=ant_steps, substeps=ant.substeps,
-            physics_dt=ant.physics_dt, control_dt=ant.control_dt, solver_iterations=ant.solver_iterations,
+            package_version=_version("pybullet-envs-gymnasium"), steps_per_round=ant_steps,
+            substeps=ant.substeps, physics_dt=ant.physics_dt, control_dt=ant.control_dt,
+            solver_iterations=ant.solver_iterations,
             real_time_factor=summary["ant"]["env_steps_per_s"] * ant.control_dt,
         )  # fmt: skip
     summary["terrain"] = bench_terrain(cases, terrain_repeats)

@@ -66,7 +66,8 @@ def one_run(workers: int, steps: int, seed: int) -> dict:
         env.close()
     return {
         "workers": workers,
-        "steps": model.num_timesteps,  # PPO finishes its last rollout: a multiple of n_steps x workers
+        # PPO finishes its last rollout: a multiple of n_steps x workers
+        "steps": model.num_timesteps,
         "seconds": elapsed,
         "steps_per_second": model.num_timesteps / elapsed,
         "trainer_cpu_seconds": cpu,
@@ -78,7 +79,8 @@ def markdown(results: dict) -> str:
     summary = results["summary"]
     one, two = summary["1"]["median_steps_per_second"], summary["2"]["median_steps_per_second"]
     lines = [
-        f"PPO on {ENV_ID} ({ROBOT}), fall_recovery.yaml hyperparameters, {results['steps']:,} steps per run, "
+        f"PPO on {ENV_ID} ({ROBOT}), fall_recovery.yaml hyperparameters, "
+        f"{results['steps']:,} steps per run, "
         f"{results['rounds']} round(s):",
         "",
         "| workers | training steps/s (median) | every run | speed-up vs 1 |",
@@ -93,7 +95,8 @@ def markdown(results: dict) -> str:
     lines += [
         "",
         f"{machine['cpu_count']} CPUs ({machine.get('cpu_model', '?')}); load average at start "
-        f"{machine.get('load_average_at_start')}, at end {results['load_average_at_end']} (the machine is shared).",
+        f"{machine.get('load_average_at_start')}, at end {results['load_average_at_end']} "
+        "(the machine is shared).",
     ]
     if results["quick"]:
         lines += ["", "QUICK RUN: a smoke test of the benchmark, not a measurement."]
@@ -133,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             run["round"] = round_index
             runs.append(run)
             print(
-                f"round {round_index + 1}/{args.rounds}: {workers} worker(s) {run['steps_per_second']:,.0f} steps/s "
+                f"round {round_index + 1}/{args.rounds}: {workers} worker(s) "
+                f"{run['steps_per_second']:,.0f} steps/s "
                 f"({run['steps']:,} steps in {run['seconds']:.1f} s)",
                 file=sys.stderr,
                 flush=True,

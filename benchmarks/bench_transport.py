@@ -1,4 +1,5 @@
-"""Benchmark robodojo/Transport-v0: env steps/s vs the raw PyBullet work of the same scene, and vs panda-gym.
+"""Benchmark robodojo/Transport-v0: env steps/s vs the raw PyBullet work of the same scene, \
+and vs panda-gym.
 
 Run ``make bench`` (or ``python benchmarks/bench_transport.py``; ``--quick`` for
 a smoke run). Prints a Markdown table and writes JSON to
@@ -31,7 +32,8 @@ TARGET_VS_PANDA = 2.0
 def time_env(
     env: gym.Env, policy_name: str, seeds: list[int], steps: int
 ) -> tuple[int, float, list[np.ndarray]]:
-    """(steps run, env seconds, arm joint trajectory) over ``steps`` steps per seed; resets and the policy are not timed."""
+    """(steps run, env seconds, arm joint trajectory) over ``steps`` steps per seed; resets and the
+    policy are not timed."""
     policy = make_policy(policy_name, env, ENV_ID, seed=0)
     env_time, count, trajectory = 0.0, 0, []
     for seed in seeds:
@@ -95,8 +97,10 @@ def main() -> None:
             "PandaPickAndPlace-v3", len(seeds) * steps
         )
         per_round.append(row)
-        print(f"round {index + 1}/{rounds}: transport {row['random']['env_steps_per_s']:.0f} steps/s, raw "
-              f"{row['raw_steps_per_s']:.0f}, panda-gym {row['panda_pick_and_place_steps_per_s'] or float('nan'):.0f}",
+        print(f"round {index + 1}/{rounds}: "
+              f"transport {row['random']['env_steps_per_s']:.0f} steps/s, raw "
+              f"{row['raw_steps_per_s']:.0f}, "
+              f"panda-gym {row['panda_pick_and_place_steps_per_s'] or float('nan'):.0f}",
               file=sys.stderr)  # fmt: skip
     env.close()
 
@@ -135,20 +139,23 @@ def main() -> None:
     print("\n| measure | value |\n|---|---|")
     print(f"| Transport-v0 ({args.robot}) env steps/s, random actions | {ours:,.0f} |")
     print(
-        f"| Transport-v0 env steps/s under the scripted pick-and-place (env time only) | {scripted:,.0f} |"
+        "| Transport-v0 env steps/s under the scripted pick-and-place (env time only) | "
+        f"{scripted:,.0f} |"
     )
     print(
-        f"| raw PyBullet physics of the same scene (servo command + 10 substeps), steps/s | {raw:,.0f} |"
+        "| raw PyBullet physics of the same scene (servo command + 10 substeps), steps/s | "
+        f"{raw:,.0f} |"
     )
     print(f"| env / raw | {summary['env_vs_raw']:.2f} |")
     if vs_panda is None:
         print("| panda-gym PandaPickAndPlace-v3 | not installed (pip install 'robodojo[bench]') |")
     else:
         print(
-            f"| panda-gym PandaPickAndPlace-v3 steps/s, random actions, same run | {summary['panda_pick_and_place_steps_per_s']:,.0f} |"
+            "| panda-gym PandaPickAndPlace-v3 steps/s, random actions, same run | "
+            f"{summary['panda_pick_and_place_steps_per_s']:,.0f} |"
         )
-        print(f"| Transport-v0 / PandaPickAndPlace-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} "
-              f"({'met' if summary['target_met'] else 'missed'}) |")  # fmt: skip
+        print(f"| Transport-v0 / PandaPickAndPlace-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | "
+              f"{vs_panda:.2f} ({'met' if summary['target_met'] else 'missed'}) |")  # fmt: skip
     if not args.quick:
         write_results(RESULTS, summary, per_round)
 

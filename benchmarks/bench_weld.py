@@ -1,4 +1,5 @@
-"""Benchmark robodojo/Weld-v0: env steps/s vs the raw PyBullet work of the same scene, and vs panda-gym.
+"""Benchmark robodojo/Weld-v0: env steps/s vs the raw PyBullet work of the same scene, and \
+vs panda-gym.
 
 Run ``make bench`` (or ``python benchmarks/bench_weld.py``; ``--quick`` for a
 smoke run). Prints a Markdown table and writes JSON to
@@ -30,7 +31,8 @@ TARGET_VS_PANDA = 2.0
 def time_env(
     env: gym.Env, policy_name: str, seeds: list[int], steps: int
 ) -> tuple[float, float, list[np.ndarray]]:
-    """(env seconds, policy seconds, joint trajectory) for ``steps`` steps per seed; resets are not timed."""
+    """(env seconds, policy seconds, joint trajectory) for ``steps`` steps per seed; resets are not
+    timed."""
     env_time = policy_time = 0.0
     trajectory: list[np.ndarray] = []
     policy = make_policy(policy_name, env, ENV_ID, seed=0)
@@ -68,7 +70,7 @@ def time_raw(env: gym.Env, seed: int, trajectory: list[np.ndarray]) -> float:
     body, torch, joints, flange = arm.body_id, arm.tool_body_id, arm.joint_ids, arm.flange_index
     t0 = perf()
     for q in trajectory:
-        for joint, value in zip(joints, q.tolist()):
+        for joint, value in zip(joints, q.tolist(), strict=True):
             reset_joint(body, joint, value)
         state = link_state(body, flange, computeForwardKinematics=True)
         reset_base(torch, state[4], state[5])
@@ -102,8 +104,11 @@ def main() -> None:
                 row["raw_steps_per_s"] = len(trajectory) / raw
         row["panda_reach_steps_per_s"] = panda_gym_steps_per_s("PandaReach-v3", len(seeds) * steps)
         per_round.append(row)
-        print(f"round {index + 1}/{rounds}: weld {row['teach_and_repeat']['env_steps_per_s']:.0f} steps/s, "
-              f"raw {row['raw_steps_per_s']:.0f}, panda-gym {row['panda_reach_steps_per_s'] or float('nan'):.0f}", file=sys.stderr)  # fmt: skip
+        print(f"round {index + 1}/{rounds}: "
+              f"weld {row['teach_and_repeat']['env_steps_per_s']:.0f} steps/s, "
+              f"raw {row['raw_steps_per_s']:.0f}, "
+              f"panda-gym {row['panda_reach_steps_per_s'] or float('nan'):.0f}",
+              file=sys.stderr)  # fmt: skip
     env.close()
 
     weld = median([r["teach_and_repeat"]["env_steps_per_s"] for r in per_round])
@@ -144,10 +149,12 @@ def main() -> None:
         print("| panda-gym PandaReach-v3 | not installed (pip install 'robodojo[bench]') |")
     else:
         print(
-            f"| panda-gym PandaReach-v3 steps/s, same run | {summary['panda_reach_steps_per_s']:,.0f} |"
+            "| panda-gym PandaReach-v3 steps/s, same run | "
+            f"{summary['panda_reach_steps_per_s']:,.0f} |"
         )
         print(
-            f"| Weld-v0 / PandaReach-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} ({'met' if summary['target_met'] else 'missed'}) |"
+            f"| Weld-v0 / PandaReach-v3 (target ≥ {TARGET_VS_PANDA:.0f}) | {vs_panda:.2f} "
+            f"({'met' if summary['target_met'] else 'missed'}) |"
         )
     if not args.quick:
         write_results(RESULTS, summary, per_round)
