@@ -19,8 +19,10 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(PY) -m robodojo.evaluation.demo --out $(REPORT_DIR)
 
+# One pytest worker per core (pytest-xdist): 5 min instead of 10 on 2 cores. Tests share no files
+# or ports; each makes its own tmp_path and DDS domain.
 test: $(INSTALLED) ros-peer-deps lint
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n auto --dist worksteal
 
 # The layers (import-linter: an upward import or a cycle fails), lint and format (ruff), types (mypy).
 lint: $(INSTALLED)

@@ -192,7 +192,14 @@ def dds_domain() -> Iterator[int]:
     )
     from robodojo.bridge.loopback import loopback_env, run_domain_id
 
-    domain = run_domain_id()
+    # Under pytest-xdist the workers are siblings: derive each one's domain from the shared parent
+    # pid plus the worker's number, so two workers of one run never share a domain.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    domain = (
+        run_domain_id(os.getppid() + 1 + int(worker.removeprefix("gw")))
+        if worker.startswith("gw")
+        else run_domain_id()
+    )
     saved = {key: os.environ.get(key) for key in ("CYCLONEDDS_URI", "ROS_DOMAIN_ID")}
     os.environ.update(loopback_env(domain))
     yield domain
