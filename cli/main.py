@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from robodojo.cli import bridge, export, train
 
@@ -36,7 +37,15 @@ def parse_env_arg(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    lowered = {"true": True, "false": False, "none": None, "null": None}
+    lowered = {
+        "true": True,
+        "false": False,
+        "none": None,
+        "null": None,
+        "nan": math.nan,
+        "inf": math.inf,
+        "-inf": -math.inf,
+    }
     if raw.strip().lower() in lowered:
         return key.strip(), lowered[raw.strip().lower()]
     try:
@@ -53,17 +62,34 @@ def fraction(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+def _whole_number(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {low}, got {text!r}")
     return value
 
 
+def positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _whole_number(text, 0)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the message and where to look), not the usage
+    block: the same shape as every other robodojo error. Subcommand parsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="robodojo", description="robodojo: robot scenarios on PyBullet."
-    )
+    parser = OneLineParser(prog="robodojo", description="robodojo: robot scenarios on PyBullet.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("list", help="list environments, robots and policies").set_defaults(
@@ -102,12 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--episodes", type=positive_int, default=10, help="number of episodes (default: 10)"
     )
-    ev.add_argument("--seed", type=int, default=0, help="episode i uses seed SEED+i (default: 0)")
+    ev.add_argument(
+        "--seed", type=non_negative_int, default=0, help="episode i uses seed SEED+i (default: 0)"
+    )
     ev.add_argument(
         "--video", metavar="FILE", help="write an MP4 of the first episodes (needs robodojo[video])"
     )
     ev.add_argument(
-        "--video-episodes", type=int, default=3, metavar="K", help="episodes to film (default: 3)"
+        "--video-episodes",
+        type=non_negative_int,
+        default=3,
+        metavar="K",
+        help="episodes to film (default: 3)",
     )
     ev.add_argument("--json", metavar="FILE", help="write the full results as JSON")
     ev.add_argument(
@@ -173,12 +205,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     # Imported here so `robodojo --help` and `robodojo list` stay quick and argparse errors need no
     # physics.
     from robodojo.evaluation.evaluate import EvalConfigError, evaluate
-    from robodojo.evaluation.files import write_json
+    from robodojo.evaluation.files import check_output_file, write_json
     from robodojo.evaluation.progress import ProgressBar
     from robodojo.evaluation.report import format_summary
     from robodojo.evaluation.video import MissingExtraError
 
     env_kwargs = dict(args.env_arg)
+    try:  # before the evaluation, so its results are never lost to a bad path
+        if args.json:
+            check_output_file(args.json, "--json")
+        if args.video:
+            check_output_file(args.video, "--video", ".mp4")
+    except ValueError as error:
+        print(f"robodojo eval: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
     bar = ProgressBar(
         args.episodes, label=f"{args.env or ''} {args.policy}".strip(), enabled=not args.quiet
     )

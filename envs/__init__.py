@@ -10,6 +10,7 @@ from robodojo.envs.base import RobotTaskEnv, Task
 from robodojo.envs.registration import (
     ENV_IDS,
     SCENARIOS,
+    check_env_arguments,
     env_class,
     make,
     register_envs,
@@ -24,6 +25,7 @@ __all__ = [
     "SCENARIOS",
     "RobotTaskEnv",
     "Task",
+    "check_env_arguments",
     "env_class",
     "make",
     "register_envs",

@@ -14,11 +14,13 @@ import abc
 import inspect
 import time
 from collections.abc import Mapping
+from numbers import Real
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
+from robodojo.envs.arguments import Argument, Choice, check_arguments
 from robodojo.interface import ActionInterface, Layout
 from robodojo.physics import Sim, display_available
 
@@ -147,6 +149,9 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     #: a Dict observation (observation, achieved_goal, desired_goal) with ``compute_reward``, for
     #: hindsight relabelling
     GOAL_CONDITIONED: ClassVar[bool] = False
+    #: every constructor argument (but ``render_mode``, common to all) and the values it allows;
+    #: checked first thing in the constructor and by tools before they make an env
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {}
     action_space: gym.spaces.Box  # every robodojo action is a Box in [-1, 1]
 
     def __init__(
@@ -200,9 +205,21 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
             for name, value in constructor_locals.items()
             if name not in ("self", "__class__")
         }
+        type(self).check_arguments(arguments)
         gym.utils.EzPickle.__init__(self, **arguments)
 
     # -- declared metadata -------------------------------------------------------------------
+    @classmethod
+    def check_arguments(cls, arguments: Mapping[str, Any], owner: str | None = None) -> None:
+        """Check constructor arguments (some or all) against :attr:`ARGUMENTS`, without building
+        anything: a ``TypeError`` / ``ValueError`` whose one line starts with ``owner`` (the class
+        name by default) and names the argument, the value and what is allowed."""
+        owner = owner or cls.__name__
+        declared = {**COMMON_ARGUMENTS, **cls.ARGUMENTS}
+        check_arguments(owner, declared, cls.__init__, arguments)
+        control_dt, episode_seconds = cls.timing(cls.bound_arguments(**arguments))
+        _check_lasts_a_step(owner, episode_seconds, control_dt)
+
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:
         """(control period, episode length) in s of an instance made with ``arguments`` (all of them
@@ -294,9 +311,11 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
         return self.task.observe(), {"is_success": self.task.is_success()}
 
     def check_action(self, action: Any) -> np.ndarray:
-        """Validate an action: right shape and finite, then clipped into the action space."""
+        """Validate an action: real numbers (``TypeError`` otherwise: a dict, strings, None,
+        bools, complex numbers), the right shape and finite (``ValueError``), then clipped into the
+        action space."""
         space = self.action_space
-        array = np.asarray(action, dtype=np.float64)
+        array = _real_array(action, space.shape)
         if array.shape != space.shape:
             raise ValueError(f"action has shape {array.shape}, expected {space.shape}")
         if not np.isfinite(array).all():
@@ -355,6 +374,42 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
     def close(self) -> None:
         if getattr(self, "sim", None) is not None:
             self.sim.close()
+
+
+def _real_array(action: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``action`` as float64, or a ``TypeError`` saying why it is not an array of real numbers."""
+    expected = f"an array of shape {shape} of real numbers"
+    if isinstance(action, Mapping | str | bytes) or action is None:
+        raise TypeError(f"action must be {expected}, got {type(action).__name__}")
+    try:
+        raw = np.asarray(action)
+    except ValueError:  # ragged nesting: a shape problem
+        raise ValueError(
+            f"action must be {expected}, got a ragged {type(action).__name__}"
+        ) from None
+    if raw.dtype.kind in "fiu":
+        return raw.astype(np.float64, copy=False)
+    if raw.dtype.kind == "O":  # Python objects: fine when they are all real numbers
+        bad = [x for x in raw.ravel() if isinstance(x, bool) or not isinstance(x, Real)]
+        if not bad:
+            return raw.astype(np.float64)
+        raise TypeError(f"action must be {expected}, got an element {bad[0]!r}")
+    names = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}
+    raise TypeError(f"action must be {expected}, got {names.get(raw.dtype.kind, raw.dtype)}")
+
+
+#: arguments every env takes
+COMMON_ARGUMENTS: dict[str, Argument] = {
+    "render_mode": Choice(RobotTaskEnv.metadata["render_modes"], optional=True),
+}
+
+
+def _check_lasts_a_step(owner: str, episode_seconds: float, control_dt: float) -> None:
+    if round(episode_seconds / control_dt) < 1:
+        raise ValueError(
+            f"{owner}: episode_seconds must last at least one control step ({control_dt:g} s), "
+            f"got {episode_seconds:g}"
+        )
 
 
 def _zero_non_finite(observation: Any) -> Any:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from robodojo.envs.arguments import (
+    EPISODE_SECONDS,
+    MAX_TARGET_SPEED,
+    Argument,
+    Number,
+    Weights,
+    robot_of,
+)
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.quadruped import QuadrupedTask
 from robodojo.envs.rewards import merge_weights
@@ -209,6 +217,16 @@ class FallRecoveryEnv(RobotTaskEnv):
     ROBOT_KIND = "quadruped"
     PHYSICS_DT = 0.004
     SUBSTEPS = 5
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {
+        "robot": robot_of("quadruped"),
+        "episode_seconds": EPISODE_SECONDS,
+        "hold_seconds": Number(0, 60, "s"),
+        "upright_threshold": Number(-1, 1),
+        "height_fraction": Number(0, 2, low_open=True),
+        "settle_seconds": Number(0, 60, "s"),
+        "max_target_speed": MAX_TARGET_SPEED,
+        "reward_weights": Weights(DEFAULT_WEIGHTS),
+    }
 
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:

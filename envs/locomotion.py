@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from robodojo.envs.arguments import (
+    DIFFICULTY,
+    EPISODE_SECONDS,
+    MAX_TARGET_SPEED,
+    Argument,
+    Number,
+    Pairs,
+    Weights,
+    robot_of,
+)
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.rewards import merge_weights
 from robodojo.envs.rubble import BODY_VELOCITY, TerrainQuadrupedTask
@@ -261,6 +271,17 @@ class LocomotionEnv(RobotTaskEnv):
     RESET_OPTIONS = ("difficulty",)
     PHYSICS_DT = 0.004
     SUBSTEPS = 5
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {
+        "robot": robot_of("quadruped"),
+        "difficulty": DIFFICULTY,
+        "episode_seconds": EPISODE_SECONDS,
+        "command_seconds": Number(0, 3600, "s", low_open=True),
+        "command_ranges": Pairs(Number(-5, 5, "m/s or rad/s"), count=3, what="(low, high)"),
+        "standing_probability": Number(0, 1),
+        "success_tracking_error": Number(0, 10, "m/s", low_open=True),
+        "max_target_speed": MAX_TARGET_SPEED,
+        "reward_weights": Weights(DEFAULT_WEIGHTS),
+    }
 
     @classmethod
     def timing(cls, arguments: Mapping[str, Any]) -> tuple[float, float]:

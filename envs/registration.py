@@ -11,9 +11,12 @@ more parcels) need a longer ``TimeLimit``: :func:`make` passes the exact one.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
+
+from robodojo.envs.arguments import check_arguments
 
 #: Gymnasium id -> "module:Class". One id per scenario; robots and variants are kwargs.
 ENV_IDS: dict[str, str] = {
@@ -76,14 +79,25 @@ def make(env_id: str, **kwargs: Any) -> gym.Env:
 
     ``gymnasium.make`` applies the *registered* limit (the default episode's)
     unless told otherwise: episodes made longer by their arguments need
-    ``max_episode_steps=`` there, which this passes. Bad arguments raise the
-    env constructor's own one-line ``ValueError``.
+    ``max_episode_steps=`` there, which this passes. Bad arguments raise a
+    one-line ``TypeError`` / ``ValueError`` (:func:`check_env_arguments`)
+    before anything is built.
     """
     env_id = resolve_env_id(env_id)
-    try:
-        steps: int | None = env_class(env_id).max_episode_steps_for(**kwargs)
-    except (TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError):
-        steps = None  # the constructor below names what is wrong
-    except AttributeError:  # a class that declares no timing: its registered limit stands
-        steps = None
+    check_env_arguments(env_id, kwargs)
+    cls = env_class(env_id)
+    # an env registered by someone else declares no timing: its registered limit stands
+    steps = cls.max_episode_steps_for(**kwargs) if hasattr(cls, "max_episode_steps_for") else None
     return gym.make(env_id, max_episode_steps=steps, **kwargs)
+
+
+def check_env_arguments(env_id: str, kwargs: Mapping[str, Any]) -> None:
+    """Check constructor arguments for an env id or short name without making the env: a
+    ``TypeError`` (wrong type, unknown name) or ``ValueError`` (out of range) of one line naming
+    the argument, the value and what is allowed."""
+    env_id = resolve_env_id(env_id)
+    cls = env_class(env_id)
+    if hasattr(cls, "check_arguments"):
+        cls.check_arguments(kwargs, owner=env_id)
+    else:  # an env registered by someone else: only the names can be checked
+        check_arguments(env_id, {}, cls.__init__, kwargs)

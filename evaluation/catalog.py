@@ -34,7 +34,7 @@ def env_description(env_id: str) -> str:
             break
         if line:
             paragraph.append(line)
-    text = " ".join(paragraph)
+    text = " ".join(paragraph).replace("``", "")  # reStructuredText literals read as plain words
     sentence_end = text.find(". ")
     return text[: sentence_end + 1] if sentence_end >= 0 else text
 

@@ -22,16 +22,14 @@ from typing import Any, cast
 import gymnasium as gym
 import numpy as np
 
-from robodojo.envs import RobotTaskEnv, resolve_env_id
+from robodojo.envs import RobotTaskEnv, check_env_arguments, resolve_env_id
 from robodojo.envs import make as make_env
-from robodojo.evaluation import catalog
-from robodojo.evaluation.files import package_version
+from robodojo.evaluation.files import check_output_file, package_version
 from robodojo.evaluation.stats import finite_mean_std, wilson_interval
 from robodojo.evaluation.video import VideoWriter, frame_stride, require_video_extra
 from robodojo.policies import Policy, PolicyChoice, load_policy, make_policy, resolve_policy
 from robodojo.policies.registry import exported_spec
 from robodojo.policies.spec import MissingOnnxRuntimeError, PolicySpecError
-from robodojo.robots import get_robot_spec
 
 #: How long the last frame of a filmed episode is held, with the outcome badge on it.
 HOLD_SECONDS = 0.6
@@ -100,7 +98,7 @@ class EvalResult:
             elif defined == successful:  # e.g. time_to_stand: only defined where the robot stood
                 over = "successful episodes"
             else:
-                over = f"{count} of {n} episodes where defined"
+                over = f"{count} of {n} episode{'' if n == 1 else 's'} where defined"
             metrics[name] = {"mean": mean, "std": std, "n": count, "over": over}
         return {
             "episodes": n,
@@ -133,26 +131,17 @@ def check_config(
         env_id = resolve_env_id(env)
     except ValueError as error:
         raise EvalConfigError(str(error)) from None
-    params = catalog.env_parameters(env_id)
     env_kwargs = env_kwargs or {}
-    settable = sorted(name for name in params if name != "render_mode")
-    unknown = sorted(set(env_kwargs) - set(settable))
-    if unknown:
-        raise EvalConfigError(
-            f"{env_id} has no argument(s) {', '.join(unknown)}; valid: {', '.join(settable)}"
-        )
     if robot is not None and "robot" in env_kwargs:
         raise EvalConfigError(
             "give the robot either as --robot or as --env-arg robot=..., not both"
         )
-    robot = robot if robot is not None else env_kwargs.get("robot")
-    if robot is not None:
-        if "robot" not in params:
-            raise EvalConfigError(f"{env_id} does not take a robot")
-        try:
-            get_robot_spec(robot, kind=catalog.robot_kind(env_id))
-        except ValueError as error:
-            raise EvalConfigError(str(error)) from None
+    if "render_mode" in env_kwargs:
+        raise EvalConfigError("render_mode is not an --env-arg: --video films the episodes")
+    try:  # every argument's type and range, as the constructor declares them
+        check_env_arguments(env_id, env_kwargs if robot is None else {**env_kwargs, "robot": robot})
+    except (TypeError, ValueError) as error:
+        raise EvalConfigError(str(error)) from None
     if policy is not None:  # else the caller brings its own policy factory
         choose_policy(policy, env_id)
     return env_id
@@ -283,12 +272,17 @@ def evaluate(
     ``robot`` when they are None, and its training ``env_kwargs`` as defaults
     under the caller's.
     """
-    if episodes < 1:
-        raise EvalConfigError(f"episodes must be >= 1, got {episodes}")
+    _check_whole_number("episodes", episodes, 1)
+    _check_whole_number("seed", seed, 0)
+    _check_whole_number("video_episodes", video_episodes, 0)
     plan = _plan(env_id, policy_name, robot, dict(env_kwargs or {}), policy_factory is not None)
     filmed = min(episodes, max(0, video_episodes)) if video_path else 0
     if filmed:
         require_video_extra()  # fail before the evaluation, not after it
+        try:
+            check_output_file(str(video_path), "video_path", ".mp4")
+        except ValueError as error:
+            raise EvalConfigError(str(error)) from None
     env = _make_env(plan, filmed)
     start = time.perf_counter()
     writer: VideoWriter | None = None
@@ -329,6 +323,11 @@ def evaluate(
         robodojo_version=robodojo_version(),
         policy_source=source,
     )
+
+
+def _check_whole_number(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise EvalConfigError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
 def policy_source(location: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -63,3 +63,24 @@ def package_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def check_output_file(path: str | Path, what: str, suffix: str | None = None) -> Path:
+    """Check, before any work starts, that ``path`` can receive an output file; a ``ValueError``
+    naming ``what`` (e.g. ``--json``) otherwise.
+
+    The folder must already exist (a typo in it should not silently grow a new tree), ``path``
+    must not be a folder, and ``suffix`` (e.g. ``.mp4``), if given, is required: it decides the
+    file's format.
+    """
+    path = Path(path)
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise ValueError(f"{what} {path}: must be a {suffix} file")
+    if path.is_dir():
+        raise ValueError(f"{what} {path}: is a folder; give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"{what} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{what} {path}: not writable")
+    return path

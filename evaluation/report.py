@@ -23,6 +23,17 @@ def mean_std(mean: float, std: float) -> str:
     return f"{_number(mean, digits)} ± {_number(std, digits)}"
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 episode``, ``2 episodes``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def plain(value: Any) -> str:
+    """A value as Python literal text, numpy scalars and arrays as plain numbers and lists
+    (``9.0``, not ``np.float64(9.0)``)."""
+    return repr(to_json_safe(value))
+
+
 def percent(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{100.0 * value:.1f}%"
 
@@ -42,7 +53,7 @@ def format_summary(result: EvalResult) -> str:
     seeds = result.seeds
     seed_text = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}..{seeds[-1]}"
     robot = f", robot {result.robot}" if result.robot else ""
-    args = "".join(f", {key}={value!r}" for key, value in result.env_kwargs.items())
+    args = "".join(f", {key}={plain(value)}" for key, value in result.env_kwargs.items())
     rows: list[tuple[str, str]] = [
         ("success rate", success_cell(s) + "  Wilson 95% CI"),
         ("return", mean_std(s["return_mean"], s["return_std"])),
@@ -63,7 +74,7 @@ def format_summary(result: EvalResult) -> str:
         elif metric["over"] == "all episodes":
             note = ""
         elif metric["over"] == "successful episodes":
-            note = f"   (over the {metric['n']} successful episodes)"
+            note = f"   (over the {plural(metric['n'], 'successful episode')})"
         else:
             note = f"   (over {metric['over']})"
         rows.append((name, value + note))
@@ -74,10 +85,19 @@ def format_summary(result: EvalResult) -> str:
         rows.append(("video", result.video_path))
     width = max(len(label) for label, _ in rows)
     header = (
-        f"{result.env_id}{robot}{args}, policy {result.policy}, {s['episodes']} episodes "
+        f"{result.env_id}{robot}{args}, policy {result.policy}, {plural(s['episodes'], 'episode')} "
         f"({seed_text}); mean ± std:"
     )
     return "\n".join([header, *(f"  {label:<{width}}  {value}" for label, value in rows)])
 
 
-__all__ = ["format_summary", "mean_std", "percent", "success_cell", "to_json_safe", "write_json"]
+__all__ = [
+    "format_summary",
+    "mean_std",
+    "percent",
+    "plain",
+    "plural",
+    "success_cell",
+    "to_json_safe",
+    "write_json",
+]

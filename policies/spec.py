@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from robodojo.envs import check_env_arguments, resolve_env_id
 from robodojo.policies.controllers import resolve_controller
 
 #: In a Dict observation, the key a residual's base action is appended to; the goals stay as they
@@ -111,11 +112,10 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
     for key in ("env_id", "observation", "action", "onnx", "control_dt"):
         if key not in spec:
             fail(f"missing {key!r}")
+    problem = _env_problem(spec) or _shape_problem(spec)
+    if problem:
+        fail(problem)
     obs, act, onnx = spec["observation"], spec["action"], spec["onnx"]
-    if not (isinstance(obs, dict) and _positive_int(obs.get("size"))):
-        fail("observation.size must be a positive integer")
-    if not (isinstance(act, dict) and _positive_int(act.get("size"))):
-        fail("action.size must be a positive integer")
     layout = obs.get("layout") or []
     if layout and sum(int(field.get("size", 0)) for field in layout) != obs["size"]:
         fail(
@@ -123,10 +123,8 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
             f"{sum(int(f.get('size', 0)) for f in layout)}, not {obs['size']}"
         )
     for key in ("low", "high"):
-        if not (isinstance(act.get(key), list) and len(act[key]) == act["size"]):
-            fail(f"action.{key} must list {act['size']} numbers")
-    if "joints" in act and len(act["joints"]) != act["size"]:
-        fail(f"action.joints names {len(act['joints'])} joints for {act['size']} actions")
+        if not _numbers(act.get(key), act["size"]):
+            fail(f"action.{key} must list {act['size']} finite numbers")
     keys = obs.get("keys")
     if keys is not None:
         if not (
@@ -172,6 +170,76 @@ def check_spec(spec: Any, where: str = SPEC_FILE) -> None:
             "this export failed verification "
             f"(max abs diff {verification.get('max_abs_diff')}); do not deploy it"
         )
+
+
+#: action entries that, when present, hold one finite number per action
+PER_ACTION_NUMBERS = ("home", "lower", "upper", "kp", "kd", "torque_limit")
+
+
+def _shape_problem(spec: dict[str, Any]) -> str | None:
+    """What is wrong with the types of the spec's sections (before anything reads them), or
+    None."""
+    obs, act = spec["observation"], spec["action"]
+    if not (isinstance(obs, dict) and _positive_int(obs.get("size"))):
+        return "observation.size must be a positive integer"
+    if not (isinstance(act, dict) and _positive_int(act.get("size"))):
+        return "action.size must be a positive integer"
+    for section in ("residual", "provenance", "verification"):
+        if spec.get(section) is not None and not isinstance(spec[section], dict):
+            return f"{section} must be a JSON object, got {spec[section]!r}"
+    if obs.get("normalization") is not None and not isinstance(obs["normalization"], dict):
+        return f"observation.normalization must be a JSON object, got {obs['normalization']!r}"
+    layout = obs.get("layout")
+    if layout is not None and not (
+        isinstance(layout, list)
+        and all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) and _positive_int(f.get("size"))
+            for f in layout
+        )
+    ):
+        return 'observation.layout must list {"name": field, "size": positive integer, ...}'
+    joints = act.get("joints")
+    if joints is not None and not (
+        isinstance(joints, list)
+        and len(joints) == act["size"]
+        and all(isinstance(j, str) for j in joints)
+    ):
+        return f"action.joints must list the {act['size']} joint names"
+    for key in PER_ACTION_NUMBERS:
+        if key in act and not _numbers(act[key], act["size"]):
+            return f"action.{key} must list {act['size']} finite numbers"
+    return None
+
+
+def _numbers(value: Any, count: int) -> bool:
+    """Whether ``value`` is a list of ``count`` finite numbers (not bools)."""
+    return (
+        isinstance(value, list)
+        and len(value) == count
+        and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+            for x in value
+        )
+    )
+
+
+def _env_problem(spec: dict[str, Any]) -> str | None:
+    """What is wrong with the spec's env id, robot or env arguments (checked as the env checks
+    its constructor's), or None."""
+    try:
+        env_id = resolve_env_id(spec["env_id"])
+    except (TypeError, ValueError):
+        return f"env_id must name a robodojo env, got {spec['env_id']!r}"
+    env_kwargs = spec.get("env_kwargs", {})
+    if not isinstance(env_kwargs, dict):
+        return f"env_kwargs must be a JSON object of {env_id} arguments, got {env_kwargs!r}"
+    robot = spec.get("robot")
+    arguments = env_kwargs if robot is None else {**env_kwargs, "robot": robot}
+    try:
+        check_env_arguments(env_id, arguments)
+    except (TypeError, ValueError) as error:
+        return f"env_kwargs: {error}"
+    return None
 
 
 def _residual_problem(spec: dict[str, Any]) -> str | None:

@@ -34,6 +34,14 @@ def get_robot_spec(name: str, kind: str | None = None) -> Any:
     spec = ROBOTS.get(name) if isinstance(name, str) else None
     if spec is None or (kind is not None and spec.kind != kind):
         what = f"{kind} robots" if kind else "robots"
-        reason = f"{name!r} is a {spec.kind}" if spec is not None else f"unknown robot {name!r}"
+        reason = (
+            f"{name!r} is {_with_article(spec.kind)}"
+            if spec is not None
+            else f"unknown robot {name!r}"
+        )
         raise ValueError(f"{reason}; valid {what}: {', '.join(robot_names(kind))}")
     return spec
+
+
+def _with_article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"

@@ -6,8 +6,26 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from robodojo.envs.arguments import (
+    DIFFICULTY,
+    EPISODE_SECONDS,
+    MAX_TARGET_SPEED,
+    Argument,
+    Choice,
+    Number,
+    Text,
+    Weights,
+    robot_of,
+)
 from robodojo.envs.base import RobotTaskEnv
-from robodojo.envs.rescue.task import ACTION_LEVELS, GAIT_DT, VELOCITY_POLICY_DT, RescueTask
+from robodojo.envs.rescue.task import (
+    ACTION_LEVELS,
+    DEFAULT_WEIGHTS,
+    GAIT_DT,
+    VELOCITY_POLICY_DT,
+    VICTIM_MIN_DISTANCE,
+    RescueTask,
+)
 from robodojo.skills.walking import TROT
 
 
@@ -113,6 +131,20 @@ class QuadrupedRescueEnv(RobotTaskEnv):
     ROBOT_KIND = "quadruped"
     RESET_OPTIONS = ("difficulty",)
     PHYSICS_DT = 0.004
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {
+        "robot": robot_of("quadruped"),
+        "action": Choice(ACTION_LEVELS),
+        "difficulty": DIFFICULTY,
+        "episode_seconds": EPISODE_SECONDS,
+        "success_distance": Number(0, 10, "m", low_open=True),
+        # the victim must start out of range
+        "detector_range": Number(0, VICTIM_MIN_DISTANCE, "m", low_open=True),
+        "detector_fov_deg": Number(0, 360, "deg", low_open=True),
+        "recover_seconds": Number(0, 3600, "s"),
+        "walker": Text("'trot' or a Locomotion-v0 policy (pretrained name or exported path)"),
+        "max_target_speed": MAX_TARGET_SPEED,
+        "reward_weights": Weights(DEFAULT_WEIGHTS),
+    }
     #: wide enough to show the rubble ahead and, near the end, the victim
     CAMERA: ClassVar[dict[str, float]] = {"distance": 2.6, "yaw": -60.0, "pitch": -35.0}
 

@@ -8,6 +8,17 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
+from robodojo.envs.arguments import (
+    EPISODE_SECONDS_OR_DEFAULT,
+    Argument,
+    Choice,
+    Flag,
+    Integer,
+    Number,
+    Pairs,
+    Weights,
+    robot_of,
+)
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.transport.goal import REWARD_TYPES, goal_reward, goal_reward_single
 from robodojo.envs.transport.task import TransportTask
@@ -124,6 +135,20 @@ class TransportEnv(RobotTaskEnv):
     }  # from beside the robot: conveyor, arm and pallet in view
     PHYSICS_DT = 0.004
     SUBSTEPS = 10  # 25 Hz control, as panda-gym
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {
+        "robot": robot_of("arm"),
+        "control": Choice(("ee", "joint")),
+        "parcels": Integer(1, 4),  # the pallet has 4 slots
+        "fragile": Flag(),
+        "fragile_limit": Number(0, 1000, "m/s²", low_open=True),
+        "reward_type": Choice(REWARD_TYPES),
+        "size_range": Pairs(Number(0, 1, "m", low_open=True)),
+        "mass_range": Pairs(Number(0, 100, "kg", low_open=True)),
+        "friction_range": Pairs(Number(0, 10, low_open=True)),
+        "goal": Pairs(Number(-5, 5, "m"), ordered=False, what="(x, y)", optional=True),
+        "episode_seconds": EPISODE_SECONDS_OR_DEFAULT,
+        "reward_weights": Weights(TransportTask.DEFAULT_WEIGHTS),
+    }
     SOLVER_ITERATIONS = (
         20  # measured: holds a 2 kg parcel at friction 0.4; PyBullet's default 50 costs 1.7× more
     )

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from robodojo.envs.arguments import (
+    EPISODE_SECONDS_OR_DEFAULT,
+    Argument,
+    Choice,
+    Number,
+    Pairs,
+    Weights,
+    robot_of,
+)
 from robodojo.envs.base import RobotTaskEnv
 from robodojo.envs.weld.path import LEAD
 from robodojo.envs.weld.scoring import Tolerances
-from robodojo.envs.weld.task import WeldTask
-from robodojo.sim_assets.seams import MAX_LENGTH
+from robodojo.envs.weld.task import DEFAULT_WEIGHTS, WeldTask
+from robodojo.sim_assets.seams import JOINT_TYPES, MAX_LENGTH, SEAM_SHAPES
 
 
 class WeldEnv(RobotTaskEnv):
@@ -135,6 +144,24 @@ class WeldEnv(RobotTaskEnv):
         "pitch": -35.0,
     }  # close on the torch: the bead is millimetres wide
     CONTROL_DT = 0.04
+    ARGUMENTS: ClassVar[Mapping[str, Argument]] = {
+        "robot": robot_of("arm"),
+        "control": Choice(("twist", "joint")),
+        "difficulty": Number(0, 2),  # above 1: more fit-up error than a real cell allows
+        "joint": Choice(JOINT_TYPES, optional=True),
+        "shape": Choice(SEAM_SHAPES, optional=True),
+        "travel_speed": Number(0, 0.1, "m/s", low_open=True),
+        "lateral_tolerance": Number(0, 0.05, "m", low_open=True),
+        "ctwd": Number(0, 0.1, "m", low_open=True),
+        "ctwd_tolerance": Number(0, 0.05, "m", low_open=True),
+        "work_angle_tolerance": Number(0, 90, "deg", low_open=True),
+        "travel_angle_range": Pairs(Number(-90, 90, "deg"), what="(min, max)"),
+        "speed_tolerance": Number(0, 1, low_open=True),
+        "part_center": Pairs(Number(-5, 5, "m"), ordered=False, what="(x, y)", optional=True),
+        "part_radius": Number(0, 5, "m", low_open=True, optional=True),
+        "episode_seconds": EPISODE_SECONDS_OR_DEFAULT,
+        "reward_weights": Weights(DEFAULT_WEIGHTS),
+    }
 
     @staticmethod
     def default_episode_seconds(travel_speed: float) -> float:
