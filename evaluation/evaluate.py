@@ -445,7 +445,7 @@ class _Camera:
 
     def _caption(self, step: int, control_dt: float) -> str:
         speed = f" {self.schedule.label}" if self.schedule.label else ""
-        return f"{self.caption} | t={step * control_dt:4.2f}s{speed}"
+        return f"{self.caption}\nt={step * control_dt:4.2f}s{speed}"  # 2 lines fit 320 px
 
 
 def robodojo_version() -> str:

@@ -105,8 +105,8 @@ class VideoWriter:
         caption: str = "",
         badge: tuple[str, tuple[int, int, int]] | None = None,
     ) -> None:
-        """Append one frame, with ``caption`` top-left and an optional coloured ``badge``
-        top-right."""
+        """Append one frame, with ``caption`` (lines split by newlines) top-left and an optional
+        coloured ``badge`` bottom-right."""
         height, width = frame.shape[0] // 2 * 2, frame.shape[1] // 2 * 2
         # One copy: drop alpha if present, crop to even sizes, make it contiguous for the pipe.
         frame = np.ascontiguousarray(frame[:height, :width, :3], dtype=np.uint8)
@@ -163,16 +163,24 @@ def _caption_drawer():
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
         return None
-    try:
-        font = ImageFont.load_default(size=15)  # scalable font: Pillow >= 10.1 with FreeType
-    except TypeError:
-        font = ImageFont.load_default()
+    fonts: dict[int, Any] = {}
+
+    def font_for(width: int) -> Any:
+        # 15 px text on a 480 px wide frame, scaled with the frame, so a caption fits a small one
+        size = max(9, round(15 * width / 480))
+        if size not in fonts:
+            try:
+                fonts[size] = ImageFont.load_default(size=size)  # scalable: Pillow >= 10.1
+            except TypeError:
+                fonts[size] = ImageFont.load_default()
+        return fonts[size]
 
     def draw(
         frame: np.ndarray, caption: str, badge: tuple[str, tuple[int, int, int]] | None
     ) -> np.ndarray:
         image = Image.fromarray(frame)
         pen = ImageDraw.Draw(image)
+        font = font_for(image.width)
         if caption:
             pen.text(
                 (8, 6),
@@ -182,12 +190,12 @@ def _caption_drawer():
                 stroke_width=2,
                 stroke_fill=(0, 0, 0),
             )
-        if badge:
+        if badge:  # bottom-right, clear of the caption however long it is
             text, colour = badge
-            left, _top, right, bottom = pen.textbbox((0, 0), text, font=font)
-            x = image.width - (right - left) - 14
-            pen.rectangle((x - 6, 4, image.width - 8, 10 + bottom), fill=colour)
-            pen.text((x, 6), text, fill=(255, 255, 255), font=font)
+            left, top, right, bottom = pen.textbbox((0, 0), text, font=font)
+            x, y = image.width - (right - left) - 14, image.height - (bottom - top) - 14
+            pen.rectangle((x - 6, y - 4, image.width - 8, image.height - 6), fill=colour)
+            pen.text((x, y - top), text, fill=(255, 255, 255), font=font)
         return np.asarray(image)
 
     return draw
