@@ -372,8 +372,7 @@ def run_episode(
     ``on_step(steps, max_episode_steps)`` runs after every step, so a progress bar can move
     inside a slow episode.
     """
-    task_env = cast(RobotTaskEnv, env.unwrapped)
-    control_dt, limit = task_env.control_dt, task_env.max_episode_steps
+    control_dt, limit = cast(RobotTaskEnv, env.unwrapped).control_dt, _step_limit(env)
     observation, info = env.reset(seed=seed)
     policy.reset()
     frames_before = camera.writer.frames if camera else 0
@@ -405,6 +404,13 @@ def run_episode(
         physics_error=error,
         frames=(camera.writer.frames - frames_before) if camera else 0,
     )
+
+
+def _step_limit(env: gym.Env) -> int:
+    """The episode's step limit (0 if unknown): the TimeLimit's, else the env's own (any env with
+    a ``control_dt`` can be evaluated, not only a RobotTaskEnv)."""
+    spec_limit = env.spec.max_episode_steps if env.spec is not None else None
+    return int(spec_limit or getattr(env.unwrapped, "max_episode_steps", 0) or 0)
 
 
 @dataclass
