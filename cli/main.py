@@ -233,6 +233,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             video_path=args.video,
             video_episodes=args.video_episodes,
             on_episode=lambda r: bar.update(r.success),
+            on_step=bar.step,  # filmed or long episodes move the bar while they run
         )
     except (EvalConfigError, MissingExtraError) as error:
         bar.close()

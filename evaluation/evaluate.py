@@ -26,7 +26,14 @@ from robodojo.envs import RobotTaskEnv, check_env_arguments, resolve_env_id
 from robodojo.envs import make as make_env
 from robodojo.evaluation.files import check_output_file, package_version
 from robodojo.evaluation.stats import finite_mean_std, wilson_interval
-from robodojo.evaluation.video import VideoWriter, frame_stride, require_video_extra
+from robodojo.evaluation.video import (
+    FRAME_BUDGET_PER_SIM_SECOND,
+    VIDEO_SIZE,
+    FrameSchedule,
+    VideoWriter,
+    frame_schedule,
+    require_video_extra,
+)
 from robodojo.policies import Policy, PolicyChoice, load_policy, make_policy, resolve_policy
 from robodojo.policies.registry import exported_spec
 from robodojo.policies.spec import MissingOnnxRuntimeError, PolicySpecError
@@ -214,11 +221,14 @@ def _env_id(name: str) -> str:
 
 def _make_env(plan: _Plan, filmed: int) -> gym.Env:
     try:
-        return make_env(plan.env_id, render_mode="rgb_array" if filmed else None, **plan.env_kwargs)
+        env = make_env(plan.env_id, render_mode="rgb_array" if filmed else None, **plan.env_kwargs)
     except ValueError as error:  # constructors reject bad values (e.g. episode_seconds=-1)
         raise EvalConfigError(
             f"cannot create {plan.env_id} with {plan.env_kwargs}: {error}"
         ) from None
+    if filmed:
+        cast(RobotTaskEnv, env.unwrapped).render_size = VIDEO_SIZE  # cheaper frames: video.py
+    return env
 
 
 def _policy_factory(
@@ -260,12 +270,17 @@ def evaluate(
     video_episodes: int = 3,
     on_episode: Callable[[EpisodeResult], None] | None = None,
     policy_factory: Callable[[gym.Env, int], Policy] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+    video_budget: float = FRAME_BUDGET_PER_SIM_SECOND,
 ) -> EvalResult:
     """Run ``episodes`` headless episodes of ``policy_name`` on ``env_id`` (id or short name).
 
     Only the first ``video_episodes`` episodes are rendered (into ``video_path``),
     so long evaluations pay for rendering only where someone will watch.
-    ``on_episode`` is called after each episode (progress bars).
+    Filmed episodes are time-lapses when the real-time frame rate exceeds
+    ``video_budget`` frames per simulated second (``math.inf``: real time).
+    ``on_episode`` is called after each episode (progress bars), ``on_step``
+    after every control step with (steps so far, the episode's step limit).
     ``policy_factory(env, seed)``, if given, builds the policy instead of the
     name lookup (e.g. a freshly trained model); ``policy_name`` then only labels it.
     An exported policy (path or pretrained name) supplies ``env_id`` and
@@ -288,10 +303,9 @@ def evaluate(
     writer: VideoWriter | None = None
     try:
         factory, source = _policy_factory(plan, env, policy_factory)
-        control_dt = cast(RobotTaskEnv, env.unwrapped).control_dt
-        stride = frame_stride(control_dt)
+        schedule = frame_schedule(cast(RobotTaskEnv, env.unwrapped).control_dt, video_budget)
         if filmed:
-            writer = VideoWriter(str(video_path), fps=1.0 / (stride * control_dt))
+            writer = VideoWriter(str(video_path), fps=schedule.fps)
         robot_name = getattr(env.unwrapped, "robot_name", robot)
         results = []
         for index in range(episodes):
@@ -301,10 +315,9 @@ def evaluate(
                     f"{robot_name or plan.env_id} | {policy_name} | "
                     f"episode {index + 1}/{filmed} | seed {seed + index}"
                 )
-                camera = _Camera(writer, stride, caption)
-            results.append(
-                run_episode(env, factory(env, seed + index), index, seed + index, camera)
-            )
+                camera = _Camera(writer, schedule, caption)
+            policy = factory(env, seed + index)
+            results.append(run_episode(env, policy, index, seed + index, camera, on_step))
             if on_episode is not None:
                 on_episode(results[-1])
     finally:
@@ -346,10 +359,19 @@ def policy_source(location: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_episode(
-    env: gym.Env, policy: Policy, index: int, seed: int, camera: _Camera | None = None
+    env: gym.Env,
+    policy: Policy,
+    index: int,
+    seed: int,
+    camera: _Camera | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> EpisodeResult:
-    """One episode from ``env.reset(seed=seed)`` to termination or truncation."""
-    control_dt = cast(RobotTaskEnv, env.unwrapped).control_dt
+    """One episode from ``env.reset(seed=seed)`` to termination or truncation.
+
+    ``on_step(steps, max_episode_steps)`` runs after every step, so a progress bar can move
+    inside a slow episode.
+    """
+    control_dt, limit = cast(RobotTaskEnv, env.unwrapped).control_dt, _step_limit(env)
     observation, info = env.reset(seed=seed)
     policy.reset()
     frames_before = camera.writer.frames if camera else 0
@@ -360,8 +382,10 @@ def run_episode(
         observation, reward, terminated, truncated, info = env.step(policy(observation))
         total += float(reward)
         steps += 1
-        if camera and steps % camera.stride == 0:
+        if camera and steps % camera.schedule.stride == 0:
             camera.film(env, steps, control_dt, success=info.get("is_success", False))
+        if on_step is not None:
+            on_step(steps, limit)
         if terminated or truncated:
             break
     success = bool(info.get("is_success", False))
@@ -381,19 +405,28 @@ def run_episode(
     )
 
 
+def _step_limit(env: gym.Env) -> int:
+    """The episode's step limit (0 if unknown): the TimeLimit's, else the env's own (any env with
+    a ``control_dt`` can be evaluated, not only a RobotTaskEnv)."""
+    spec_limit = env.spec.max_episode_steps if env.spec is not None else None
+    return int(spec_limit or getattr(env.unwrapped, "max_episode_steps", 0) or 0)
+
+
 @dataclass
 class _Camera:
-    """Films one episode: a frame every ``stride`` steps, then the last frame held with the
-    outcome."""
+    """Films one episode: a frame every ``schedule.stride`` steps, then the last frame held with
+    the outcome."""
 
     writer: VideoWriter
-    stride: int
+    schedule: FrameSchedule
     caption: str
+    #: the step last filmed and its picture: an episode ending on a filmed step is not rendered
+    #: twice
+    _last: tuple[int, np.ndarray] | None = None
 
     def film(self, env: gym.Env, step: int, control_dt: float, success: bool) -> None:
         badge = ("SUCCESS", GREEN) if success else None
-        frame = cast(np.ndarray, env.render())  # rgb_array: the env was made to be filmed
-        self.writer.add(frame, f"{self.caption} | t={step * control_dt:4.2f}s", badge)
+        self.writer.add(self._render(env, step), self._caption(step, control_dt), badge)
 
     def finish(
         self, env: gym.Env, step: int, control_dt: float, success: bool, error: str | None
@@ -406,10 +439,18 @@ class _Camera:
             if error
             else ("FAILED", RED)
         )
-        frame = cast(np.ndarray, env.render())  # rgb_array: the env was made to be filmed
-        caption = f"{self.caption} | t={step * control_dt:4.2f}s"
-        for _ in range(max(1, int(round(HOLD_SECONDS * self.writer.fps)))):
-            self.writer.add(frame, caption, badge)
+        self.writer.add(self._render(env, step), self._caption(step, control_dt), badge)
+        self.writer.repeat(max(1, int(round(HOLD_SECONDS * self.writer.fps))) - 1)
+
+    def _render(self, env: gym.Env, step: int) -> np.ndarray:
+        if self._last is None or self._last[0] != step:
+            # rgb_array: the env was made to be filmed
+            self._last = (step, cast(np.ndarray, env.render()))
+        return self._last[1]
+
+    def _caption(self, step: int, control_dt: float) -> str:
+        speed = f" {self.schedule.label}" if self.schedule.label else ""
+        return f"{self.caption}\nt={step * control_dt:4.2f}s{speed}"  # 2 lines fit 320 px
 
 
 def robodojo_version() -> str:

@@ -8,6 +8,8 @@ without it frames are written plain.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -15,8 +17,16 @@ from typing import Any
 import numpy as np
 
 INSTALL_HINT = "pip install 'robodojo[video]'"
-#: Frames per second we aim for; the stride in control steps is derived from it.
+#: Playback frames per second we aim for; the real-time stride in control steps is derived from it.
 TARGET_FPS = 25.0
+#: Frames rendered per simulated second, at most. PyBullet's CPU renderer takes 20-110 ms a frame,
+#: 20-60 times a control step, so filming every real-time frame made evaluation up to ~45 times
+#: slower; at this rate filming costs a few times the physics instead (benchmarks/bench_video.py).
+#: A video sampled more sparsely than its playback rate is a time-lapse, and says so ("x10").
+FRAME_BUDGET_PER_SIM_SECOND = 2.5
+#: (width, height) of filmed frames: TinyRenderer's time grows with the pixels it fills, and at
+#: 320 × 240 a frame costs about 60 % of one at the envs' default 480 × 360.
+VIDEO_SIZE = (320, 240)
 
 
 class MissingExtraError(RuntimeError):
@@ -34,9 +44,38 @@ def require_video_extra() -> ModuleType:
     return imageio_ffmpeg
 
 
+@dataclass(frozen=True)
+class FrameSchedule:
+    """When to film and how fast to play: a frame every ``stride`` control steps, played at
+    ``fps``, which is ``speedup`` times real time."""
+
+    stride: int
+    fps: float
+    speedup: int
+
+    @property
+    def label(self) -> str:
+        """What the caption says about time: "" in real time, "x10" for a 10-times time-lapse."""
+        return f"x{self.speedup}" if self.speedup > 1 else ""
+
+
 def frame_stride(control_dt: float, target_fps: float = TARGET_FPS) -> int:
-    """Control steps per video frame: 2 at 50 Hz control gives 25 fps."""
+    """Control steps per real-time video frame: 2 at 50 Hz control gives 25 fps."""
     return max(1, int(round(1.0 / (target_fps * control_dt))))
+
+
+def frame_schedule(
+    control_dt: float,
+    budget: float = FRAME_BUDGET_PER_SIM_SECOND,
+    target_fps: float = TARGET_FPS,
+) -> FrameSchedule:
+    """The real-time stride, lengthened by a whole factor until at most ``budget`` frames are
+    rendered per simulated second; playback stays at the real-time rate, so the factor is the
+    time-lapse speed-up. ``budget=math.inf`` films in real time."""
+    realtime = frame_stride(control_dt, target_fps)
+    fps = 1.0 / (realtime * control_dt)
+    speedup = max(1, math.ceil(fps / budget - 1e-9))  # 1e-9: 25 / 2.5 is 10, not 11
+    return FrameSchedule(realtime * speedup, fps, speedup)
 
 
 class VideoWriter:
@@ -46,12 +85,18 @@ class VideoWriter:
     yuv420p needs). ``frames`` counts what was written, so callers can report it.
     """
 
+    #: x264's "veryfast" preset: the default ("medium") spends CPU that filming shares with the
+    #: physics on a small machine, and its flush at close took ~0.2 s, a lot next to a short
+    #: evaluation; the file is about the same size at this quality.
+    PRESET = "veryfast"
+
     def __init__(self, path: str, fps: float) -> None:
         self._ffmpeg = require_video_extra()
         self.path = path
         self.fps = fps
         self.frames = 0
         self._writer: Any = None
+        self._last: np.ndarray | None = None
         self._draw = _caption_drawer()
 
     def add(
@@ -60,13 +105,24 @@ class VideoWriter:
         caption: str = "",
         badge: tuple[str, tuple[int, int, int]] | None = None,
     ) -> None:
-        """Append one frame, with ``caption`` top-left and an optional coloured ``badge``
-        top-right."""
-        frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)  # drop alpha if present
+        """Append one frame, with ``caption`` (lines split by newlines) top-left and an optional
+        coloured ``badge`` bottom-right."""
         height, width = frame.shape[0] // 2 * 2, frame.shape[1] // 2 * 2
-        frame = np.ascontiguousarray(frame[:height, :width])
+        # One copy: drop alpha if present, crop to even sizes, make it contiguous for the pipe.
+        frame = np.ascontiguousarray(frame[:height, :width, :3], dtype=np.uint8)
         if self._draw is not None and (caption or badge):
             frame = self._draw(frame, caption, badge)
+        self._send(frame)
+
+    def repeat(self, count: int) -> None:
+        """Write the last frame ``count`` more times (holding it costs no drawing)."""
+        if self._last is None:
+            raise ValueError("no frame to repeat yet")
+        for _ in range(count):
+            self._send(self._last)
+
+    def _send(self, frame: np.ndarray) -> None:
+        height, width = frame.shape[:2]
         if self._writer is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._writer = self._ffmpeg.write_frames(
@@ -77,9 +133,11 @@ class VideoWriter:
                 quality=7,
                 macro_block_size=2,  # never rescale; even sizes are all H.264/yuv420p needs
                 ffmpeg_log_level="error",
+                output_params=["-preset", self.PRESET],
             )
             self._writer.send(None)  # start the generator (launches ffmpeg)
         self._writer.send(frame)
+        self._last = frame
         self.frames += 1
 
     def close(self) -> None:
@@ -105,16 +163,24 @@ def _caption_drawer():
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
         return None
-    try:
-        font = ImageFont.load_default(size=15)  # scalable font: Pillow >= 10.1 with FreeType
-    except TypeError:
-        font = ImageFont.load_default()
+    fonts: dict[int, Any] = {}
+
+    def font_for(width: int) -> Any:
+        # 15 px text on a 480 px wide frame, scaled with the frame, so a caption fits a small one
+        size = max(9, round(15 * width / 480))
+        if size not in fonts:
+            try:
+                fonts[size] = ImageFont.load_default(size=size)  # scalable: Pillow >= 10.1
+            except TypeError:
+                fonts[size] = ImageFont.load_default()
+        return fonts[size]
 
     def draw(
         frame: np.ndarray, caption: str, badge: tuple[str, tuple[int, int, int]] | None
     ) -> np.ndarray:
         image = Image.fromarray(frame)
         pen = ImageDraw.Draw(image)
+        font = font_for(image.width)
         if caption:
             pen.text(
                 (8, 6),
@@ -124,12 +190,12 @@ def _caption_drawer():
                 stroke_width=2,
                 stroke_fill=(0, 0, 0),
             )
-        if badge:
+        if badge:  # bottom-right, clear of the caption however long it is
             text, colour = badge
-            left, _top, right, bottom = pen.textbbox((0, 0), text, font=font)
-            x = image.width - (right - left) - 14
-            pen.rectangle((x - 6, 4, image.width - 8, 10 + bottom), fill=colour)
-            pen.text((x, 6), text, fill=(255, 255, 255), font=font)
+            left, top, right, bottom = pen.textbbox((0, 0), text, font=font)
+            x, y = image.width - (right - left) - 14, image.height - (bottom - top) - 14
+            pen.rectangle((x - 6, y - 4, image.width - 8, image.height - 6), fill=colour)
+            pen.text((x, y - top), text, fill=(255, 255, 255), font=font)
         return np.asarray(image)
 
     return draw

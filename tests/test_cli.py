@@ -176,6 +176,8 @@ def test_argparse_usage_error_exits_2() -> None:
 
 def test_video_frame_count_matches(tmp_path: Path) -> None:
     imageio = pytest.importorskip("imageio.v2")
+    from robodojo.evaluation.video import VIDEO_SIZE
+
     video, out = tmp_path / "eval.mp4", tmp_path / "eval.json"
     run = robodojo(
         "eval",
@@ -199,11 +201,16 @@ def test_video_frame_count_matches(tmp_path: Path) -> None:
     assert frames[0] > 0 and frames[1] > 0 and frames[2] == 0  # only the first two are filmed
     reader = imageio.get_reader(str(video))
     try:
-        assert reader.get_meta_data()["fps"] == pytest.approx(25.0)
+        meta = reader.get_meta_data()
+        # Played at the real-time rate, sampled as a time-lapse (video.FRAME_BUDGET_PER_SIM_SECOND)
+        assert meta["fps"] == pytest.approx(25.0) and tuple(meta["size"]) == VIDEO_SIZE
         count = sum(1 for _ in reader)
     finally:
         reader.close()
     assert count == sum(frames)
+    # 2 s at 50 Hz and a frame every 20 steps: at most 6 (step 0, 20, ..., 100), then the end held
+    # for 0.6 s (15 frames).
+    assert frames[0] <= 6 + 15 and frames[1] <= 6 + 15
 
 
 def test_missing_video_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
