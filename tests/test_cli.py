@@ -213,6 +213,18 @@ def test_video_frame_count_matches(tmp_path: Path) -> None:
     assert frames[0] <= 6 + 15 and frames[1] <= 6 + 15
 
 
+def test_video_realtime_films_every_real_time_frame(tmp_path: Path) -> None:
+    video, out = tmp_path / "eval.mp4", tmp_path / "eval.json"
+    run = robodojo(
+        "eval", "--env", "fall_recovery", "--episodes", "1", *SHORT,
+        "--video", str(video), "--video-realtime", "--json", str(out), "--quiet",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    (episode,) = strict_json(out)["episodes"]
+    # a frame every 2 control steps (25 fps at 50 Hz) over the episode, then the 0.6 s hold
+    assert episode["frames"] >= episode["length"] // 2 + 15
+
+
 def test_missing_video_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     from robodojo.evaluation.video import MissingExtraError, require_video_extra
 
