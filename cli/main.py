@@ -214,7 +214,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from robodojo.evaluation.files import check_output_file, write_json
     from robodojo.evaluation.progress import ProgressBar
     from robodojo.evaluation.report import format_summary
-    from robodojo.evaluation.video import MissingExtraError
+    from robodojo.evaluation.video import FRAME_BUDGET_PER_SIM_SECOND, MissingExtraError
 
     env_kwargs = dict(args.env_arg)
     try:  # before the evaluation, so its results are never lost to a bad path
@@ -238,7 +238,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             env_kwargs=env_kwargs,
             video_path=args.video,
             video_episodes=args.video_episodes,
-            **({"video_budget": math.inf} if args.video_realtime else {}),
+            video_budget=math.inf if args.video_realtime else FRAME_BUDGET_PER_SIM_SECOND,
             on_episode=lambda r: bar.update(r.success),
             on_step=bar.step,  # filmed or long episodes move the bar while they run
         )
