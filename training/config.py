@@ -811,8 +811,8 @@ class _Fixed(_Rule):
 class _Mapping(_Rule):
     """Null or a mapping whose keys each have their own rule."""
 
-    def __init__(self, rules: dict[str, _Rule]) -> None:
-        self.rules = rules
+    def __init__(self, rules: dict[str, _Rule], elsewhere: dict[str, str] | None = None) -> None:
+        self.rules, self.elsewhere = rules, elsewhere or {}
         self.allowed = f"null or a mapping with key(s) {', '.join(rules)}"
 
     def check(self, path: str, value: Any) -> Any:
@@ -820,6 +820,11 @@ class _Mapping(_Rule):
             return None
         if not isinstance(value, dict):
             raise ConfigError(f"{path} must be {self.allowed}, got {value!r}")
+        moved = sorted(set(value) & set(self.elsewhere), key=str)
+        if moved:
+            raise ConfigError(
+                f"{path} sets {', '.join(moved)}: set them under {self.elsewhere[moved[0]]}"
+            )
         unknown = sorted(set(value) - set(self.rules), key=str)
         if unknown:
             raise ConfigError(
@@ -941,7 +946,10 @@ _OFF_POLICY_RULES: dict[str, _Rule] = {
     "train_freq": _TrainFreq(),
     "gradient_steps": _Integer(1, also=(-1,)),
     "action_noise": _Fixed(_OBJECT),
-    "replay_buffer_kwargs": _Mapping({"handle_timeout_termination": _Flag()}),
+    "replay_buffer_kwargs": _Mapping(
+        {"handle_timeout_termination": _Flag()},
+        elsewhere={key: "her" for key in HER_KEYS if key != "handle_timeout_termination"},
+    ),
     "optimize_memory_usage": _Flag(),
     "n_steps": _Integer(1),
     "ent_coef": _EntCoef(),
