@@ -15,7 +15,14 @@ from robodojo.bridge.observation import ObservationBuilder
 from robodojo.bridge.safety import SafetyConfig
 from robodojo.envs import RobotTaskEnv, resolve_env_id
 from robodojo.envs import make as make_env
-from robodojo.policies import controller_names, load_policy, make_controller, policy_path
+from robodojo.policies import (
+    controller_names,
+    load_policy,
+    make_controller,
+    policy_path,
+    pretrained,
+)
+from robodojo.policies.spec import read_spec
 
 
 @dataclass
@@ -36,6 +43,7 @@ def load_policy_for_deploy(
     # a pretrained name or an exported policy's path (controller names come first)
     path = policy_path(policy)
     if path is not None:
+        check_deployable(read_spec(path), policy)  # before loading the graph
         loaded = load_policy(path)
         spec = loaded.spec
         if robot is not None and spec.get("robot") not in (None, robot):
@@ -48,9 +56,44 @@ def load_policy_for_deploy(
             "a pretrained name, or 'scripted'"
         )
     spec = interface_spec(env_id, robot or "a1")
+    check_deployable(spec, f"{policy} on {env_id}")
     controller = make_controller(policy, env_id, spec["robot"], spec["control_dt"])
     return LoadedPolicy(
         spec, controller, f"scripted controller {policy!r} ({env_id}, robot {spec['robot']})"
+    )
+
+
+#: The action interface the bridge can drive: joint position targets (a PD controller per joint).
+DEPLOYABLE_ACTION = "joint_position_targets"
+
+
+def deployable_pretrained() -> list[str]:
+    """The shipped policies the bridge can deploy (their action is :data:`DEPLOYABLE_ACTION`)."""
+    names = []
+    for name, entry in pretrained.discover().items():
+        try:
+            action = read_spec(entry.path).get("action") or {}
+        except (OSError, ValueError):
+            continue
+        if action.get("type") == DEPLOYABLE_ACTION:
+            names.append(name)
+    return names
+
+
+def check_deployable(spec: dict[str, Any], name: str) -> None:
+    """A ValueError (one line) unless ``spec``'s action is joint position targets with limits:
+    a velocity, TCP or seam-twist interface needs its own controller on the robot side."""
+    action = spec.get("action") or {}
+    kind = action.get("type")
+    missing = [key for key in ("joints", "home", "lower", "upper") if key not in action]
+    if kind == DEPLOYABLE_ACTION and not missing:
+        return
+    what = kind or "untyped"
+    if kind == DEPLOYABLE_ACTION:
+        what += f"; its spec lacks {', '.join(missing)}"
+    raise ValueError(
+        f"{name}'s action interface ({what}) cannot be deployed yet: the bridge deploys "
+        f"joint-position policies ({', '.join(deployable_pretrained()) or 'none shipped'})"
     )
 
 

@@ -3,7 +3,8 @@ torch here).
 
 Exit status: 0 exported and verified; 1 written but failed verification (the
 spec is marked failed and will not load); 2 usage errors (no such run,
-unknown algorithm, the ``train`` extra missing).
+unknown algorithm, a tolerance, opset or observation count out of range, the
+``train`` extra missing), on one line, before anything is written.
 """
 
 from __future__ import annotations
@@ -55,12 +56,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--tolerance",
         type=float,
         default=1e-5,
-        help="max abs action difference allowed (default: 1e-5)",
+        help="max abs action difference allowed, a finite number > 0 (default: 1e-5)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the verification rollouts (default: 0)"
     )
-    parser.add_argument("--opset", type=int, default=18, help="ONNX opset (default: 18)")
+    parser.add_argument(
+        "--opset",
+        type=int,
+        default=18,
+        help="ONNX opset: 18 up to the highest the installed torch.onnx exporter supports "
+        "(23 with torch 2.13) (default: 18)",
+    )
     parser.add_argument("--env", help="env id or short name, if the run has no config.yaml")
     parser.add_argument("--robot", help="robot, if the run has no config.yaml")
     parser.add_argument("--algo", help="ppo, a2c, sac or tqc, if the run has no config.yaml")
@@ -77,10 +84,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USAGE_ERROR
-    if args.observations < 1:
-        print("robodojo export: error: --observations must be >= 1", file=sys.stderr)
-        return USAGE_ERROR
     try:
+        export.check_arguments(args.tolerance, args.opset, args.observations, flag="--")
         out = export.pretrained_folder(args.pretrained) if args.pretrained else args.out
         result = export.export_run(
             args.run_dir,
@@ -113,8 +118,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"exported {spec['provenance']['algo']} policy for {spec['env_id']} ({spec['robot']}) "
         f"to {result.directory}"
     )
+    width = max(map(len, result.files))
     for name, size in result.files.items():
-        print(f"  {name:12s} {size / 1024:8.1f} KiB")
+        print(f"  {name:<{width}}  {size / 1024:8.1f} KiB")
     print(
         f"  verified: max abs diff {verification['max_abs_diff']:.2e} on "
         f"{verification['observations']} recorded observations "

@@ -581,3 +581,55 @@ def test_deploy_usage_errors_exit_2_with_one_line(capsys) -> None:
     assert "unknown to the policy: tail_joint" in capsys.readouterr().err
     assert main(["sim-robot", "--joints", "FR_hip_joint"]) == 2
     assert "--joints must list each of a1's joints once" in capsys.readouterr().err
+
+
+def _shipped_by_action() -> dict[str, str]:
+    from robodojo.policies import pretrained
+    from robodojo.policies.spec import read_spec
+
+    return {
+        name: read_spec(entry.path)["action"].get("type")
+        for name, entry in pretrained.discover().items()
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(name for name, kind in _shipped_by_action().items() if kind != "joint_position_targets"),
+)
+def test_a_shipped_policy_the_bridge_cannot_drive_is_one_line(name: str, capsys) -> None:
+    """Velocity, TCP and seam-twist policies need a controller on the robot the bridge does not
+    have: refused at the boundary (it used to be KeyError: 'lower' in the safety layer)."""
+    from robodojo.cli.main import main
+
+    kind = _shipped_by_action()[name]
+    assert main(["deploy", "--policy", name, "--dry-run", "--duration", "0.1"]) == 2
+    err = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if line and not line.startswith("pybullet build time")
+    ]
+    deployable = sorted(n for n, k in _shipped_by_action().items() if k == "joint_position_targets")
+    assert err == [
+        f"robodojo deploy: error: {name}'s action interface ({kind}) cannot be deployed yet: "
+        f"the bridge deploys joint-position policies ({', '.join(deployable)})"
+    ]
+    assert {"fall_recovery_a1", "locomotion_a1"} <= set(deployable)
+
+
+def test_the_non_deployable_shipped_policies_are_the_known_ones() -> None:
+    kinds = _shipped_by_action()
+    assert {name for name, kind in kinds.items() if kind != "joint_position_targets"} >= {
+        "weld_kuka_iiwa",
+        "transport_panda",
+        "rescue_a1",
+    }
+
+
+def test_a_scripted_controller_the_bridge_cannot_drive_is_one_line(capsys) -> None:
+    from robodojo.cli.main import main
+
+    args = ["deploy", "--policy", "scripted", "--env", "weld", "--robot", "kuka_iiwa", "--dry-run"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "(taught_path_twist) cannot be deployed yet" in err and "KeyError" not in err

@@ -582,15 +582,47 @@ def test_policy_checked_against_the_env(exported, make_env) -> None:
         make_policy(str(folder.parent / "final" / "model.zip"), make_env(ENV_ID), ENV_ID)
 
 
-def test_failed_verification_is_marked_and_never_loads(runs, tmp_path) -> None:
+def test_failed_verification_is_marked_and_never_loads(runs, tmp_path, monkeypatch) -> None:
+    reference = export.reference_actions  # an exporter bug: the ONNX no longer acts as SB3 does
+    monkeypatch.setattr(export, "reference_actions", lambda *args: reference(*args) + 0.5)
     with pytest.raises(export.VerificationError, match="tolerance"):
-        export.export_run(runs["ppo"], out=tmp_path / "bad", observations=20, tolerance=-1.0)
+        export.export_run(runs["ppo"], out=tmp_path / "bad", observations=20)
     assert (
         json.loads((tmp_path / "bad" / "policy.json").read_text())["verification"]["passed"]
         is False
     )
     with pytest.raises(PolicySpecError, match="failed verification"):
         OnnxPolicy.load(tmp_path / "bad")
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--tolerance", "nan"], "--tolerance must be a finite number > 0, got nan"),
+        (["--tolerance", "inf"], "--tolerance must be a finite number > 0, got inf"),
+        (["--tolerance", "0"], "--tolerance must be a finite number > 0, got 0.0"),
+        (["--tolerance=-1e-5"], "--tolerance must be a finite number > 0, got -1e-05"),
+        (["--opset", "1"], "--opset must be an integer in [18, "),
+        (["--opset", "17"], "--opset must be an integer in [18, "),
+        (["--opset", "999"], "got 999"),
+        (["--observations", "0"], "--observations must be an integer >= 1, got 0"),
+    ],
+)
+def test_export_arguments_are_checked_first(runs, tmp_path, capsys, args, named) -> None:
+    from robodojo.cli.main import main
+
+    out = tmp_path / "out"
+    assert main(["export", str(runs["ppo"]), "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("robodojo export: error: ") and named in err[0], err
+    assert not out.exists()  # no spec marked failed, no folder
+    low, high = export.supported_opsets()
+    assert low == 18 and high >= low
+    with pytest.raises(ValueError, match="tolerance must be a finite number > 0"):
+        export.export_run(runs["ppo"], out=out, tolerance=float("nan"))
+    with pytest.raises(ValueError, match=f"opset must be an integer in \\[{low}, {high}\\]"):
+        export.export_run(runs["ppo"], out=out, opset=high + 1)
+    assert not out.exists()
 
 
 # -- the CLI and shipping
@@ -617,6 +649,9 @@ def test_export_cli(runs, tmp_path, capsys) -> None:
         == 0
     )
     printed = capsys.readouterr().out
+    listing = [line for line in printed.splitlines() if line.endswith(" KiB")]
+    assert len(listing) >= 4 and len({line.index(" KiB") for line in listing}) == 1, printed
+    assert len({len(line.split()[0]) + line.index(line.split()[0]) for line in listing}) > 1
     assert (
         "max abs diff" in printed
         and "policy.onnx" in printed

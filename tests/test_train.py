@@ -414,6 +414,14 @@ def test_ppo_run_folder_has_every_file(ppo_run: tuple[Path, str]) -> None:
         and "(learning_curve.png)" in markdown
         and "2,048 steps" in markdown
     )
+    # which episodes the success figures come from, and what steps/s counts
+    assert final["difficulty"] is None and final["env_kwargs"] == {"episode_seconds": 1}
+    assert "3 episodes, seeds 0-2, no difficulty setting, deterministic actions" in markdown
+    assert "(2 episodes, seeds 1000000-1000001, no difficulty setting)" in markdown
+    assert card["training"]["steps_per_second_definition"] in " ".join(markdown.split())
+    # the progress bar's last steps/s is the card's (same steps, nearly the same wall time)
+    bar_rate = float(re.findall(r"([\d,]+) steps/s", log)[-1].replace(",", ""))
+    assert bar_rate == pytest.approx(card["training"]["steps_per_second"], rel=0.25), log
 
     assert (run_dir / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     video = (run_dir / "eval.mp4").read_bytes()
@@ -425,6 +433,27 @@ def test_ppo_run_folder_has_every_file(ppo_run: tuple[Path, str]) -> None:
         r"2,048/2,048 steps \(100%\)\s+[\d,]+ steps/s\s+ETA \S+\s+eval success \d+%", log
     ), log
     assert "eval @ 1,024 steps: success" in log and "run folder:" in log
+
+
+def test_progress_bar_rate_is_the_average_since_training_started() -> None:
+    """On a terminal tqdm showed a moving average of its updates, which come only while the envs
+    step: the rollout speed, above the card's steps/s (which counts updates and evaluations too).
+    It now shows the average since training started, the card's definition."""
+    from robodojo.training.callbacks import TrainingProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    progress = TrainingProgress(10_000, 0, "ppo test", stream=Terminal())
+    progress.restart(time.perf_counter() - 10.0)  # training started 10 s ago
+    progress.update(1000)
+    bar = progress._bar
+    assert bar is not None and bar.smoothing == 0
+    shown = bar.format_dict
+    assert shown["rate"] is None and shown["elapsed"] == pytest.approx(10.0, abs=1.0)
+    assert progress.rate() == pytest.approx(100.0, rel=0.1)
+    progress.close()
 
 
 def test_saved_policy_normalises_like_vecnormalize_and_replays_the_card(

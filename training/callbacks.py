@@ -98,7 +98,11 @@ class TrainingProgress:
     """Steps done/total, steps/s, ETA and the latest evaluation's success rate.
 
     tqdm redraws one line on a terminal; elsewhere (CI logs, files) a plain line
-    is printed every 10 % or 60 s.
+    is printed every 10 % or 60 s. Steps/s is the card's definition
+    (:data:`~robodojo.training.card.SPEED_DEFINITION`) for this session: steps since
+    :meth:`restart` (training start) over the wall time since, evaluations included.
+    tqdm's own rate used to be a moving average of the step updates, which happen
+    while envs step only: it showed the rollout speed, above the card's.
     """
 
     LOG_SECONDS = 60.0
@@ -129,9 +133,18 @@ class TrainingProgress:
                 unit_scale=True,
                 file=self.stream,
                 dynamic_ncols=True,
-                smoothing=0.05,
+                smoothing=0,  # the average since training started: the card's steps/s
             )
             self._bar.set_postfix_str("eval success -")
+
+    def restart(self, start: float) -> None:
+        """Count time from ``start`` (a ``time.perf_counter()``: when training starts, the moment
+        the card's wall time counts from)."""
+        self.start = self._last_line = start
+        if self._bar is not None:
+            self._bar.start_t = self._bar.last_print_t = self._bar._time() - (
+                time.perf_counter() - start
+            )
 
     def rate(self) -> float:
         elapsed = time.perf_counter() - self.start
@@ -221,6 +234,9 @@ class TrainingCallback(BaseCallback):
         return self.wall_offset + time.perf_counter() - self.session_start
 
     def _on_training_start(self) -> None:
+        # the card's wall time and the progress bar's steps/s both count from here
+        self.session_start = time.perf_counter()
+        self.progress.restart(self.session_start)
         step = self.model.num_timesteps
         self.next_eval = next_multiple(step, self.config["eval_every"])
         self.next_checkpoint = next_multiple(step, self.config["checkpoint_every"])

@@ -1,7 +1,8 @@
 """What a finished run reports: evaluation records, the report card and the learning curve.
 
 ``card.json`` holds the final evaluation (success rate with its Wilson 95 %
-interval, return, scenario metric means), training steps and wall time, the
+interval, return, scenario metric means; its seeds and difficulty), training
+steps, wall time and speed (:data:`SPEED_DEFINITION`), the
 algorithm, robot, seed, the residual setting (base controller and scale, or
 null: a residual run is evaluated composed with its base) and the resolved
 config; ``card.md`` is the short human version, linking ``learning_curve.png``
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from robodojo.evaluation import catalog
 from robodojo.evaluation.evaluate import EvalResult
 from robodojo.evaluation.files import write_json
 from robodojo.evaluation.report import mean_std, percent, success_cell
@@ -23,6 +25,33 @@ from robodojo.policies import resolve_controller
 from robodojo.training.config import describe_residual
 
 CARD_JSON, CARD_MD, CURVE_PNG, VIDEO = "card.json", "card.md", "learning_curve.png", "eval.mp4"
+#: What ``training.steps_per_second`` (and the progress bar's steps/s) measures.
+SPEED_DEFINITION = (
+    "env steps summed over workers, per second of training wall time, rollouts, updates, "
+    "periodic evaluations and checkpoints included, the final evaluation not"
+)
+
+
+def evaluation_difficulty(config: dict[str, Any], env_id: str) -> float | None:
+    """The terrain / seam difficulty every evaluation ran at (``env_kwargs.difficulty``, else the
+    env's default; evaluations never use the training curriculum), or None for an env without
+    one."""
+    parameters = catalog.env_parameters(env_id)
+    if "difficulty" not in parameters:
+        return None
+    return float(
+        (config.get("env_kwargs") or {}).get("difficulty", parameters["difficulty"].default)
+    )
+
+
+def conditions(episodes: Any, seeds: Any, difficulty: float | None) -> str:
+    """Where a success figure comes from: "100 episodes, seeds 0-99, difficulty 0.25"."""
+    text = f"{episodes} episodes"
+    if seeds:
+        text += f", seeds {seeds[0]}-{seeds[1]}"
+    return text + (
+        f", difficulty {difficulty:g}" if difficulty is not None else ", no difficulty setting"
+    )
 
 
 def eval_record(result: EvalResult, step: int, wall_time: float) -> dict[str, Any]:
@@ -60,6 +89,7 @@ def write_card(
 ) -> dict[str, Any]:
     """card.json and card.md in ``run_dir``; returns the card."""
     summary = result.summary()
+    difficulty = evaluation_difficulty(config, result.env_id)
     card = {
         "scenario": config["scenario"],
         "env_id": result.env_id,
@@ -80,9 +110,12 @@ def write_card(
             "metrics": summary["metrics"],
             "physics_errors": summary["physics_errors"],
             "deterministic": True,
+            "difficulty": difficulty,
+            "env_kwargs": config["env_kwargs"],
         },
-        "training": training,  # steps, wall_time, steps_per_second, sessions
-        "best_periodic_evaluation": best,
+        # steps, wall_time, steps_per_second, sessions
+        "training": {**training, "steps_per_second_definition": SPEED_DEFINITION},
+        "best_periodic_evaluation": None if best is None else {**best, "difficulty": difficulty},
         "periodic_evaluations": len(evaluations),
         "learning_curve": CURVE_PNG,
         "video": video,
@@ -145,9 +178,10 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
             "",
         ]
     model = "`final/model.zip`" + (f" on top of `{residual['controller']}`" if residual else "")
+    difficulty = final.get("difficulty")
     lines += [
-        f"Final evaluation of {model}: {final['episodes']} episodes, seeds "
-        f"{final['seeds'][0]}..{final['seeds'][1]}, deterministic actions.",
+        f"Final evaluation of {model}: "
+        f"{conditions(final['episodes'], final['seeds'], difficulty)}, deterministic actions.",
         "",
         "| measure | value |",
         "|---|---|",
@@ -155,14 +189,16 @@ def card_markdown(card: dict[str, Any], summary: dict[str, Any]) -> str:
         "",
         f"Training: {training['steps']:,} steps in {took} ({training['wall_time']:.0f} s, "
         f"{training['steps_per_second']:.0f} steps/s), seed {card['seed']}, "
-        f"{training['sessions']} session(s).",
+        f"{training['sessions']} session(s). Steps/s counts {SPEED_DEFINITION}, over every "
+        "session (the progress bar shows the same for its session).",
     ]
     best = card["best_periodic_evaluation"]
     if best:
         lines += [
             "",
             f"Best periodic evaluation (`best/`): {percent(best['success_rate'])} success, return "
-            f"{best['return_mean']:.2f} at step {best['step']:,} ({best['episodes']} episodes).",
+            f"{best['return_mean']:.2f} at step {best['step']:,} "
+            f"({conditions(best['episodes'], best.get('seeds'), difficulty)}).",
         ]
     lines += ["", f"![learning curve]({CURVE_PNG})"]
     if card["video"]:

@@ -10,6 +10,11 @@ Off-policy replay buffers are saved compactly (only the filled rows) and
 only the newest checkpoint keeps one: a full 1e6-transition buffer is ~0.4 GB.
 Dict-observation and HER buffers (goal-conditioned envs) are saved the same
 way; a HER buffer gets its env back when loaded.
+
+A disk can still truncate a file after the rename (a full disk, a copy cut
+short), so resuming first *verifies* a checkpoint (:func:`verify_checkpoint`:
+every file it holds loads) and falls back to the previous one when it does not
+(:func:`resume_point`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +147,88 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
+class CorruptCheckpointError(Exception):
+    """A checkpoint folder whose files do not all load."""
+
+    def __init__(self, folder: Path, file: str, reason: str) -> None:
+        self.folder, self.file, self.reason = Path(folder), file, reason
+        super().__init__(f"checkpoint {folder} is corrupt ({file}: {reason})")
+
+
+@dataclass
+class Verified:
+    """A checkpoint whose files all loaded: its folder, state.json and the unpickled replay buffer
+    (None when it keeps none: only the newest checkpoint does)."""
+
+    folder: Path
+    state: dict[str, Any]
+    replay_buffer: Any = None
+
+    @property
+    def step(self) -> int:
+        return int(self.state["num_timesteps"])
+
+
+def _reason(error: BaseException) -> str:
+    if error.__cause__ is not None:  # SB3 wraps the zipfile error in its own ValueError
+        error = error.__cause__
+    text = " ".join(str(error).split()) or "no detail"
+    return f"{type(error).__name__}: {text}"
+
+
+def verify_checkpoint(folder: Path, normalizer: bool, replay: bool) -> Verified:
+    """Load every file of ``folder`` (state.json, model.zip without an env, vecnormalize.pkl if the
+    run normalises, replay_buffer.pkl if it is off-policy and the file is there); raise
+    :class:`CorruptCheckpointError` naming the first that does not load."""
+    from stable_baselines3.common.save_util import load_from_zip_file
+
+    folder = Path(folder)
+    match = _STEP_DIR.match(folder.name)
+    try:
+        state = json.loads((folder / STATE_FILE).read_text())
+    except (OSError, ValueError) as error:
+        raise CorruptCheckpointError(folder, STATE_FILE, _reason(error)) from None
+    step = state.get("num_timesteps") if isinstance(state, dict) else None
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise CorruptCheckpointError(folder, STATE_FILE, f"no step count (num_timesteps: {step!r})")
+    if match and int(match.group(1)) != step:
+        raise CorruptCheckpointError(folder, STATE_FILE, f"num_timesteps {step} in {folder.name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data, params, _ = load_from_zip_file(folder / MODEL_FILE, device="cpu")
+        if data is None or not params:
+            raise ValueError("no model data or parameters in it")
+    except Exception as error:  # whatever a truncated zip or pickle raises
+        raise CorruptCheckpointError(folder, MODEL_FILE, _reason(error)) from None
+    files = [NORMALIZER_FILE] if normalizer else []
+    if replay and (folder / REPLAY_FILE).exists():
+        files.append(REPLAY_FILE)
+    loaded = {}
+    for name in files:
+        try:
+            with open(folder / name, "rb") as handle:
+                loaded[name] = pickle.load(handle)
+        except Exception as error:  # UnpicklingError, EOFError, OSError, ...
+            raise CorruptCheckpointError(folder, name, _reason(error)) from None
+    return Verified(folder, state, loaded.get(REPLAY_FILE))
+
+
+def resume_point(
+    run_dir: Path, normalizer: bool, replay: bool
+) -> tuple[Verified | None, list[CorruptCheckpointError]]:
+    """The newest checkpoint that verifies, and the newer ones that did not (newest first).
+
+    (None, []) when the run has no checkpoint yet; (None, [every one]) when none verifies."""
+    corrupt: list[CorruptCheckpointError] = []
+    for folder in reversed(checkpoints(run_dir)):
+        try:
+            return verify_checkpoint(folder, normalizer, replay), corrupt
+        except CorruptCheckpointError as error:
+            corrupt.append(error)
+    return None, corrupt
+
+
 def clean_tmp(run_dir: Path) -> list[str]:
     """Remove half-written folders a killed process left; put back a best/ or final/ caught
     mid-swap."""
@@ -206,16 +294,19 @@ def save_replay_buffer(model: Any, path: Path) -> None:
         buffer.__dict__.pop("_robodojo_truncated", None)
 
 
-def load_replay_buffer(model: Any, path: Path) -> None:
+def load_replay_buffer(model: Any, path: Path | Any) -> None:
     """Inverse of :func:`save_replay_buffer`: rows padded back to the buffer's size, put on
-    ``model``.
+    ``model``. ``path`` may also be the buffer :func:`verify_checkpoint` already unpickled.
 
     A HerReplayBuffer gets the model's env again (it computes relabelled rewards
     with the env's ``compute_reward``) and, as SB3's ``load_replay_buffer`` does,
     its last, unfinished episodes are closed: the resumed session starts new episodes.
     """
-    with open(path, "rb") as handle:
-        buffer = pickle.load(handle)
+    if isinstance(path, (str, Path)):
+        with open(path, "rb") as handle:
+            buffer = pickle.load(handle)
+    else:  # already unpickled (by verify_checkpoint)
+        buffer = path
     for entry in buffer.__dict__.pop("_robodojo_truncated", []):
         where = (
             (entry, None) if isinstance(entry, str) else (entry[0], entry[1])

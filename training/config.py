@@ -41,6 +41,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from robodojo import envs
 from robodojo.envs import env_class, resolve_env_id, short_name
 from robodojo.evaluation import catalog
 from robodojo.evaluation.evaluate import EvalConfigError, check_config
@@ -250,7 +251,7 @@ def _check_scalar_paths(base: dict[str, Any], layer: dict[str, Any], prefix: str
             isinstance(value, dict)
             and key in base
             and base[key] is not None
-            and not isinstance(base[key], dict)
+            and not isinstance(base[key], (dict, list))  # a mapping may replace a list: net_arch
         ):
             raise ConfigError(f"{prefix}{key} is a single value, it has no sub-keys to set")
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -331,7 +332,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(block, dict):
             raise ConfigError(f"algo_kwargs.{name} must be a mapping, got {block!r}")
         if name == config["algo"] or _importable(ALGORITHMS[name][0]):
-            config["algo_kwargs"][name] = _check_algo_kwargs(name, block, config["policy_kwargs"])
+            config["algo_kwargs"][name] = _check_algo_kwargs(name, block, config)
     config["her"] = _check_her(config)
     return {key: config[key] for key in TOP_LEVEL_KEYS}
 
@@ -364,6 +365,21 @@ def _check_env(config: dict[str, Any]) -> None:
             )
         check_config(config["scenario"], None, config["robot"], env_kwargs)
     except EvalConfigError as error:
+        raise ConfigError(str(error)) from None
+    _check_env_values(resolve_id(config["scenario"]), env_kwargs)
+
+
+def _check_env_values(env_id: str, env_kwargs: dict[str, Any]) -> None:
+    """THE ONE CALL SITE for env_kwargs *values* (names are checked above): the envs layer declares
+    what each constructor argument accepts and checks it, ``robodojo.envs.check_env_arguments(
+    env_id, kwargs)`` raising ValueError with a one-line message. Until that function exists env
+    values are checked only when the env is built (train() then removes the new run folder)."""
+    check_env_arguments = getattr(envs, "check_env_arguments", None)
+    if check_env_arguments is None:
+        return
+    try:
+        check_env_arguments(env_id, env_kwargs)
+    except (ValueError, TypeError) as error:
         raise ConfigError(str(error)) from None
 
 
@@ -559,9 +575,10 @@ def _parameters(function: Any, reserved: set[str]) -> dict[str, inspect.Paramete
     return {n: p for n, p in inspect.signature(function).parameters.items() if n not in reserved}
 
 
-def _check_algo_kwargs(
-    name: str, block: dict[str, Any], shared_policy_kwargs: dict[str, Any]
-) -> dict[str, Any]:
+def _check_algo_kwargs(name: str, block: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """``algo_kwargs.<name>``: known keys, each value by its rule (:data:`ALGO_RULES`), then the
+    policy arguments; for the chosen algorithm also the shared ``policy_kwargs`` and the checks
+    that need the rest of the config (workers, env). Returns the block with values normalised."""
     cls = algo_class(name)
     accepted = _parameters(cls.__init__, RESERVED_ALGO_KWARGS)
     block = dict(block)
@@ -577,20 +594,24 @@ def _check_algo_kwargs(
             f"algo_kwargs.{name}: {cls.__name__} does not accept {', '.join(map(str, unknown))}; "
             f"valid keys: {', '.join(accepted)}"
         )
-    for key, value in block.items():  # 1e6 read as a float where SB3 wants an int (buffer_size)
-        if (
+    rules = ALGO_RULES[name]
+    for key, value in block.items():
+        if key == "policy_kwargs":
+            continue
+        if key in rules:
+            block[key] = rules[key].check(f"algo_kwargs.{name}.{key}", value)
+        elif (  # an argument newer than the rules: 1e6 read as a float where SB3 wants an int
             isinstance(accepted[key].default, int)
             and not isinstance(accepted[key].default, bool)
             and isinstance(value, float)
             and value.is_integer()
         ):
             block[key] = int(value)
-    policy_kwargs = block.get("policy_kwargs") or {}
-    if not isinstance(policy_kwargs, dict):
-        raise ConfigError(
-            f"algo_kwargs.{name}.policy_kwargs must be a mapping, got {policy_kwargs!r}"
-        )
-    merged = {**shared_policy_kwargs, **policy_kwargs}
+    own = block.get("policy_kwargs") or {}
+    if not isinstance(own, dict):
+        raise ConfigError(f"algo_kwargs.{name}.policy_kwargs must be a mapping, got {own!r}")
+    shared = config["policy_kwargs"]
+    merged = {**shared, **own}
     policy = cls.policy_aliases["MlpPolicy"]
     valid = _parameters(policy.__init__, RESERVED_POLICY_KWARGS)
     unknown = sorted(set(merged) - set(valid), key=str)
@@ -600,12 +621,401 @@ def _check_algo_kwargs(
             f"{', '.join(map(str, unknown))}; "
             f"valid keys: {', '.join(valid)}"
         )
-    activation = merged.get("activation_fn")
-    if activation is not None and activation not in ACTIVATIONS:
-        raise ConfigError(
-            f"policy_kwargs.activation_fn {activation!r} is not one of {', '.join(ACTIVATIONS)}"
-        )
+    policy_rules = POLICY_RULES[name]
+    chosen = name == config["algo"]
+    for key, value in merged.items():
+        if key not in policy_rules:
+            continue
+        if key in own:
+            checked = policy_rules[key].check(f"algo_kwargs.{name}.policy_kwargs.{key}", value)
+            block["policy_kwargs"] = {**block["policy_kwargs"], key: checked}
+        elif chosen:  # the shared keys are checked against the algorithm that uses them
+            shared[key] = policy_rules[key].check(f"policy_kwargs.{key}", value)
+    if chosen:
+        _check_combination(name, block, {**shared, **own}, accepted, config)
     return block
+
+
+def _check_combination(
+    name: str,
+    block: dict[str, Any],
+    policy_kwargs: dict[str, Any],
+    accepted: dict[str, inspect.Parameter],
+    config: dict[str, Any],
+) -> None:
+    """What SB3 asserts about several values together (or the env), for the chosen algorithm."""
+
+    def value(key: str) -> Any:
+        return block[key] if key in block else accepted[key].default
+
+    where = f"algo_kwargs.{name}"
+    n_envs = config["n_envs"]
+    if name == "ppo" and value("normalize_advantage"):
+        if value("batch_size") < 2:
+            raise ConfigError(
+                f"{where}.batch_size must be >= 2 with advantage normalisation "
+                f"(normalize_advantage: true), got {value('batch_size')!r}"
+            )
+        if value("n_steps") * n_envs < 2:
+            raise ConfigError(
+                f"{where}.n_steps x n_envs must be >= 2 with advantage normalisation, "
+                f"got n_steps {value('n_steps')} x n_envs {n_envs}"
+            )
+    if name not in OFF_POLICY:
+        return
+    goal_conditioned = env_class(resolve_id(config["scenario"])).GOAL_CONDITIONED
+    train_freq = value("train_freq")
+    if isinstance(train_freq, list) and train_freq[1] == "episode" and n_envs > 1:
+        raise ConfigError(
+            f"{where}.train_freq {train_freq!r} counts episodes, which needs n_envs 1, "
+            f"got n_envs {n_envs}"
+        )
+    if value("n_steps") > 1 and (goal_conditioned or config["her"] is not None):
+        raise ConfigError(
+            f"{where}.n_steps (n-step returns) must be 1 on a goal-conditioned env "
+            f"(SB3 has no n-step Dict or HER buffer), got {value('n_steps')!r}"
+        )
+    if value("optimize_memory_usage"):
+        handle = (value("replay_buffer_kwargs") or {}).get("handle_timeout_termination", True)
+        if goal_conditioned or config["her"] is not None or handle:
+            raise ConfigError(
+                f"{where}.optimize_memory_usage must be false "
+                + (
+                    "on a goal-conditioned env (Dict and HER buffers do not support it)"
+                    if goal_conditioned or config["her"] is not None
+                    else "unless replay_buffer_kwargs.handle_timeout_termination is false"
+                )
+                + ", got true"
+            )
+    if name == "tqc":
+        quantiles = policy_kwargs.get("n_quantiles", 25)
+        drop = value("top_quantiles_to_drop_per_net")
+        if drop >= quantiles:
+            raise ConfigError(
+                f"{where}.top_quantiles_to_drop_per_net must be below n_quantiles ({quantiles}), "
+                f"got {drop!r}"
+            )
+
+
+# -- Stable-Baselines3 hyperparameters: declared type and range ---------------------------------
+#
+# Every constructor argument of PPO / SAC / TQC and of their policies that a config may set has a
+# rule here; a value outside it is a ConfigError naming the key, the value and what is allowed,
+# raised before any env, model or run folder exists (SB3 would otherwise fail deep inside torch,
+# or train on NaN). tests/test_train.py checks every argument SB3 declares has a rule.
+
+
+class _Rule:
+    """Checks one value: returns it (possibly normalised: 1e6 -> 1000000) or raises ConfigError."""
+
+    allowed = "?"
+
+    def check(self, path: str, value: Any) -> Any:
+        if not self.accepts(value):
+            raise ConfigError(f"{path} must be {self.allowed}, got {value!r}")
+        return self.normalise(value)
+
+    def accepts(self, value: Any) -> bool:  # pragma: no cover - every rule overrides it
+        raise NotImplementedError
+
+    def normalise(self, value: Any) -> Any:
+        return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Number(_Rule):
+    """A finite float (an int is accepted) within [low, high]; ``open_low`` / ``open_high``
+    exclude the end."""
+
+    def __init__(
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        open_low: bool = False,
+        open_high: bool = False,
+        null: bool = False,
+    ) -> None:
+        self.low, self.high, self.open_low, self.open_high, self.null = (
+            low,
+            high,
+            open_low,
+            open_high,
+            null,
+        )
+        if low is not None and high is not None:
+            where = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        elif low is not None:
+            where = f"{'>' if open_low else '>='} {low:g}"
+        elif high is not None:
+            where = f"{'<' if open_high else '<='} {high:g}"
+        else:
+            where = ""
+        self.allowed = ("null or " if null else "") + f"a finite number {where}".rstrip()
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.null
+        if not _is_number(value) or not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
+            return False
+        return not (
+            self.high is not None and (value >= self.high if self.open_high else value > self.high)
+        )
+
+    def normalise(self, value: Any) -> Any:
+        return None if value is None else float(value)
+
+
+class _Integer(_Rule):
+    """An integer >= ``low`` (a whole float such as 1e6 is made an int), or one of ``also``."""
+
+    def __init__(self, low: int, also: tuple[int, ...] = ()) -> None:
+        self.low, self.also = low, also
+        self.allowed = f"an integer >= {low}" + "".join(f" or {value}" for value in also)
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (value >= self.low or value in self.also)
+        )
+
+    def normalise(self, value: Any) -> Any:
+        return int(value)
+
+
+class _Flag(_Rule):
+    allowed = "true or false"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+
+class _Fixed(_Rule):
+    """Set by robodojo or SB3, or a Python object a YAML config cannot express: null only."""
+
+    def __init__(self, why: str) -> None:
+        self.allowed = f"null ({why})"
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or value == {}
+
+
+class _Mapping(_Rule):
+    """Null or a mapping whose keys each have their own rule."""
+
+    def __init__(self, rules: dict[str, _Rule], elsewhere: dict[str, str] | None = None) -> None:
+        self.rules, self.elsewhere = rules, elsewhere or {}
+        self.allowed = f"null or a mapping with key(s) {', '.join(rules)}"
+
+    def check(self, path: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path} must be {self.allowed}, got {value!r}")
+        moved = sorted(set(value) & set(self.elsewhere), key=str)
+        if moved:
+            raise ConfigError(
+                f"{path} sets {', '.join(moved)}: set them under {self.elsewhere[moved[0]]}"
+            )
+        unknown = sorted(set(value) - set(self.rules), key=str)
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown key(s) {', '.join(map(str, unknown))}; "
+                f"valid keys: {', '.join(self.rules)}"
+            )
+        return {key: self.rules[key].check(f"{path}.{key}", item) for key, item in value.items()}
+
+
+class _Betas(_Rule):
+    allowed = "a list of two numbers in [0, 1), e.g. [0.9, 0.999]"
+
+    def accepts(self, value: Any) -> bool:
+        return (
+            isinstance(value, (list, tuple))
+            and len(value) == 2
+            and all(_is_number(b) and 0 <= b < 1 for b in value)
+        )
+
+    def normalise(self, value: Any) -> Any:
+        return [float(b) for b in value]
+
+
+class _TrainFreq(_Rule):
+    allowed = 'an integer >= 1 or [N, "step" | "episode"] with N >= 1'
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (list, tuple)):
+            return (
+                len(value) == 2
+                and _Integer(1).accepts(value[0])
+                and value[1] in ("step", "episode")
+            )
+        return _Integer(1).accepts(value)
+
+    def normalise(self, value: Any) -> Any:
+        return [int(value[0]), value[1]] if isinstance(value, (list, tuple)) else int(value)
+
+
+class _EntCoef(_Rule):
+    """SAC / TQC: "auto", "auto_<initial value > 0>" (learned), or a fixed number >= 0."""
+
+    allowed = '"auto", "auto_X" (learned, starting at X > 0) or a finite number >= 0'
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, str):
+            if value == "auto":
+                return True
+            if not value.startswith("auto_"):
+                return False
+            try:
+                start = float(value[len("auto_") :])
+            except ValueError:
+                return False
+            return math.isfinite(start) and start > 0
+        return _Number(0).accepts(value)
+
+    def normalise(self, value: Any) -> Any:
+        return value if isinstance(value, str) else float(value)
+
+
+class _TargetEntropy(_Rule):
+    allowed = '"auto" or a finite number'
+
+    def accepts(self, value: Any) -> bool:
+        return value == "auto" or _Number().accepts(value)
+
+    def normalise(self, value: Any) -> Any:
+        return value if isinstance(value, str) else float(value)
+
+
+class _NetArch(_Rule):
+    """A list of layer sizes (shared by the networks) or a mapping of one list per network."""
+
+    def __init__(self, networks: tuple[str, ...]) -> None:
+        self.networks = networks
+        keys = ", ".join(f"{name}: [...]" for name in networks)
+        self.allowed = f"a list of layer sizes (integers >= 1) or a mapping {{{keys}}}"
+
+    @staticmethod
+    def _layers(value: Any) -> bool:
+        return isinstance(value, list) and all(_Integer(1).accepts(size) for size in value)
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, dict):
+            return set(value) == set(self.networks) and all(map(self._layers, value.values()))
+        return self._layers(value)
+
+    def normalise(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {name: [int(size) for size in value[name]] for name in value}
+        return [int(size) for size in value]
+
+
+class _Activation(_Rule):
+    allowed = f"one of {', '.join(ACTIVATIONS)}"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in ACTIVATIONS
+
+
+_POSITIVE = _Number(0, open_low=True)
+_NON_NEGATIVE = _Number(0)
+_FRACTION = _Number(0, 1)
+_OBJECT = "a Python object a config cannot give"
+_SHARED_ALGO_RULES: dict[str, _Rule] = {
+    "learning_rate": _POSITIVE,
+    "gamma": _FRACTION,
+    "use_sde": _Flag(),
+    "sde_sample_freq": _Integer(1, also=(-1,)),
+    "stats_window_size": _Integer(1),
+}
+_OFF_POLICY_RULES: dict[str, _Rule] = {
+    **_SHARED_ALGO_RULES,
+    "buffer_size": _Integer(1),
+    "learning_starts": _Integer(0),
+    "batch_size": _Integer(1),
+    "tau": _Number(0, 1, open_low=True),
+    "train_freq": _TrainFreq(),
+    "gradient_steps": _Integer(1, also=(-1,)),
+    "action_noise": _Fixed(_OBJECT),
+    "replay_buffer_kwargs": _Mapping(
+        {"handle_timeout_termination": _Flag()},
+        elsewhere={key: "her" for key in HER_KEYS if key != "handle_timeout_termination"},
+    ),
+    "optimize_memory_usage": _Flag(),
+    "n_steps": _Integer(1),
+    "ent_coef": _EntCoef(),
+    "target_update_interval": _Integer(1),
+    "target_entropy": _TargetEntropy(),
+    "use_sde_at_warmup": _Flag(),
+}
+#: algo -> constructor argument -> rule (policy_kwargs has its own table below).
+ALGO_RULES: dict[str, dict[str, _Rule]] = {
+    "ppo": {
+        **_SHARED_ALGO_RULES,
+        "n_steps": _Integer(1),
+        "batch_size": _Integer(1),
+        "n_epochs": _Integer(1),
+        "gae_lambda": _FRACTION,
+        "clip_range": _POSITIVE,
+        "clip_range_vf": _Number(0, open_low=True, null=True),
+        "normalize_advantage": _Flag(),
+        "ent_coef": _NON_NEGATIVE,
+        "vf_coef": _NON_NEGATIVE,
+        "max_grad_norm": _POSITIVE,
+        "rollout_buffer_class": _Fixed(_OBJECT),
+        "rollout_buffer_kwargs": _Fixed("SB3 sets every RolloutBuffer argument itself"),
+        "target_kl": _Number(0, open_low=True, null=True),
+    },
+    "sac": _OFF_POLICY_RULES,
+    "tqc": {**_OFF_POLICY_RULES, "top_quantiles_to_drop_per_net": _Integer(0)},
+}
+_SHARED_POLICY_RULES: dict[str, _Rule] = {
+    "activation_fn": _Activation(),
+    "log_std_init": _Number(),
+    "use_expln": _Flag(),
+    "normalize_images": _Flag(),
+    "share_features_extractor": _Flag(),
+    "features_extractor_class": _Fixed(_OBJECT),
+    "features_extractor_kwargs": _Fixed("the default extractors need none"),
+    "optimizer_class": _Fixed(_OBJECT),
+    "optimizer_kwargs": _Mapping(
+        {
+            "eps": _POSITIVE,
+            "weight_decay": _NON_NEGATIVE,
+            "amsgrad": _Flag(),
+            "betas": _Betas(),
+        }
+    ),
+    # SB3 passes the algorithm's own use_sde to the policy
+    "use_sde": _Fixed("set algo_kwargs.<algo>.use_sde instead"),
+}
+_OFF_POLICY_POLICY_RULES: dict[str, _Rule] = {
+    **_SHARED_POLICY_RULES,
+    "net_arch": _NetArch(("pi", "qf")),
+    "clip_mean": _POSITIVE,
+    "n_critics": _Integer(1),
+}
+#: algo -> policy constructor argument (policy_kwargs) -> rule.
+POLICY_RULES: dict[str, dict[str, _Rule]] = {
+    "ppo": {
+        **_SHARED_POLICY_RULES,
+        "net_arch": _NetArch(("pi", "vf")),
+        "ortho_init": _Flag(),
+        "full_std": _Flag(),
+        "squash_output": _Flag(),
+    },
+    "sac": _OFF_POLICY_POLICY_RULES,
+    "tqc": {**_OFF_POLICY_POLICY_RULES, "n_quantiles": _Integer(1)},
+}
 
 
 def model_kwargs(config: dict[str, Any]) -> dict[str, Any]:

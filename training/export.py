@@ -43,6 +43,7 @@ import hashlib
 import importlib
 import json
 import logging
+import math
 import pickle
 import shutil
 import warnings
@@ -84,6 +85,52 @@ EXPLORE = 0.3
 
 class VerificationError(ExportError):
     """The exported ONNX disagrees with the SB3 policy by more than the tolerance."""
+
+
+class ExportArgumentError(ExportError, ValueError):
+    """An export argument outside what is allowed (the message names it, its value and the
+    range)."""
+
+
+def supported_opsets() -> tuple[int, int]:
+    """(lowest, highest) ONNX opset the installed torch.onnx exporter (dynamo) writes as asked.
+
+    Below torch's own opset library (18) it exports at 18 and tries an automatic down-conversion
+    that may silently keep 18; above ``ONNX_MAX_OPSET`` torch does not claim support.
+    """
+    import torch.onnx._constants as onnx_constants
+
+    try:
+        from torch.onnx._internal.exporter import _constants as exporter_constants
+
+        low = int(exporter_constants.TORCHLIB_OPSET)
+    except (ImportError, AttributeError):  # a torch without the dynamo exporter's constants
+        low = DEFAULT_OPSET
+    return low, int(getattr(onnx_constants, "ONNX_MAX_OPSET", DEFAULT_OPSET))
+
+
+def check_arguments(tolerance: Any, opset: Any, observations: Any = 1, flag: str = "") -> None:
+    """Raise :class:`ExportArgumentError` for a tolerance that is not a finite number > 0, an
+    opset outside :func:`supported_opsets` or fewer than 1 observation; ``flag`` ("--") prefixes
+    the names as the command line spells them."""
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, (int, float))
+        or not (math.isfinite(tolerance) and tolerance > 0)
+    ):
+        raise ExportArgumentError(f"{flag}tolerance must be a finite number > 0, got {tolerance!r}")
+    low, high = supported_opsets()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not low <= opset <= high:
+        import torch
+
+        raise ExportArgumentError(
+            f"{flag}opset must be an integer in [{low}, {high}] (what torch {torch.__version__}'s "
+            f"ONNX exporter writes), got {opset!r}"
+        )
+    if isinstance(observations, bool) or not isinstance(observations, int) or observations < 1:
+        raise ExportArgumentError(
+            f"{flag}observations must be an integer >= 1, got {observations!r}"
+        )
 
 
 @dataclass
@@ -471,6 +518,7 @@ def export_run(
     :class:`VerificationError` (after writing a spec marked failed) if the ONNX
     differs from the SB3 policy by more than ``tolerance``.
     """
+    check_arguments(tolerance, opset, observations)
     run = load_run(run_dir, checkpoint, env_id=env_id, robot=robot, algo=algo)
     model, vecnormalize = load_model(run)
     env_kwargs = {**run.env_kwargs, **({"robot": run.robot} if run.robot else {})}
@@ -684,11 +732,13 @@ def pretrained_folder(name: str) -> Path:
 
 
 __all__ = [
+    "ExportArgumentError",
     "ExportError",
     "ExportResult",
     "Run",
     "VerificationError",
     "build_actor",
+    "check_arguments",
     "count_of",
     "dict_keys",
     "export_run",
@@ -697,4 +747,5 @@ __all__ = [
     "record_observations",
     "reference_actions",
     "row",
+    "supported_opsets",
 ]

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from robodojo.evaluation.catalog import REPORT_METRICS
+from robodojo.training.card import SPEED_DEFINITION, conditions, evaluation_difficulty
 from robodojo.training.export_spec import RESIDUAL_FORMULA
 
 FOLDER = "<this folder>"
@@ -68,7 +69,7 @@ def _evaluation(spec: dict[str, Any], run_card: dict[str, Any] | None, curve: bo
         ci = card.get("ci95") or [math.nan, math.nan]
         lines.append(
             f"Success {card['success_rate']:.1%} (Wilson 95% CI {ci[0]:.1%}-{ci[1]:.1%}) over "
-            f"{card.get('episodes', '?')} episodes; source: {card.get('source', 'the run card')}."
+            f"{_where(spec, card, run_card)}; source: {card.get('source', 'the run card')}."
         )
     else:
         lines.append("The run had no evaluation card; measure it with the command below.")
@@ -84,21 +85,38 @@ def _evaluation(spec: dict[str, Any], run_card: dict[str, Any] | None, curve: bo
         training = run_card.get("training") or {}
         if training.get("steps"):
             lines.append(
-                f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min "
-                f"({training['steps_per_second']:.0f} steps/s)."
+                f"Trained for {training['steps']:,} steps in {training['wall_time'] / 60:.0f} min: "
+                f"{training['steps_per_second']:.0f} steps/s, counting "
+                f"{training.get('steps_per_second_definition', SPEED_DEFINITION)}."
             )
     if curve:
         lines += ["", "![learning curve](learning_curve.png)"]
     return lines
 
 
+def _where(spec: dict[str, Any], card: dict[str, Any], run_card: dict[str, Any] | None) -> str:
+    """The episodes, seeds and difficulty behind the card's success figure, from the run card:
+    the final evaluation, or the best periodic one when that chose the exported checkpoint."""
+    episodes = card.get("episodes", "?")
+    if not run_card:
+        return f"{episodes} episodes (seeds and difficulty not recorded)"
+    periodic = str(card.get("source", "")).startswith("best periodic")
+    record = (
+        run_card.get("best_periodic_evaluation") if periodic else run_card.get("final_evaluation")
+    ) or {}
+    difficulty = record.get(
+        "difficulty", (run_card.get("final_evaluation") or {}).get("difficulty")
+    )
+    if difficulty is None and run_card.get("config") is not None:
+        difficulty = evaluation_difficulty(run_card["config"], spec["env_id"])
+    return conditions(episodes, record.get("seeds"), difficulty)
+
+
 def _use(spec: dict[str, Any]) -> list[str]:
     observes = (
-        "action = policy(observation)                     "
-        "# the env's raw Dict observation in, action out"
+        "action = policy(observation)  # the env's raw Dict observation in, action out"
         if spec["observation"].get("keys")
-        else "action = policy(observation)                     "
-        "# raw float32 observation in, action out"
+        else "action = policy(observation)  # raw float32 observation in, action out"
     )
     if spec.get("residual"):
         observes += (
@@ -116,7 +134,8 @@ def _use(spec: dict[str, Any]) -> list[str]:
         "",
         "```python",
         "from robodojo.policies.onnx_policy import OnnxPolicy",
-        f"policy = OnnxPolicy.load('{FOLDER}', env=env)   "
+        "",
+        f'policy = OnnxPolicy.load("{FOLDER}", env=env)  '
         "# checks env id, robot, layout, joints, scaling",
         observes,
         "```",

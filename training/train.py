@@ -26,6 +26,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +55,7 @@ from robodojo.training.config import (
     resolve,
     validate,
 )
+from robodojo.training.sb3_policy import MODEL_FILE, NORMALIZER_FILE
 
 CONFIG_FILE, MANIFEST_FILE = "config.yaml", "manifest.json"
 PACKAGES = (
@@ -107,27 +109,51 @@ def train(
 ) -> Path:
     """Train from ``config`` (a partial config naming its ``scenario`` is merged over the defaults).
 
-    Returns the run folder. Raises :class:`ConfigError` for invalid configs.
+    Returns the run folder. Raises :class:`ConfigError` for invalid configs, and for a run that
+    cannot start (an env argument the env rejects, an algorithm that will not build): the run
+    folder is only created once the model is built, and removed again if the run still fails
+    before its first training step.
     """
     config = resolve(config)
+    try:  # builds the env once, in this process: a bad env argument fails here, in one line
+        info = manifest(config, command)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"cannot build the env: {_one_line(error)}") from error
     name = (
         run_name
         or f"{config['scenario']}_{config['robot']}_{config['algo']}_"
         f"{time.strftime('%Y%m%d-%H%M%S')}"
     )
-    run_dir = Path(out) / name
-    for suffix in range(2, 1000):  # two runs started in the same second
-        if not run_dir.exists():
-            break
-        run_dir = Path(out) / f"{name}-{suffix}"
-    run_dir.mkdir(parents=True)
-    dump(config, run_dir / CONFIG_FILE)
-    ckpt.write_json_atomically(run_dir / MANIFEST_FILE, manifest(config, command))
-    print(
-        f"run folder: {run_dir}  (continue after a crash with: robodojo train --resume {run_dir})",
-        file=stream if stream is not None else sys.stderr,
-    )
-    return _session(run_dir, config, None, quiet, stream)
+    made: list[Path] = []
+
+    def begin() -> Path:
+        """Create the run folder; called once the model is built, right before training."""
+        run_dir = Path(out) / name
+        for suffix in range(2, 1000):  # two runs started in the same second
+            if not run_dir.exists():
+                break
+            run_dir = Path(out) / f"{name}-{suffix}"
+        run_dir.mkdir(parents=True)
+        made.append(run_dir)
+        dump(config, run_dir / CONFIG_FILE)
+        ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
+        print(
+            f"run folder: {run_dir}  "
+            f"(continue after a crash with: robodojo train --resume {run_dir})",
+            file=stream if stream is not None else sys.stderr,
+        )
+        return run_dir
+
+    status = _Status()
+    try:
+        return _session(begin, config, None, quiet, stream, status)
+    except BaseException as error:
+        if not status.started:
+            for run_dir in made:  # only the folder this call created, never an existing one
+                shutil.rmtree(run_dir, ignore_errors=True)
+            if isinstance(error, Exception) and not isinstance(error, ConfigError):
+                raise ConfigError(f"the run cannot start: {_one_line(error)}") from error
+        raise
 
 
 def resume(
@@ -139,46 +165,87 @@ def resume(
     stream: TextIO | None = None,
 ) -> Path:
     """Continue ``run_dir`` from its latest complete checkpoint (its config.yaml decides everything
-    but ``total_steps``, which may be raised), then finish it as a fresh run would."""
+    but ``total_steps``, which may be raised), then finish it as a fresh run would.
+
+    Every file of the checkpoint is loaded first; a corrupt one is reported (one line) and the
+    previous checkpoint used. Nothing in the run folder changes until the resumed session is
+    ready to train: a resume that fails (a ConfigError) leaves the folder as it was.
+    """
     run_dir = Path(run_dir)
+    out = stream if stream is not None else sys.stderr
     if not (run_dir / CONFIG_FILE).is_file():
         raise ConfigError(f"{run_dir} is not a run folder (no {CONFIG_FILE})")
     config = validate(load_yaml(run_dir / CONFIG_FILE))
-    removed = ckpt.clean_tmp(run_dir)
-    checkpoint = ckpt.latest_checkpoint(run_dir)
-    step = (
-        json.loads((checkpoint / ckpt.STATE_FILE).read_text())["num_timesteps"] if checkpoint else 0
-    )
+    normalizer = config["normalize_observations"] or config["normalize_rewards"]
+    checkpoint, corrupt = ckpt.resume_point(run_dir, normalizer, config["algo"] in OFF_POLICY)
+    if checkpoint is None and corrupt:
+        raise ConfigError(
+            f"cannot resume {run_dir}: no checkpoint is complete ("
+            + "; ".join(f"{c.folder.name}: {c.file}: {c.reason}" for c in corrupt)
+            + ")"
+        )
+    for error in corrupt:
+        print(f"{error}: skipped", file=out)
+    step = checkpoint.step if checkpoint else 0
     if total_steps is not None:
         if total_steps < step:
             raise ConfigError(f"--steps {total_steps} is below the {step} steps already trained")
         config["total_steps"] = total_steps
-        dump(config, run_dir / CONFIG_FILE)
     if step >= config["total_steps"] and (run_dir / "card.json").exists():
         raise ConfigError(
             f"{run_dir} already finished at {step} steps; "
             f"pass --steps N (> {step}) to train further"
         )
-    info = (
-        json.loads((run_dir / MANIFEST_FILE).read_text())
-        if (run_dir / MANIFEST_FILE).exists()
-        else {}
-    )
-    info.setdefault("resumes", []).append(
-        {
-            "time": _now(),
-            "from_checkpoint": checkpoint.name if checkpoint else None,
-            "from_step": step,
-            "total_steps": config["total_steps"],
-            "worker_seeds": _worker_seeds(config, step),
-            "removed_incomplete": removed,
-            "command": command if command is not None else sys.argv,
-        }
-    )
-    ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
-    where = f"checkpoint {checkpoint.name}" if checkpoint else "the start (no checkpoint yet)"
-    print(f"resuming {run_dir} from {where}", file=stream if stream is not None else sys.stderr)
-    return _session(run_dir, config, checkpoint, quiet, stream)
+
+    def begin() -> Path:
+        """Record the resume; called once the checkpoint is loaded, right before training."""
+        removed = ckpt.clean_tmp(run_dir)
+        if total_steps is not None:
+            dump(config, run_dir / CONFIG_FILE)
+        info = (
+            json.loads((run_dir / MANIFEST_FILE).read_text())
+            if (run_dir / MANIFEST_FILE).exists()
+            else {}
+        )
+        info.setdefault("resumes", []).append(
+            {
+                "time": _now(),
+                "from_checkpoint": checkpoint.folder.name if checkpoint else None,
+                "from_step": step,
+                "total_steps": config["total_steps"],
+                "worker_seeds": _worker_seeds(config, step),
+                "removed_incomplete": removed,
+                "skipped_corrupt": [f"{c.folder.name} ({c.file}: {c.reason})" for c in corrupt],
+                "command": command if command is not None else sys.argv,
+            }
+        )
+        ckpt.write_json_atomically(run_dir / MANIFEST_FILE, info)
+        where = (
+            f"checkpoint {checkpoint.folder.name}"
+            if checkpoint
+            else "the start (no checkpoint yet)"
+        )
+        print(f"resuming {run_dir} from {where}", file=out)
+        return run_dir
+
+    status = _Status()
+    try:
+        return _session(begin, config, checkpoint, quiet, stream, status)
+    except Exception as error:
+        if status.started or isinstance(error, ConfigError):
+            raise
+        where = checkpoint.folder if checkpoint else "the start"
+        raise ConfigError(f"cannot resume {run_dir} from {where}: {_one_line(error)}") from error
+
+
+class _Status:
+    """Whether a session got as far as training (after which its run folder is kept: resumable)."""
+
+    started = False
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split()) or 'no detail'}"
 
 
 def _worker_seeds(config: dict[str, Any], step: int) -> list[int]:
@@ -188,12 +255,15 @@ def _worker_seeds(config: dict[str, Any], step: int) -> list[int]:
 
 
 def _session(
-    run_dir: Path,
+    begin: Any,
     config: dict[str, Any],
-    checkpoint: Path | None,
+    checkpoint: ckpt.Verified | None,
     quiet: bool,
     stream: TextIO | None,
+    status: _Status,
 ) -> Path:
+    """Build the envs and the model (new, or loaded from ``checkpoint``), then ``begin()`` (which
+    creates or records the run folder and returns it), train and finish."""
     import gymnasium as gym
     import torch
     from stable_baselines3.common.env_util import make_vec_env
@@ -203,7 +273,7 @@ def _session(
     from robodojo.training.callbacks import EVALUATIONS, TrainingCallback, TrainingProgress
 
     torch.set_num_threads(1)
-    state = json.loads((checkpoint / ckpt.STATE_FILE).read_text()) if checkpoint else {}
+    state = checkpoint.state if checkpoint else {}
     start = state.get("num_timesteps", 0)
     env_kwargs = {"robot": config["robot"], **config["env_kwargs"]}
     venv = make_vec_env(
@@ -230,7 +300,7 @@ def _session(
     try:
         if config["normalize_observations"] or config["normalize_rewards"]:
             if checkpoint:
-                vecnormalize = VecNormalize.load(str(checkpoint / "vecnormalize.pkl"), venv)
+                vecnormalize = VecNormalize.load(str(checkpoint.folder / NORMALIZER_FILE), venv)
                 vecnormalize.training = True
             else:
                 gamma = config["algo_kwargs"][config["algo"]].get("gamma", 0.99)
@@ -252,10 +322,16 @@ def _session(
             env = vecnormalize
         cls = algo_class(config["algo"])
         if checkpoint:
-            model = cls.load(checkpoint / "model.zip", env=env, device="cpu")
+            model = cls.load(checkpoint.folder / MODEL_FILE, env=env, device="cpu")
             model.set_random_seed(config["seed"] + start)
-            if config["algo"] in OFF_POLICY:
-                ckpt.load_replay_buffer(model, checkpoint / ckpt.REPLAY_FILE)
+            if config["algo"] in OFF_POLICY and checkpoint.replay_buffer is not None:
+                ckpt.load_replay_buffer(model, checkpoint.replay_buffer)
+            elif config["algo"] in OFF_POLICY:  # only the newest checkpoint keeps its buffer
+                model.learning_starts = start + model.learning_starts
+                progress.write(
+                    f"{checkpoint.folder.name} keeps no replay buffer (only the newest checkpoint "
+                    f"does): collecting {model.learning_starts - start:,} steps before training"
+                )
         else:
             model = cls(
                 policy_name(venv.observation_space),
@@ -265,6 +341,7 @@ def _session(
                 verbose=0,
                 **model_kwargs(config),
             )
+        run_dir = begin()
         model.set_logger(
             configure(str(run_dir / "tb"), ["tensorboard"])
         )  # sessions append to the same tb/
@@ -280,6 +357,7 @@ def _session(
             state.get("wall_time", 0.0),
         )
         remaining = config["total_steps"] - start
+        status.started = True
         if remaining > 0:
             model.learn(
                 remaining,
