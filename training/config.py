@@ -370,17 +370,12 @@ def _check_env(config: dict[str, Any]) -> None:
 
 
 def _check_env_values(env_id: str, env_kwargs: dict[str, Any]) -> None:
-    """THE ONE CALL SITE for env_kwargs *values* (names are checked above): the envs layer declares
-    what each constructor argument accepts and checks it, ``robodojo.envs.check_env_arguments(
-    env_id, kwargs)`` raising ValueError with a one-line message. Until that function exists env
-    values are checked only when the env is built (train() then removes the new run folder)."""
-    check_env_arguments = getattr(envs, "check_env_arguments", None)
-    if check_env_arguments is None:
-        return
+    """Each env argument's type and range, as the env declares them (``ARGUMENTS``), checked
+    without building the env."""
     try:
-        check_env_arguments(env_id, env_kwargs)
+        envs.check_env_arguments(env_id, env_kwargs)
     except (ValueError, TypeError) as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(f"env_kwargs: {error}") from None
 
 
 def _check_residual(residual: Any, env_id: str) -> dict[str, Any] | None:
