@@ -20,7 +20,7 @@ from typing import Any
 from robodojo.evaluation import catalog
 from robodojo.evaluation.evaluate import EvalResult
 from robodojo.evaluation.files import write_json
-from robodojo.evaluation.report import mean_std, percent, success_cell
+from robodojo.evaluation.report import mean_std, percent, plural, success_cell
 from robodojo.policies import resolve_controller
 from robodojo.training.config import describe_residual
 
@@ -46,7 +46,7 @@ def evaluation_difficulty(config: dict[str, Any], env_id: str) -> float | None:
 
 def conditions(episodes: Any, seeds: Any, difficulty: float | None) -> str:
     """Where a success figure comes from: "100 episodes, seeds 0-99, difficulty 0.25"."""
-    text = f"{episodes} episodes"
+    text = plural(episodes, "episode") if isinstance(episodes, int) else f"{episodes} episodes"
     if seeds:
         text += f", seeds {seeds[0]}-{seeds[1]}"
     return text + (
@@ -266,7 +266,7 @@ def plot_learning_curve(
             fmt="s",
             color="tab:red",
             capsize=4,
-            label=f"final ({final['episodes']} episodes)",
+            label=f"final ({plural(final['episodes'], 'episode')})",
         )
         bottom.plot([final["step"]], [final["return_mean"]], "s", color="tab:red", label="final")
     if metric:

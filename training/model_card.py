@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from robodojo.evaluation.catalog import REPORT_METRICS
+from robodojo.evaluation.report import plain
 from robodojo.training.card import SPEED_DEFINITION, conditions, evaluation_difficulty
 from robodojo.training.export_spec import RESIDUAL_FORMULA
 
@@ -53,7 +54,9 @@ def _summary(spec: dict[str, Any], title: str) -> list[str]:
             "",
         ]
     if spec.get("env_kwargs"):
-        arguments = ", ".join(f"{name}={value!r}" for name, value in spec["env_kwargs"].items())
+        arguments = ", ".join(
+            f"{name}={plain(value)}" for name, value in spec["env_kwargs"].items()
+        )
         lines += [
             f"Trained on the env built with {arguments} (policy.json `env_kwargs`); "
             "`robodojo eval` builds it the same way unless told otherwise with `--env-arg`.",

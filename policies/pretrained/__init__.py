@@ -38,6 +38,14 @@ class Pretrained:
     episodes: int | None = None
     summary: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def _conditions(self) -> str:
+        """ ", seeds 0-99, difficulty 0.25": where the card's figures come from, when it says."""
+        seeds, difficulty = self.summary.get("seeds"), self.summary.get("difficulty")
+        text = f", seeds {seeds[0]}-{seeds[1]}" if seeds else ""
+        if isinstance(difficulty, int | float) and not isinstance(difficulty, bool):
+            text += f", difficulty {difficulty:g}"
+        return text
+
     def describe(self) -> str:
         """One line for ``robodojo list``: robot, algorithm and the card's success rate."""
         parts = [f"robot {self.robot}" if self.robot else None, self.algo]
@@ -45,7 +53,8 @@ class Pretrained:
             text = f"success {self.success_rate:.0%}"
             if self.success_ci95:
                 text += f" (95% CI {self.success_ci95[0]:.0%}-{self.success_ci95[1]:.0%}"
-                text += f", {self.episodes} episodes)" if self.episodes else ")"
+                text += f", {self.episodes} episodes" if self.episodes else ""
+                text += self._conditions() + ")"
             parts.append(text)
         else:
             parts.append("no evaluation card")
@@ -80,9 +89,11 @@ def _entry(name: str, folder: Path, spec: dict[str, Any]) -> Pretrained:
     # describe another checkpoint of the run, so it is only a fallback.
     card = dict(provenance.get("card") or {})
     card_json = folder / "card.json"
-    if not card and card_json.is_file():
+    if card_json.is_file():
         with contextlib.suppress(OSError, ValueError):
-            card = card_summary(json.loads(card_json.read_text(encoding="utf-8")))
+            from_file = card_summary(json.loads(card_json.read_text(encoding="utf-8")))
+            # the seeds and difficulty behind the figures (exports before 2026-12 lack them)
+            card = {**from_file, **card} if card else from_file
     ci = card.get("ci95")
     return Pretrained(
         name=name,
@@ -111,10 +122,13 @@ def card_summary(card: dict[str, Any]) -> dict[str, Any]:
             if isinstance(episodes, list):
                 episodes = len(episodes)
             ci = source.get("success_ci95", source.get("ci95"))
+            seeds = source.get("seeds")
             return {
                 "success_rate": source.get("success_rate"),
                 "ci95": list(ci) if isinstance(ci, (list, tuple)) else None,
                 "episodes": episodes if isinstance(episodes, int) else None,
+                "seeds": list(seeds) if isinstance(seeds, list) and len(seeds) == 2 else None,
+                "difficulty": source.get("difficulty"),
             }
     return {}
 
