@@ -38,15 +38,15 @@ nav a { margin-right: 14px; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #efeff3; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.trained td { background: #f6f0fb; }
 tr.failed td { background: #fdeeee; }
 .badge { display: inline-block; border-radius: 9px; padding: 0 7px; margin-left: 6px;
          font-size: 12px; color: #fff; }
 .gallery { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 8px; }
-figure video { display: block; width: 480px; max-width: 100%; background: #000; }
-figure img { display: block; width: 560px; max-width: 100%; }
+figure video { display: block; width: 440px; max-width: 100%; background: #000; }
+figure img { display: block; width: 440px; max-width: 100%; }
 svg text { font: 12px system-ui, sans-serif; fill: #1d1d1f; }
 """
 
@@ -302,6 +302,27 @@ NOTES = (
 )
 
 
+def run_line(
+    version: str,
+    created: str,
+    episodes: int,
+    seed: int,
+    wall_time: float,
+    fewer: Mapping[str, int] | None = None,
+) -> str:
+    """``robodojo 0.1.0 · <date> · 20 episodes per row (10 for random) (seeds 0–19) · wall time
+    …``: ``fewer`` maps the policies run for fewer episodes to their count."""
+    by_count: dict[int, list[str]] = {}
+    for policy, count in (fewer or {}).items():
+        by_count.setdefault(count, []).append(policy)
+    exceptions = "; ".join(f"{n} for {', '.join(names)}" for n, names in sorted(by_count.items()))
+    return (
+        f"robodojo {version} · {created} · {episodes} episodes per row"
+        + (f" ({exceptions})" if exceptions else "")
+        + f" (seeds {seed}–{seed + episodes - 1}) · wall time {wall_time:.0f} s"
+    )
+
+
 def html_report(
     rows: list[Row],
     shipped: Mapping[str, Pretrained],
@@ -311,13 +332,11 @@ def html_report(
     wall_time: float,
     version: str,
     created: str,
+    fewer: Mapping[str, int] | None = None,
 ) -> str:
-    """The whole page."""
+    """The whole page; ``fewer`` as :func:`run_line`."""
     env_ids = list(dict.fromkeys(row.env_id for row in rows))
-    meta = (
-        f"robodojo {version} · {created} · {episodes} episodes per row "
-        f"(seeds {seed}–{seed + episodes - 1}) · wall time {wall_time:.0f} s"
-    )
+    meta = run_line(version, created, episodes, seed, wall_time, fewer)
     nav = " ".join(f'<a href="#{_e(anchor(env_id))}">{_e(env_id)}</a>' for env_id in env_ids)
     body = "\n".join(
         env_section(env_id, [r for r in rows if r.env_id == env_id], shipped) for env_id in env_ids
