@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.robodojo-installed
 REPORT_DIR ?= reports/demo
 
-.PHONY: demo test test-slow lint bench install clean ros-peer-deps
+.PHONY: demo test test-slow lint bench install clean ros-peer-deps browser-deps
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ demo: $(INSTALLED)
 
 # One pytest worker per core (pytest-xdist): 5 min instead of 10 on 2 cores. Tests share no files
 # or ports; each makes its own tmp_path and DDS domain.
-test: $(INSTALLED) ros-peer-deps lint
+test: $(INSTALLED) ros-peer-deps browser-deps lint
 	$(PY) -m pytest -m "not slow" -q -n auto --dist worksteal
 
 # The layers (import-linter: an upward import or a cycle fails), lint and format (ruff), types (mypy).
@@ -41,6 +41,19 @@ ros-peer-deps:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	      cyclonedds-dev gcc libc6-dev pkg-config; } >/dev/null 2>&1 \
 	    || echo "could not install cyclonedds-dev; tests/test_ros_peer.py will skip"; \
+	fi
+
+# tests/test_html_report.py loads the demo's index.html in headless Chromium. Debian's chromium is
+# installed here when no Chromium is found, if we are root with apt; otherwise that test skips and
+# says why.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+	    && ! command -v google-chrome >/dev/null 2>&1 \
+	    && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the HTML report test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium; } >/dev/null 2>&1 \
+	    || echo "could not install chromium; tests/test_html_report.py's browser test will skip"; \
 	fi
 
 test-slow: $(INSTALLED)

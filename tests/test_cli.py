@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -347,3 +348,15 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     data = strict_json(tmp_path / "report.json")
     assert len(data["jobs"]) == len(demo.expand_plan(demo.full_plan()))
     assert (tmp_path / "fall_recovery_a1_scripted.mp4").stat().st_size > 0
+    assert all(job["wall_time"] > 0 for job in data["jobs"])
+    # index.html shows every video written, and every env and shipped policy has its section/row
+    page = (tmp_path / "index.html").read_text()
+    videos = sorted(p.name for p in tmp_path.glob("*.mp4"))
+    filmed = sorted(f"{job.name}.mp4" for job in demo.expand_plan(demo.full_plan()) if job.film)
+    assert videos == filmed
+    assert sorted(re.findall(r'<video [^>]*src="([^"]+)"', page)) == videos
+    for job in demo.expand_plan(demo.full_plan()):
+        assert f"<h2>{job.env_id}</h2>" in page
+    for name in demo.discover():
+        assert f"**{name}** (trained)" in report
+        assert f'alt="learning curve of {name}"' in page

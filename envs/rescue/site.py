@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -76,24 +77,85 @@ def place_victim(rng: np.random.Generator, terrain: Terrain) -> Victim:
     return Victim(x, y, yaw, float(under.max()) + VICTIM_SIZE[2] / 2 + 0.005)
 
 
-class VictimBody:
-    """The victim as one static box in the world, moved at every reset."""
+#: Colours of the person's clothes and skin: none is the robots' orange or the rubble's greys.
+SKIN = (0.87, 0.66, 0.52, 1.0)
+HAIR = (0.25, 0.16, 0.1, 1.0)
+JACKET = (0.15, 0.6, 0.25, 1.0)  # green: the ground renders blue-grey
+TROUSERS = (0.2, 0.22, 0.26, 1.0)  # dark grey
+BOOTS = (0.1, 0.08, 0.07, 1.0)
 
-    COLOUR = (1.0, 0.45, 0.05, 1.0)  # high-visibility orange
+
+@dataclass(frozen=True)
+class _Part:
+    """One primitive of the person: a box (``size`` = half extents), a sphere (``size`` =
+    (radius,)) or a capsule along the body's length (``size`` = (radius, length))."""
+
+    shape: str
+    size: tuple[float, ...]
+    centre: tuple[float, float, float]  #: in the victim box's frame (m)
+    colour: tuple[float, float, float, float]
+
+
+_FLOOR = -VICTIM_SIZE[2] / 2  # the box's underside: every part rests on it
+
+#: A person lying on their back, head toward +x, inside the victim's 1.5 x 0.45 x 0.22 m box
+#: (the arms' sleeves reach 5 mm past its sides).
+PERSON: tuple[_Part, ...] = (
+    _Part("sphere", (0.1,), (0.62, 0.0, _FLOOR + 0.1), SKIN),
+    _Part("sphere", (0.095,), (0.64, 0.0, _FLOOR + 0.09), HAIR),  # the back of the head
+    _Part("box", (0.26, 0.15, 0.09), (0.25, 0.0, _FLOOR + 0.09), JACKET),
+    _Part("box", (0.1, 0.14, 0.075), (-0.08, 0.0, _FLOOR + 0.075), TROUSERS),
+    *(
+        part
+        for side in (-1.0, 1.0)
+        for part in (
+            _Part("capsule", (0.045, 0.4), (0.27, side * 0.185, _FLOOR + 0.045), JACKET),
+            _Part("sphere", (0.045,), (0.0, side * 0.185, _FLOOR + 0.045), SKIN),
+            _Part("capsule", (0.065, 0.46), (-0.38, side * 0.075, _FLOOR + 0.065), TROUSERS),
+            _Part("box", (0.04, 0.05, 0.07), (-0.69, side * 0.075, _FLOOR + 0.07), BOOTS),
+        )
+    ),
+)
+
+
+class VictimBody:
+    """The victim as one static box in the world, moved at every reset, drawn as a person.
+
+    The box is the only collision shape (what the robot touches and the detector's sight lines
+    hit); the person (:data:`PERSON`) is visual shapes only, so it does not change the physics.
+    """
 
     def __init__(self, sim: Sim) -> None:
         client = sim.client
         self._client = client
         half = (VICTIM_SIZE / 2).tolist()
         shape = client.createCollisionShape(client.GEOM_BOX, halfExtents=half)
-        visual = client.createVisualShape(client.GEOM_BOX, halfExtents=half, rgbaColor=self.COLOUR)
-        self.body = client.createMultiBody(0, shape, visual, [0.0, 0.0, -5.0])
+        self.body = client.createMultiBody(0, shape, _person_visual(client), [0.0, 0.0, -5.0])
+        for index, part in enumerate(PERSON):
+            client.changeVisualShape(self.body, -1, shapeIndex=index, rgbaColor=part.colour)
 
     def place(self, victim: Victim) -> None:
         orientation = self._client.getQuaternionFromEuler([0.0, 0.0, victim.yaw])
         self._client.resetBasePositionAndOrientation(
             self.body, [victim.x, victim.y, victim.z], orientation
         )
+
+
+def _person_visual(client: Any) -> int:
+    """One visual shape array holding every part of :data:`PERSON` (capsules turned to lie along
+    the body's length)."""
+    along_x = client.getQuaternionFromEuler([0.0, math.pi / 2, 0.0])
+    types = {"box": client.GEOM_BOX, "sphere": client.GEOM_SPHERE, "capsule": client.GEOM_CAPSULE}
+    return client.createVisualShapeArray(
+        shapeTypes=[types[part.shape] for part in PERSON],
+        halfExtents=[list(part.size) if part.shape == "box" else [0.0] * 3 for part in PERSON],
+        radii=[part.size[0] for part in PERSON],
+        lengths=[part.size[1] if part.shape == "capsule" else 0.0 for part in PERSON],
+        visualFramePositions=[list(part.centre) for part in PERSON],
+        visualFrameOrientations=[
+            list(along_x) if part.shape == "capsule" else [0.0, 0.0, 0.0, 1.0] for part in PERSON
+        ],
+    )
 
 
 class VictimDetector:
