@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from robodojo.envs import short_name
 from robodojo.evaluation import catalog
 from robodojo.evaluation.evaluate import evaluate, robodojo_version
 from robodojo.evaluation.files import write_json
@@ -32,8 +33,12 @@ from robodojo.evaluation.html_report import (
     run_line,
 )
 from robodojo.evaluation.progress import ProgressBar
-from robodojo.evaluation.report import success_cell
-from robodojo.evaluation.video import MissingExtraError, require_video_extra
+from robodojo.evaluation.report import plural, success_cell
+from robodojo.evaluation.video import (
+    FRAME_BUDGET_PER_SIM_SECOND,
+    MissingExtraError,
+    require_video_extra,
+)
 from robodojo.policies.pretrained import discover
 
 EVERY_ROBOT = "*"
@@ -63,6 +68,9 @@ PLAN: list[tuple[str, str, str, int]] = [
 #: Episodes filmed of a shipped pretrained policy: 3 where an episode lasts 2-4 s, else 1 (weld,
 #: rescue and locomotion episodes last 12-30 s, and a filmed frame costs more than a step).
 PRETRAINED_FILMED: dict[str, int] = {FALL: 3, TRANSPORT: 3}
+#: Frames per simulated second where the default time-lapse (x10) would show too little: a get-up
+#: lasts ~2 s of physics, which x10 films in five frames; x2 shows it (and costs ~10 s a job).
+FILM_BUDGET: dict[str, float] = {FALL: 12.5}
 #: Episodes of a baseline that never succeeds, whatever ``--episodes`` asks for more: 0/10 already
 #: bounds its success below 28 % (Wilson 95 %), and these jobs were a quarter of the demo's time.
 BASELINE_EPISODES: dict[str, int] = {"random": 10, "teach_and_repeat": 10}
@@ -119,7 +127,8 @@ def run_jobs(jobs: list[Job], out: Path, episodes: int, seed: int, video: bool) 
     for number, job in enumerate(jobs, 1):
         video_path = out / f"{job.name}.mp4" if video and job.film else None
         count = job.episode_count(episodes)
-        bar = ProgressBar(count, label=f"[{number}/{len(jobs)}] {job.robot} {job.policy}")
+        label = f"[{number}/{len(jobs)}] {short_name(job.env_id)} {job.robot} {job.policy}"
+        bar = ProgressBar(count, label=label)
         record: dict = {"job": asdict(job), "result": None, "error": None}
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
@@ -131,8 +140,10 @@ def run_jobs(jobs: list[Job], out: Path, episodes: int, seed: int, video: bool) 
                 robot=job.robot,
                 video_path=str(video_path) if video_path else None,
                 video_episodes=job.film,
-                # evaluate() calls it only during this iteration, before ``bar`` is rebound:
+                video_budget=FILM_BUDGET.get(job.env_id, FRAME_BUDGET_PER_SIM_SECOND),
+                # evaluate() calls these only during this iteration, before ``bar`` is rebound:
                 on_episode=lambda r: bar.update(r.success),  # noqa: B023
+                on_step=bar.step,
             )
             record["result"] = result
         except Exception as error:
@@ -326,7 +337,7 @@ def timing_table(records: list[dict], wall_time: float) -> str:
         episodes = len(result.episodes) if result is not None else 0
         lines.append(
             f"  {seconds:6.1f} s ({record['cpu_time']:6.1f} s)  {share:5.1%}  {job.name} "
-            f"({episodes} episodes{filmed})"
+            f"({plural(episodes, 'episode')}{filmed})"
         )
     cpu = sum(r["cpu_time"] for r in records)
     lines.append(f"  {wall_time:6.1f} s ({cpu:6.1f} s)  total")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from robodojo.evaluation import catalog
-from robodojo.evaluation.report import percent, success_cell
+from robodojo.evaluation.report import percent, plural, success_cell
 from robodojo.policies.pretrained import Pretrained
 
 Kind = Literal["trained", "scripted", "random"]
@@ -255,7 +255,7 @@ def learning_curves(env_id: str, rows: list[Row], shipped: Mapping[str, Pretrain
                 low, high = entry.success_ci95
                 card += f" [{percent(low)}, {percent(high)}]"
             if entry.episodes:
-                card += f" over {entry.episodes} episodes"
+                card += f" over {plural(entry.episodes, 'episode')}"
         algo = f" ({entry.algo.upper()})" if entry.algo else ""
         caption = f"{env_id} · {name}{algo}, robot {entry.robot or '–'}"
         figures.append(
