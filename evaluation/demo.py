@@ -31,6 +31,7 @@ from robodojo.evaluation.html_report import (
     policy_label,
     rows_from_records,
     run_line,
+    table_header,
 )
 from robodojo.evaluation.progress import ProgressBar
 from robodojo.evaluation.report import plural, success_cell
@@ -179,14 +180,7 @@ def markdown_report(
     ]
     for env_id in dict.fromkeys(r["job"]["env_id"] for r in records):
         metrics = catalog.REPORT_METRICS.get(env_id, [])
-        header = [
-            "robot",
-            "policy",
-            "success (95% CI)",
-            *(title for _, title in metrics),
-            "physics errors",
-            "wall time (s)",
-        ]
+        header = table_header(env_id)
         lines += [
             "",
             f"## {env_id}",

@@ -188,9 +188,10 @@ def legend() -> str:
     return " ".join(badge(kind) for kind in KIND_COLOURS)
 
 
-def results_table(env_id: str, rows: list[Row]) -> str:
+def table_header(env_id: str) -> list[str]:
+    """The columns of an env's results table (the HTML page's and report.md's)."""
     metrics = catalog.REPORT_METRICS.get(env_id, [])
-    header = [
+    return [
         "robot",
         "policy",
         "success (95% CI)",
@@ -198,6 +199,11 @@ def results_table(env_id: str, rows: list[Row]) -> str:
         "physics errors",
         "wall time (s)",
     ]
+
+
+def results_table(env_id: str, rows: list[Row]) -> str:
+    metrics = catalog.REPORT_METRICS.get(env_id, [])
+    header = table_header(env_id)
     lines = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"]
     for row in rows:
         policy = _e(policy_label(env_id, row.policy)) + badge(row.kind)

@@ -15,8 +15,11 @@ builds a seeded sample of :data:`BUILT_IN_FAST_RUN` of those cases,
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import random
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import robodojo.envs
 from robodojo.cli.main import main as robodojo_main
 from robodojo.envs import ENV_IDS, check_env_arguments, env_class
 from robodojo.envs.base import COMMON_ARGUMENTS
+from robodojo.policies.pretrained import discover
 
 #: Values a careless or hostile caller passes. Each is tried for every argument of every env.
 HOSTILE: list[Any] = [
@@ -267,6 +271,16 @@ def test_a_bad_output_path_is_refused_before_the_evaluation_runs(
     assert "success rate" not in out  # nothing ran
 
 
+def _edited_copy(tmp_path: Path, name: str, change: Callable[[dict], None]) -> Path:
+    """A copy of the shipped policy ``name`` whose policy.json ``change`` has edited."""
+    folder = tmp_path / "edited"
+    shutil.copytree(discover()[name].path, folder)
+    spec = json.loads((folder / "policy.json").read_text())
+    change(spec)
+    (folder / "policy.json").write_text(json.dumps(spec))
+    return folder
+
+
 # -- a policy spec's env arguments ----------------------------------------------------------------
 @pytest.mark.parametrize(
     ("env_kwargs", "named"),
@@ -281,16 +295,7 @@ def test_a_bad_output_path_is_refused_before_the_evaluation_runs(
 def test_an_edited_policy_spec_is_refused_in_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, env_kwargs: Any, named: str
 ) -> None:
-    import json
-    import shutil
-
-    from robodojo.policies.pretrained import discover
-
-    folder = tmp_path / "edited"
-    shutil.copytree(discover()["rescue_a1"].path, folder)
-    spec = json.loads((folder / "policy.json").read_text())
-    spec["env_kwargs"] = env_kwargs
-    (folder / "policy.json").write_text(json.dumps(spec))
+    folder = _edited_copy(tmp_path, "rescue_a1", lambda spec: spec.update(env_kwargs=env_kwargs))
     code, lines, _ = _eval(capsys, "--policy", str(folder), "--episodes", "1")
     assert code == 2 and len(lines) == 1, (code, lines)
     assert "env_kwargs" in lines[0] and named in lines[0], lines
@@ -329,10 +334,6 @@ def _spec_fields(value: Any, path: tuple = ()) -> list[tuple]:
 
 
 def _spec_cases(slow: bool) -> list[Any]:
-    import json
-
-    from robodojo.policies.pretrained import discover
-
     spec = json.loads((discover()["fall_recovery_a1"].path / "policy.json").read_text())
     cases = [(path, value) for path in _spec_fields(spec) for value in SPEC_HOSTILE]
     if not slow:
@@ -343,19 +344,13 @@ def _spec_cases(slow: bool) -> list[Any]:
 def _eval_with_edited_spec(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, path: tuple, value: Any
 ) -> None:
-    import json
-    import shutil
+    def replace(spec: dict) -> None:
+        parent = spec
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
 
-    from robodojo.policies.pretrained import discover
-
-    folder = tmp_path / "edited"
-    shutil.copytree(discover()["fall_recovery_a1"].path, folder)
-    spec = json.loads((folder / "policy.json").read_text())
-    parent = spec
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = value
-    (folder / "policy.json").write_text(json.dumps(spec))
+    folder = _edited_copy(tmp_path, "fall_recovery_a1", replace)
     flags = ["--policy", str(folder), "--episodes", "1", "--env-arg", "episode_seconds=0.1"]
     code, lines, _ = _eval(capsys, *flags)
     assert code == 0 or (code == 2 and len(lines) == 1), (code, lines)
