@@ -261,7 +261,7 @@ def learning_curves(env_id: str, rows: list[Row], shipped: Mapping[str, Pretrain
                 low, high = entry.success_ci95
                 card += f" [{percent(low)}, {percent(high)}]"
             if entry.episodes:
-                card += f" over {plural(entry.episodes, 'episode')}"
+                card += f" over {plural(entry.episodes, 'episode')}{entry.conditions()}"
         algo = f" ({entry.algo.upper()})" if entry.algo else ""
         caption = f"{env_id} · {name}{algo}, robot {entry.robot or '–'}"
         figures.append(

@@ -38,7 +38,7 @@ class Pretrained:
     episodes: int | None = None
     summary: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def _conditions(self) -> str:
+    def conditions(self) -> str:
         """ ", seeds 0-99, difficulty 0.25": where the card's figures come from, when it says."""
         seeds, difficulty = self.summary.get("seeds"), self.summary.get("difficulty")
         text = f", seeds {seeds[0]}-{seeds[1]}" if seeds else ""
@@ -54,7 +54,7 @@ class Pretrained:
             if self.success_ci95:
                 text += f" (95% CI {self.success_ci95[0]:.0%}-{self.success_ci95[1]:.0%}"
                 text += f", {self.episodes} episodes" if self.episodes else ""
-                text += self._conditions() + ")"
+                text += self.conditions() + ")"
             parts.append(text)
         else:
             parts.append("no evaluation card")
