@@ -378,6 +378,8 @@ class RobotTaskEnv(gym.Env, gym.utils.EzPickle):
 
 def _real_array(action: Any, shape: tuple[int, ...]) -> np.ndarray:
     """``action`` as float64, or a ``TypeError`` saying why it is not an array of real numbers."""
+    if isinstance(action, np.ndarray) and action.dtype.kind in "fiu":  # the usual case, per step
+        return action.astype(np.float64, copy=False)
     expected = f"an array of shape {shape} of real numbers"
     if isinstance(action, Mapping | str | bytes) or action is None:
         raise TypeError(f"action must be {expected}, got {type(action).__name__}")

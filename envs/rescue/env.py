@@ -164,10 +164,6 @@ class QuadrupedRescueEnv(RobotTaskEnv):
         reward_weights: dict[str, float] | None = None,
     ) -> None:
         self.record_arguments(locals())
-        if action not in ACTION_LEVELS:
-            raise ValueError(f"action must be one of {ACTION_LEVELS}, got {action!r}")
-        if not 0.0 < detector_fov_deg <= 360.0:
-            raise ValueError(f"detector_fov_deg must be in (0, 360], got {detector_fov_deg}")
         substeps = self.substeps_for(action)
         policy_dt = VELOCITY_POLICY_DT if action == "velocity" else GAIT_DT
         task = RescueTask(

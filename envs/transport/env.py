@@ -182,8 +182,6 @@ class TransportEnv(RobotTaskEnv):
         reward_weights: dict[str, float] | None = None,
     ) -> None:
         self.record_arguments(locals())
-        if reward_type not in REWARD_TYPES:
-            raise ValueError(f"reward_type must be one of {REWARD_TYPES}, got {reward_type!r}")
         ranges = ParcelRanges(
             cast(tuple[float, float], tuple(map(float, size_range))),
             cast(tuple[float, float], tuple(map(float, mass_range))),

@@ -196,10 +196,6 @@ class WeldEnv(RobotTaskEnv):
         reward_weights: dict[str, float] | None = None,
     ) -> None:
         self.record_arguments(locals())
-        if len(travel_angle_range) != 2:
-            raise ValueError(
-                f"travel_angle_range must be (min, max) degrees, got {travel_angle_range!r}"
-            )
         tolerances = Tolerances(
             lateral=lateral_tolerance,
             ctwd=ctwd,
