@@ -133,6 +133,11 @@ class Sim:
         **kwargs: Any,
     ) -> int:
         """Load a URDF (absolute, or relative to pybullet_data) and return its body id."""
+        if kwargs.get("flags", 0) & pybullet.URDF_MERGE_FIXED_LINKS:
+            with _c_output_silenced():  # the merge prints a line per link on stdout
+                return self.client.loadURDF(
+                    path, basePosition=position, baseOrientation=orientation, **kwargs
+                )
         return self.client.loadURDF(
             path, basePosition=position, baseOrientation=orientation, **kwargs
         )

@@ -7,7 +7,16 @@ and dynamic arms wearing a gripper (:mod:`~robodojo.robots.gripper_arm`).
 Importing this package registers every robot.
 """
 
-from robodojo.robots import a1, aliengo, kuka_iiwa, laikago, mini_cheetah, panda, xarm6  # noqa: F401  (registers them)
+from robodojo.robots import (  # noqa: F401  (registers them)
+    a1,
+    aliengo,
+    go2,
+    kuka_iiwa,
+    laikago,
+    mini_cheetah,
+    panda,
+    xarm6,
+)
 from robodojo.robots.quadruped import LEGS, Quadruped, QuadrupedSpec, legs, per_leg
 from robodojo.robots.registry import ROBOTS, get_robot_spec, register_robot, robot_names
 

@@ -26,6 +26,7 @@ from robodojo.physics.geometry import (
     rotation_matrix,
     rotation_vector,
 )
+from robodojo.robots.model_files import loadable_urdf
 from robodojo.robots.welding_torch import DEFAULT_TORCH, TorchSpec
 
 #: Bullet's default gContactBreakingThreshold (m), a process-wide global (see Arm.contact_distance)
@@ -39,7 +40,8 @@ class ArmSpec:
 
     kind: ClassVar[str] = "arm"
     name: str  #: "kuka_iiwa", "xarm6", "panda"
-    urdf: str  #: path relative to pybullet_data, or absolute
+    #: path relative to pybullet_data, absolute, or ``example-robot-data:<path under robots/>``
+    urdf: str
     joint_names: tuple[
         str, ...
     ]  #: vendor names, as the robot's ROS 2 driver publishes them, in order
@@ -134,7 +136,10 @@ class Arm:
         """Load the arm with a fixed base, and the torch on its flange; then go to ``home``."""
         client = self._client = sim.client
         self.body_id = sim.load_urdf(
-            self.spec.urdf, position=base_position, orientation=base_orientation, useFixedBase=True
+            loadable_urdf(self.spec.urdf),
+            position=base_position,
+            orientation=base_orientation,
+            useFixedBase=True,
         )
         self.base_position = np.array(base_position, dtype=np.float64)
         infos = [

@@ -5,21 +5,18 @@ good parallel gripper: the Franka Hand inside ``franka_panda/panda.urdf``
 (two prismatic fingers, 0–40 mm each, so an 80 mm opening). :func:`arm_with_hand_urdf`
 grafts that hand onto any arm's flange and writes the result as a URDF in the
 user's cache folder (nothing is downloaded: every mesh path points into the
-installed pybullet_data). The Panda gets its own hand back, exactly as in the
+installed pybullet_data or example-robot-data). The Panda gets its own hand back, exactly as in the
 original file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import pybullet_data
+from robodojo.robots.model_files import absolute_mesh_paths, cached_urdf, source_file
 
 HAND_SOURCE = "franka_panda/panda.urdf"
 #: the hand's links and the joints that hang them together, as named in HAND_SOURCE
@@ -49,15 +46,6 @@ class HandSpec:
 FRANKA_HAND = HandSpec()
 
 
-def _absolute_meshes(root: ET.Element, source_dir: Path) -> None:
-    for mesh in root.iter("mesh"):
-        name = mesh.get("filename", "").removeprefix(
-            "package://"
-        )  # PyBullet reads package:// as relative
-        if name and not os.path.isabs(name):
-            mesh.set("filename", str((source_dir / name).resolve()))
-
-
 def _strip(root: ET.Element, links: tuple[str, ...]) -> None:
     """Remove ``links`` and every joint whose child is one of them."""
     for element in list(root):
@@ -78,14 +66,13 @@ def merged_urdf_text(
     The hand mounts ``flange_offset`` m along the flange link's z, turned −45° about it as on
     the Panda (so the fingers close along the flange's ±45° diagonal on every arm alike).
     """
-    data = Path(pybullet_data.getDataPath())
-    arm_path = Path(arm_urdf) if os.path.isabs(arm_urdf) else data / arm_urdf
+    arm_path = source_file(arm_urdf)
     arm = ET.parse(arm_path).getroot()
-    _absolute_meshes(arm, arm_path.parent)
+    absolute_mesh_paths(arm, arm_path.parent)
     _strip(arm, tuple(drop_links) + HAND_LINKS)
-    hand_path = data / HAND_SOURCE
+    hand_path = source_file(HAND_SOURCE)
     hand = ET.parse(hand_path).getroot()
-    _absolute_meshes(hand, hand_path.parent)
+    absolute_mesh_paths(hand, hand_path.parent)
     for element in hand:
         if (element.tag == "link" and element.get("name") in HAND_LINKS) or (
             element.tag == "joint" and element.get("name") in HAND_JOINTS
@@ -104,17 +91,4 @@ def arm_with_hand_urdf(
     """Path of a URDF file holding the arm with the Franka Hand (written once per content into a
     cache folder)."""
     text = merged_urdf_text(arm_urdf, flange_link, flange_offset, drop_links)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "robodojo" / "urdf"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # read-only home (some CI sandboxes): fall back to the temp folder
-        folder = Path(tempfile.gettempdir()) / "robodojo-urdf"
-        folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{Path(arm_urdf).stem}_{flange_link}_hand_{digest}.urdf"
-    if not path.exists():  # write then rename, so a parallel worker never loads half a file
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".urdf")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    return str(path)
+    return cached_urdf(text, f"{Path(arm_urdf).stem}_{flange_link}_hand")

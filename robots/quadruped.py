@@ -24,6 +24,7 @@ from robodojo.physics import (
     pybullet,
 )  # pybullet for constants only; every call goes through Sim.client
 from robodojo.physics.geometry import quat_to_matrix
+from robodojo.robots.model_files import loadable_urdf
 
 LEGS = ("FR", "FL", "RR", "RL")
 #: Sensor ranges of a quadruped's proprioception: observations are clipped to them (real IMUs and
@@ -99,7 +100,8 @@ class QuadrupedSpec:
 
     kind: ClassVar[str] = "quadruped"
     name: str
-    urdf: str  #: path relative to pybullet_data, or absolute
+    #: path relative to pybullet_data, absolute, or ``example-robot-data:<path under robots/>``
+    urdf: str
     joint_names: tuple[str, ...]  #: vendor names, as the robot's ROS 2 driver publishes them
     urdf_joint_names: tuple[str, ...]  #: the same joints as named in ``urdf``
     home: np.ndarray  #: standing pose, rad
@@ -208,7 +210,9 @@ class Quadruped:
 
     def load(self, sim: Sim, position: Sequence[float] = (0.0, 0.0, 0.5)) -> None:
         client = sim.client
-        self.body_id = sim.load_urdf(self.spec.urdf, position=position, flags=self.spec.urdf_flags)
+        self.body_id = sim.load_urdf(
+            loadable_urdf(self.spec.urdf), position=position, flags=self.spec.urdf_flags
+        )
         self.num_links = client.getNumJoints(self.body_id)
         index_of = {
             client.getJointInfo(self.body_id, j)[1].decode(): j for j in range(self.num_links)

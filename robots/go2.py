@@ -1,0 +1,59 @@
+"""Unitree Go2 (16.1 kg), from example-robot-data's ``go2_description/urdf/go2.urdf``.
+
+The URDF's joint names are Unitree's own (``FR_hip_joint``, ``FR_thigh_joint``,
+``FR_calf_joint``, ...), as unitree_ros2 and the SDK's examples use them, and
+its zero is Unitree's (legs straight down; thigh positive swings the foot
+backwards, calf negative folds it), the A1's convention. The URDF lists the
+legs FL, FR, RL, RR and the vendor SDK's motor order is FR, FL, RR, RL: we map
+every joint by name, never by index. Fixed links (rotors, feet, IMU, radar)
+are merged into their parents at load (URDF_MERGE_FIXED_LINKS): 12 links
+instead of 30, the same masses.
+"""
+
+from robodojo.physics import pybullet
+from robodojo.robots.model_files import FROM_EXAMPLE_ROBOT_DATA
+from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs
+from robodojo.robots.registry import register_robot
+
+_NAMES = tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf"))
+_PUSH = (0.0, 3.4, -2.2)  # thigh swung over the back, calf half folded
+_IDLE = (0.0, 1.0, -1.5)
+
+
+def _front_rear(front: tuple[float, float, float], rear: tuple[float, float, float]):
+    """A joint vector with one triple for the front legs and one for the rear (hip sign kept)."""
+    return legs(FR=front, FL=front, RR=rear, RL=rear)
+
+
+GO2 = register_robot(
+    QuadrupedSpec(
+        name="go2",
+        urdf=FROM_EXAMPLE_ROBOT_DATA + "go2_description/urdf/go2.urdf",
+        joint_names=_NAMES,
+        urdf_joint_names=_NAMES,  # the URDF already uses Unitree's names
+        # unitree_rl_gym's Go2 default pose (hips ±0.1 splayed out, rear thighs 0.2 further back).
+        home=legs(
+            FR=(-0.1, 0.8, -1.5), FL=(0.1, 0.8, -1.5), RR=(-0.1, 1.0, -1.5), RL=(0.1, 1.0, -1.5)
+        ),
+        # Unitree's go2_stand_example lies the robot down at (0.05, 1.22, -2.44); folded a little
+        # further, as A1's tuck.
+        tuck=_front_rear((0.0, 1.4, -2.65), (0.0, 1.4, -2.65)),
+        # URDF limits (the thigh's range differs front and rear: the rear swings further back).
+        lower=_front_rear((-1.0472, -1.5708, -2.7227), (-1.0472, -0.5236, -2.7227)),
+        upper=_front_rear((1.0472, 3.4907, -0.83776), (1.0472, 4.5379, -0.83776)),
+        # URDF efforts: hip and thigh 23.7 N·m, calf 45.43 N·m (the knee's extra gear stage).
+        torque_limit=_front_rear((23.7, 23.7, 45.43), (23.7, 23.7, 45.43)),
+        # Twice unitree_rl_gym's Go2 gains (20, 0.5), as for A1: at 20 N·m/rad the stand sags
+        # ~4 cm under PyBullet's softer contacts. Explicit PD at dt = 4 ms is stable here.
+        kp=_front_rear((40.0, 40.0, 40.0), (40.0, 40.0, 40.0)),
+        kd=_front_rear((1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+        standing_height=0.30,  # measured: python -m robodojo.robots.calibrate go2
+        mass=16.085,
+        keyframes={
+            "flip": _front_rear(_PUSH, _PUSH),
+            "roll_right": legs(FR=(0.3, 3.4, -2.2), FL=_IDLE, RR=(0.3, 3.4, -2.2), RL=_IDLE),
+            "roll_left": legs(FR=_IDLE, FL=(-0.3, 3.4, -2.2), RR=_IDLE, RL=(-0.3, 3.4, -2.2)),
+        },
+        urdf_flags=pybullet.URDF_MERGE_FIXED_LINKS,
+    )
+)

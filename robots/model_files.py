@@ -1,0 +1,97 @@
+"""Where robot models come from, and the URDF files PyBullet is given.
+
+Two sources, both installed wheels (nothing is downloaded at run time):
+``pybullet_data`` (inside the pybullet wheel) and ``example-robot-data``
+(LAAS-CNRS's package of URDFs and meshes: Unitree Go2 and B1, Universal
+Robots arms, ...). The latter writes its mesh paths as
+``package://example-robot-data/robots/...``, which PyBullet cannot resolve;
+:func:`example_robot_urdf` rewrites them to the installed folder and keeps the
+result in the user's cache (never in site-packages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import pybullet_data
+
+EXAMPLE_ROBOT_DATA = "example-robot-data"
+_PACKAGE_URI = f"package://{EXAMPLE_ROBOT_DATA}/"
+#: a spec's ``urdf`` that starts with this names a file under example-robot-data's ``robots/``
+FROM_EXAMPLE_ROBOT_DATA = f"{EXAMPLE_ROBOT_DATA}:"
+
+
+@cache
+def example_robot_data_root() -> Path:
+    """The installed ``share/example-robot-data`` folder (holds ``robots/<name>_description``)."""
+    try:
+        distribution = metadata.distribution(EXAMPLE_ROBOT_DATA)
+    except metadata.PackageNotFoundError:
+        raise ImportError(
+            f"{EXAMPLE_ROBOT_DATA} is not installed (pip install 'example-robot-data>=6,<7'); "
+            "robodojo's Go2, B1 and UR models come from it"
+        ) from None
+    root = Path(str(distribution.locate_file(f"cmeel.prefix/share/{EXAMPLE_ROBOT_DATA}")))
+    if not (root / "robots").is_dir():
+        raise ImportError(f"{EXAMPLE_ROBOT_DATA} is installed but has no robots folder at {root}")
+    return root
+
+
+def absolute_mesh_paths(root: ET.Element, source_dir: Path) -> None:
+    """Make every mesh filename in ``root`` absolute.
+
+    ``package://example-robot-data/...`` points into the installed package;
+    any other ``package://`` or relative name is read relative to ``source_dir``
+    (how PyBullet itself reads pybullet_data's files).
+    """
+    for mesh in root.iter("mesh"):
+        name = mesh.get("filename", "")
+        if name.startswith(_PACKAGE_URI):
+            mesh.set("filename", str(example_robot_data_root() / name.removeprefix(_PACKAGE_URI)))
+            continue
+        name = name.removeprefix("package://")
+        if name and not os.path.isabs(name):
+            mesh.set("filename", str((source_dir / name).resolve()))
+
+
+def cached_urdf(text: str, stem: str) -> str:
+    """Path of a URDF file holding ``text`` in the user's cache (written once per content)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "robodojo" / "urdf"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # read-only home (some CI sandboxes): fall back to the temp folder
+        folder = Path(tempfile.gettempdir()) / "robodojo-urdf"
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}_{digest}.urdf"
+    if not path.exists():  # write then rename, so a parallel worker never loads half a file
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".urdf")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    return str(path)
+
+
+def source_file(urdf: str) -> Path:
+    """The installed file a spec's ``urdf`` names: ``example-robot-data:<path under robots/>``,
+    an absolute path, or a path relative to pybullet_data."""
+    if urdf.startswith(FROM_EXAMPLE_ROBOT_DATA):
+        return example_robot_data_root() / "robots" / urdf.removeprefix(FROM_EXAMPLE_ROBOT_DATA)
+    return Path(urdf) if os.path.isabs(urdf) else Path(pybullet_data.getDataPath()) / urdf
+
+
+def loadable_urdf(urdf: str) -> str:
+    """What to hand ``loadURDF`` for a spec's ``urdf``: pybullet_data's files as they are,
+    example-robot-data's as a cached copy with absolute mesh paths."""
+    if not urdf.startswith(FROM_EXAMPLE_ROBOT_DATA):
+        return urdf
+    source = source_file(urdf)
+    tree = ET.parse(source).getroot()
+    absolute_mesh_paths(tree, source.parent)
+    return cached_urdf(ET.tostring(tree, encoding="unicode"), source.stem)
