@@ -31,8 +31,13 @@ def _standing_sim(
 
 
 def measure_standing_height(spec: QuadrupedSpec, seconds: float = 3.0) -> float:
-    """Base height after holding ``home`` on flat ground under the spec's gains."""
+    """Base height after holding ``home`` on flat ground under the spec's gains.
+
+    The robot starts with its feet 1 cm above the ground: a drop from higher up
+    can leave a short robot sitting on its hind legs.
+    """
     sim, robot = _standing_sim(spec, spec.home, base_height=0.6)
+    robot.move_base([0.0, 0.0, 0.61 - robot.lowest_point()], [0.0, 0.0, 0.0, 1.0])
     robot.set_targets(spec.home)
     for _ in range(int(seconds / PHYSICS_DT)):
         robot.step_physics()
@@ -83,6 +88,7 @@ _LOWER_LEGS = {
     "right": np.array([1, 0, 1, 0], dtype=bool),
     "left": np.array([0, 1, 0, 1], dtype=bool),
 }
+_FRONT_LEGS = np.array([1, 1, 0, 0], dtype=bool)
 BELLY_DOWN_GRAVITY_Z = (
     -0.9
 )  # success: projected gravity z below this (the get-up's "ready to stand")
@@ -178,6 +184,7 @@ def search_keyframe(
     push_seconds: float = 0.5,
     tuck_seconds: float = 0.8,
     max_target_speed: float = 15.0,
+    split_back: bool = False,
 ) -> list[Keyframe]:
     """Random search for a pose that rolls the robot from ``lying`` ("back", "right", "left") onto
     its belly.
@@ -202,7 +209,10 @@ def search_keyframe(
         raise RuntimeError(f"{spec.name}: could not make the robot rest on its {lying}")
     n_legs = spec.num_joints // 3
     lower, upper = spec.lower.reshape(n_legs, 3), spec.upper.reshape(n_legs, 3)
-    lower_side = _LOWER_LEGS.get(lying, np.ones(n_legs, dtype=bool))
+    # On a side: one pose for the lower side's legs, one for the upper side's. On the back: one
+    # for all legs, or (split_back) one for the front and one for the rear legs, whose ranges
+    # differ on some robots (Go2's rear thighs swing 1 rad further back).
+    lower_side = _LOWER_LEGS.get(lying, _FRONT_LEGS if split_back else np.ones(n_legs, dtype=bool))
     results: list[Keyframe] = []
     for trial in range(trials):
         # One (hip, thigh, calf) per group of legs, within the tightest limits of that group:
@@ -243,6 +253,12 @@ def main(argv: list[str] | None = None) -> None:
         "--starts", type=int, default=6, help="jittered lying states each pose is tried from"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--split-back", action="store_true", help="on the back, search front and rear legs apart"
+    )
+    parser.add_argument(
+        "--lying", choices=sorted(LYING_ROLL), action="append", help="only these (repeatable)"
+    )
     args = parser.parse_args(argv)
     for name in args.robots or robot_names("quadruped"):
         spec = get_robot_spec(name, kind="quadruped")
@@ -253,9 +269,16 @@ def main(argv: list[str] | None = None) -> None:
             )
             continue
         for lying, keyframe in KEYFRAME_FOR.items():
+            if args.lying and lying not in args.lying:
+                continue
             print(f"{name} {keyframe!r} (lying on its {lying}):")
             for k in search_keyframe(
-                spec, lying, trials=args.trials, seed=args.seed, starts=args.starts
+                spec,
+                lying,
+                trials=args.trials,
+                seed=args.seed,
+                starts=args.starts,
+                split_back=args.split_back,
             ):
                 pose = np.clip(
                     np.round(k.pose, 2), spec.lower, spec.upper

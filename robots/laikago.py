@@ -69,6 +69,7 @@ LAIKAGO = register_robot(
         # 100–199. Laikago's tall body needs the whole range (thighs at their limit over
         # the back, knees straight) and still one push rights it only 75–90 % of the
         # time in the search; the get-up simply pushes again.
+        hip_sign=np.array([-1.0, 1.0, -1.0, 1.0]),  # the right hips' axis is flipped (see above)
         keyframes={
             "flip": per_leg(-0.11, 3.4, 0.0),
             "roll_right": legs(

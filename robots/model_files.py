@@ -19,6 +19,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pybullet_data
 
 EXAMPLE_ROBOT_DATA = "example-robot-data"
@@ -86,12 +87,60 @@ def source_file(urdf: str) -> Path:
     return Path(urdf) if os.path.isabs(urdf) else Path(pybullet_data.getDataPath()) / urdf
 
 
-def loadable_urdf(urdf: str) -> str:
+def loadable_urdf(urdf: str, sphere_meshes: tuple[str, ...] = ()) -> str:
     """What to hand ``loadURDF`` for a spec's ``urdf``: pybullet_data's files as they are,
-    example-robot-data's as a cached copy with absolute mesh paths."""
-    if not urdf.startswith(FROM_EXAMPLE_ROBOT_DATA):
+    example-robot-data's as a cached copy with absolute mesh paths.
+
+    Collision meshes whose file name is in ``sphere_meshes`` become spheres
+    (:func:`fitted_sphere`): a convex foot mesh against the rubble's heightfield
+    costs a GJK query per triangle it overlaps, a sphere a closed-form test.
+    """
+    if not urdf.startswith(FROM_EXAMPLE_ROBOT_DATA) and not sphere_meshes:
         return urdf
     source = source_file(urdf)
     tree = ET.parse(source).getroot()
     absolute_mesh_paths(tree, source.parent)
+    if sphere_meshes:
+        _spheres_for_meshes(tree, sphere_meshes)
     return cached_urdf(ET.tostring(tree, encoding="unicode"), source.stem)
+
+
+def stl_vertices(path: str | Path) -> np.ndarray:
+    """The (n, 3) vertices of a binary STL file."""
+    data = Path(path).read_bytes()
+    count = int(np.frombuffer(data[80:84], np.uint32)[0])
+    record = np.dtype([("normal", "<f4", 3), ("vertices", "<f4", (3, 3)), ("attribute", "<u2")])
+    triangles = np.frombuffer(data[84 : 84 + 50 * count], dtype=record)
+    return triangles["vertices"].reshape(-1, 3).astype(np.float64)
+
+
+def fitted_sphere(path: str | Path) -> tuple[np.ndarray, float]:
+    """A sphere for a roughly round mesh (a foot): radius half its two narrowest extents' mean,
+    centred over the mesh's middle in x and y, its bottom at the mesh's lowest point (so a robot
+    stands exactly as tall on it)."""
+    vertices = stl_vertices(path)
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    radius = float(np.sort(high - low)[:2].mean() / 2.0)
+    centre = np.array([(low[0] + high[0]) / 2.0, (low[1] + high[1]) / 2.0, low[2] + radius])
+    return centre, radius
+
+
+def _spheres_for_meshes(root: ET.Element, names: tuple[str, ...]) -> None:
+    for collision in root.iter("collision"):
+        geometry = collision.find("geometry")
+        mesh = None if geometry is None else geometry.find("mesh")
+        if geometry is None or mesh is None or Path(mesh.get("filename", "")).name not in names:
+            continue
+        centre, radius = fitted_sphere(mesh.get("filename", ""))
+        origin = collision.find("origin")
+        if origin is not None:  # a sphere only needs the origin's offset, not its rotation
+            if any(float(v) != 0.0 for v in origin.get("rpy", "0 0 0").split()):
+                raise ValueError(
+                    f"{mesh.get('filename')}: a rotated collision mesh cannot become a sphere"
+                )
+            centre = centre + np.array([float(v) for v in origin.get("xyz", "0 0 0").split()])
+            collision.remove(origin)
+        geometry.remove(mesh)
+        ET.SubElement(geometry, "sphere", radius=f"{radius:.5f}")
+        xyz = " ".join(f"{v:.5f}" for v in centre)
+        collision.insert(0, ET.Element("origin", xyz=xyz, rpy="0 0 0"))

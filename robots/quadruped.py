@@ -120,6 +120,17 @@ class QuadrupedSpec:
     #: "roll_right" / "roll_left" (rolls a robot lying on that side onto its belly).
     keyframes: Mapping[str, np.ndarray] = field(default_factory=dict)
     urdf_flags: int = 0
+    #: collision meshes (file names) loaded as fitted spheres (see robots/model_files.py): feet
+    sphere_meshes: tuple[str, ...] = ()
+    #: per leg (FR, FL, RR, RL): +1 if a positive hip angle moves the foot to the robot's left
+    #: (+y), −1 if to its right — the URDF's hip axis direction (tests check it by kinematics)
+    hip_sign: np.ndarray = field(default_factory=lambda: np.ones(len(LEGS)))
+    #: the trot's settings for this robot (skills.trot.TrotSettings field names), over its defaults
+    gait: Mapping[str, Any] = field(default_factory=dict)
+    #: joint no-load speeds, rad/s: when given, each motor's torque falls linearly to zero at this
+    #: speed in the direction it turns (a DC motor's torque-speed line, as Isaac Lab's DCMotor
+    #: actuator). None keeps the flat torque limit the older specs were measured with.
+    max_joint_speed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.joint_names)
@@ -139,6 +150,12 @@ class QuadrupedSpec:
             )
         if np.any(self.lower >= self.upper):
             raise ValueError(f"{self.name}: every lower joint limit must be below its upper limit")
+        if np.shape(self.hip_sign) != (len(LEGS),) or not np.all(np.abs(self.hip_sign) == 1):
+            raise ValueError(f"{self.name}: hip_sign must be ±1 for each of the {len(LEGS)} legs")
+        if self.max_joint_speed is not None and (
+            np.shape(self.max_joint_speed) != (n,) or np.any(self.max_joint_speed <= 0)
+        ):
+            raise ValueError(f"{self.name}: max_joint_speed must be {n} positive speeds")
         poses = {"home": self.home, "tuck": self.tuck, **self.keyframes}
         for label, pose in poses.items():
             if np.shape(pose) != (n,):
@@ -211,7 +228,9 @@ class Quadruped:
     def load(self, sim: Sim, position: Sequence[float] = (0.0, 0.0, 0.5)) -> None:
         client = sim.client
         self.body_id = sim.load_urdf(
-            loadable_urdf(self.spec.urdf), position=position, flags=self.spec.urdf_flags
+            loadable_urdf(self.spec.urdf, self.spec.sphere_meshes),
+            position=position,
+            flags=self.spec.urdf_flags,
         )
         self.num_links = client.getNumJoints(self.body_id)
         index_of = {
@@ -308,11 +327,13 @@ class Quadruped:
     def step_physics(self) -> None:
         """One physics step under PD: apply τ (kept in ``last_torque``), step, read the joints."""
         spec = self.spec
-        torque = np.clip(
-            spec.kp * (self.targets - self.q) - spec.kd * self.qd,
-            -spec.torque_limit,
-            spec.torque_limit,
-        )
+        if spec.max_joint_speed is None:
+            low, high = -spec.torque_limit, spec.torque_limit
+        else:  # no torque left to push further in the direction of motion at the no-load speed
+            speed = self.qd / spec.max_joint_speed
+            high = spec.torque_limit * np.clip(1.0 - speed, 0.0, 1.0)
+            low = -spec.torque_limit * np.clip(1.0 + speed, 0.0, 1.0)
+        torque = np.clip(spec.kp * (self.targets - self.q) - spec.kd * self.qd, low, high)
         self._set_motor(self.body_id, self.joint_ids, pybullet.TORQUE_CONTROL, forces=torque)
         self._step()
         self.last_torque = torque

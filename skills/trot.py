@@ -19,6 +19,7 @@ its own drift. It reads only what a real quadruped's state estimator gives
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -35,14 +36,42 @@ SIDE = np.array([-1.0, 1.0, -1.0, 1.0])
 PITCH_COMPENSATION = 1.5
 
 
+@dataclass(frozen=True)
+class TrotSettings:
+    """The trot's settings; a robot's spec may override any of them (``QuadrupedSpec.gait``).
+
+    Gains are (feed-forward, P, I) from a velocity command and its error to a joint swing
+    amplitude, rad per m/s (rad/s for turning), for A1's leg length: they are scaled by
+    REFERENCE_HEIGHT / standing height.
+    """
+
+    frequency: float = 2.5  #: Hz
+    lift: float = 0.6  #: calf flexion at mid-swing, rad
+    stride_gains: tuple[float, float, float] = (0.45, 0.3, 0.4)  #: on vx, to the thigh swing
+    lateral_gains: tuple[float, float, float] = (0.3, 0.2, 0.3)  #: on vy, to the hip swing
+    turn_gains: tuple[float, float, float] = (0.12, 0.1, 0.15)  #: on ωz, to the stride difference
+    #: added to every thigh of the home pose while walking, rad: puts the feet's centroid under
+    #: the centre of mass (``robots.calibrate`` measures it; 0 where home already does)
+    thigh_offset: float = 0.0
+
+    @classmethod
+    def for_robot(cls, spec: QuadrupedSpec) -> TrotSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(spec.gait) - known)
+        if unknown:
+            raise ValueError(
+                f"{spec.name}: unknown gait settings {unknown}; valid: {', '.join(sorted(known))}"
+            )
+        return cls(**dict(spec.gait))
+
+
 class TrotGait:
     """Joint targets for a commanded body velocity (vx, vy m/s, ωz rad/s).
 
     Args:
-        spec: the quadruped (home pose and standing height).
+        spec: the quadruped (home pose, standing height, hip axes, its gait settings).
         control_dt: how often :meth:`targets` is called, s.
-        frequency: gait frequency, Hz.
-        lift: calf flexion at mid-swing, rad.
+        frequency / lift: override the robot's settings (Hz; calf flexion at mid-swing, rad).
     """
 
     MAX_STRIDE = 0.4  # rad of thigh swing
@@ -51,21 +80,31 @@ class TrotGait:
     INTEGRAL_LIMIT = 1.0
 
     def __init__(
-        self, spec: QuadrupedSpec, control_dt: float, frequency: float = 2.5, lift: float = 0.6
+        self,
+        spec: QuadrupedSpec,
+        control_dt: float,
+        frequency: float | None = None,
+        lift: float | None = None,
     ) -> None:
         self.spec = spec
         self.control_dt = control_dt
-        self.frequency = frequency
+        settings = TrotSettings.for_robot(spec)
+        self.frequency = settings.frequency if frequency is None else frequency
         # Mini Cheetah's knees bend the other way: its thigh and calf angles run with the opposite
         # sign.
         self.knee_sign = 1.0 if spec.home[2] < 0 else -1.0
+        # The lateral swing moves every foot the same way: the hip angle's sign follows each
+        # leg's hip axis (Laikago's right hips turn the other way round).
+        self.hip_sign = np.asarray(spec.hip_sign, dtype=np.float64)
         scale = (
             REFERENCE_HEIGHT / spec.standing_height
         )  # a longer leg covers more ground per radian
-        self.stride_gains = np.array([0.45, 0.3, 0.4]) * scale  # feed-forward, P, I on vx
-        self.lateral_gains = np.array([0.3, 0.2, 0.3]) * scale
-        self.turn_gains = np.array([0.12, 0.1, 0.15]) * scale
-        self.lift = lift
+        self.stride_gains = np.array(settings.stride_gains) * scale
+        self.lateral_gains = np.array(settings.lateral_gains) * scale
+        self.turn_gains = np.array(settings.turn_gains) * scale
+        self.lift = settings.lift if lift is None else lift
+        self.neutral = spec.home.copy()
+        self.neutral[1::3] += settings.thigh_offset
         self.reset()
 
     def reset(self) -> None:
@@ -100,8 +139,8 @@ class TrotGait:
         phases = 2.0 * math.pi * self.phase + PHASE_OFFSET
         swing = np.maximum(0.0, np.sin(phases))
         cos = np.cos(phases)
-        targets = self.spec.home.copy()
-        targets[0::3] += -lateral * cos
+        targets = self.neutral.copy()
+        targets[0::3] += -lateral * self.hip_sign * cos
         targets[1::3] += self.knee_sign * (stride - turn * SIDE) * cos
         targets[2::3] -= self.knee_sign * self.lift * swing
         if gravity is not None:

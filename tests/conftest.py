@@ -7,6 +7,14 @@ without editing the tests.
 
 from __future__ import annotations
 
+import os
+
+# The fingerprints (tests/fingerprints.json) are bit-exact, and OpenBLAS picks its matrix kernels by
+# CPU: on AVX-512 machines its SkylakeX kernels round small products differently from the Haswell
+# (AVX2) kernels the fingerprints were recorded with. Pin those before numpy loads OpenBLAS (the
+# Makefile sets it too, for pytest-xdist's workers).
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
