@@ -15,8 +15,20 @@ from robodojo.robots.quadruped import LEGS, QuadrupedSpec, legs
 from robodojo.robots.registry import register_robot
 
 _NAMES = tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf"))
-_PUSH = (0.0, 3.4, -2.2)  # thigh swung over the back, calf half folded
-_IDLE = (0.0, 1.0, -1.5)
+# Self-righting poses (hip, thigh, calf), from `python -m robodojo.robots.calibrate go2 --keyframes
+# --trials 200 --starts 8 --seed 0` (the back: also `--split-back`, front and rear legs apart),
+# then the best candidates by the scripted get-up on env seeds 100-199 (40 episodes): the flip
+# below 39/40 (the same pose on all four legs 38/40, A1's keyframes 30/40). On its back the front
+# legs push forward-down while the rear thighs swing far over the back (their range is 1 rad wider).
+_FLIP_FRONT, _FLIP_REAR = (0.25, -0.8, -2.14), (-0.91, 4.19, -1.35)
+# On a side (100 % in the search for the left side; the right side is its mirror image): the
+# lower side's thighs swing over the back while the upper side's legs stay folded.
+_ROLL_LOW, _ROLL_HIGH = (0.04, 3.43, -2.72), (0.09, 1.44, -2.66)  # right side down
+
+
+def _mirror(leg: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The same leg pose on the other side (the hip's abduction changes sign)."""
+    return (-leg[0], leg[1], leg[2])
 
 
 def _front_rear(front: tuple[float, float, float], rear: tuple[float, float, float]):
@@ -49,9 +61,14 @@ GO2 = register_robot(
         standing_height=0.295,  # measured: python -m robodojo.robots.calibrate go2
         mass=16.085,
         keyframes={
-            "flip": _front_rear(_PUSH, _PUSH),
-            "roll_right": legs(FR=(0.3, 3.4, -2.2), FL=_IDLE, RR=(0.3, 3.4, -2.2), RL=_IDLE),
-            "roll_left": legs(FR=_IDLE, FL=(-0.3, 3.4, -2.2), RR=_IDLE, RL=(-0.3, 3.4, -2.2)),
+            "flip": legs(FR=_FLIP_FRONT, FL=_FLIP_FRONT, RR=_FLIP_REAR, RL=_FLIP_REAR),
+            "roll_right": legs(FR=_ROLL_LOW, FL=_ROLL_HIGH, RR=_ROLL_LOW, RL=_ROLL_HIGH),
+            "roll_left": legs(
+                FR=_mirror(_ROLL_HIGH),
+                FL=_mirror(_ROLL_LOW),
+                RR=_mirror(_ROLL_HIGH),
+                RL=_mirror(_ROLL_LOW),
+            ),
         },
         # The foot's convex mesh (654 triangles) as a 20 mm sphere: Locomotion-v0 on the rubble's
         # heightfield ran 236 steps/s with the meshes against A1's 416 (609 with spheres).
