@@ -42,9 +42,15 @@ GO2 = register_robot(
         urdf=FROM_EXAMPLE_ROBOT_DATA + "go2_description/urdf/go2.urdf",
         joint_names=_NAMES,
         urdf_joint_names=_NAMES,  # the URDF already uses Unitree's names
-        # unitree_rl_gym's Go2 default pose (hips ±0.1 splayed out, rear thighs 0.2 further back).
+        # example-robot-data's own "standing" state (go2.srdf): hips splayed out 0.068 rad. Measured
+        # against unitree_rl_gym's default pose (rear thighs 0.2 rad further back): with that the
+        # trot lurched backwards off the start (rescue d = 0: 1/6 victims reached, 6/6 with this
+        # pose; d = 0.25: 7/8; Unitree's go2_stand_example (0, 0.67, -1.3): 0/8).
         home=legs(
-            FR=(-0.1, 0.8, -1.5), FL=(0.1, 0.8, -1.5), RR=(-0.1, 1.0, -1.5), RL=(0.1, 1.0, -1.5)
+            FR=(-0.068, 0.785, -1.44),
+            FL=(0.068, 0.785, -1.44),
+            RR=(-0.068, 0.785, -1.44),
+            RL=(0.068, 0.785, -1.44),
         ),
         # Unitree's go2_stand_example lies the robot down at (0.05, 1.22, -2.44); folded a little
         # further, as A1's tuck.
@@ -58,7 +64,7 @@ GO2 = register_robot(
         # ~4 cm under PyBullet's softer contacts. Explicit PD at dt = 4 ms is stable here.
         kp=_front_rear((40.0, 40.0, 40.0), (40.0, 40.0, 40.0)),
         kd=_front_rear((1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
-        standing_height=0.295,  # measured: python -m robodojo.robots.calibrate go2
+        standing_height=0.308,  # measured: python -m robodojo.robots.calibrate go2
         mass=16.085,
         keyframes={
             "flip": legs(FR=_FLIP_FRONT, FL=_FLIP_FRONT, RR=_FLIP_REAR, RL=_FLIP_REAR),
