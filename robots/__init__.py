@@ -15,6 +15,8 @@ from robodojo.robots import (  # noqa: F401  (registers them)
     laikago,
     mini_cheetah,
     panda,
+    ur5,
+    ur10,
     xarm6,
 )
 from robodojo.robots.quadruped import LEGS, Quadruped, QuadrupedSpec, legs, per_leg

@@ -33,7 +33,7 @@ def arm(request) -> Iterator[Arm]:
 
 
 def test_every_arm_is_registered() -> None:
-    assert {"kuka_iiwa", "xarm6", "panda"} <= set(NAMES)
+    assert {"kuka_iiwa", "xarm6", "panda", "ur5", "ur10"} <= set(NAMES)
     for name in NAMES:
         spec = ROBOTS[name]
         assert isinstance(spec, ArmSpec) and spec.kind == "arm"
@@ -211,3 +211,69 @@ def test_tcp_jacobian_matches_finite_differences(arm: Arm) -> None:
             np.array([skew[2, 1], skew[0, 2], skew[1, 0]]) / h, jacobian[3:, i], atol=2e-3
         )
     arm.set_joint_positions(q0)
+
+
+#: Universal Robots datasheet joint speeds (°/s, base … wrist 3): CB3 and e-Series alike
+UR_DATASHEET_SPEEDS = {
+    "ur5": (180.0, 180.0, 180.0, 180.0, 180.0, 180.0),
+    "ur10": (120.0, 120.0, 180.0, 180.0, 180.0, 180.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UR_DATASHEET_SPEEDS))
+def test_ur_spec_matches_its_urdf_and_datasheet(name: str) -> None:
+    """Joint names are the URDF's and Universal_Robots_ROS2_Driver's, the limits the URDF's
+    (±360°, elbow ±180°), the speeds the datasheet's and within the URDF's, the flange is
+    ``tool0``."""
+    import xml.etree.ElementTree as ET
+
+    from robodojo.robots.model_files import source_file
+
+    spec = ROBOTS[name]
+    driver_names = tuple(
+        f"{j}_joint"
+        for j in ("shoulder_pan", "shoulder_lift", "elbow", "wrist_1", "wrist_2", "wrist_3")
+    )
+    assert spec.joint_names == spec.urdf_joint_names == driver_names
+    urdf = ET.parse(source_file(spec.urdf)).getroot()
+    joints = {joint.get("name"): joint for joint in urdf.findall("joint")}  # not transmissions
+    for i, joint_name in enumerate(spec.urdf_joint_names):
+        limit = joints[joint_name].find("limit")
+        assert limit is not None
+        assert float(limit.get("lower")) == pytest.approx(spec.lower[i], abs=1e-9)
+        assert float(limit.get("upper")) == pytest.approx(spec.upper[i], abs=1e-9)
+        assert spec.max_joint_speed[i] <= float(limit.get("velocity")) + 0.06
+    np.testing.assert_allclose(spec.upper, np.radians([360, 360, 180, 360, 360, 360]))
+    np.testing.assert_allclose(np.degrees(spec.max_joint_speed), UR_DATASHEET_SPEEDS[name])
+    assert spec.flange_link == "tool0" and spec.flange_offset == 0.0
+    assert {link.get("name") for link in urdf.iter("link")} >= {"tool0", "world"}
+
+
+@pytest.mark.parametrize("name", sorted(UR_DATASHEET_SPEEDS))
+def test_ur_reaches_fillet_poses_on_the_edge_of_its_work_disc(name: str) -> None:
+    """IK from home reaches 45° fillet poses on the work disc's rim, every 45° around it (either
+    seam direction), and the flange sits d6 past wrist 3 (82.3 / 92.2 mm)."""
+    spec = ROBOTS[name]
+    sim = Sim(1.0 / 240.0)
+    try:
+        arm = Arm(spec)
+        arm.load(sim)
+        wrist = arm._client.getLinkState(arm.body_id, arm.joint_ids[-1])[4]
+        flange, _ = arm.flange_pose()
+        d6 = {"ur5": 0.0823, "ur10": 0.0922}[name]
+        assert np.linalg.norm(flange - np.array(wrist)) == pytest.approx(d6, abs=1e-6)
+        missed = []
+        for k in range(8):
+            a = k * math.pi / 4
+            p = spec.work_center + np.array(
+                [spec.work_radius * math.cos(a), spec.work_radius * math.sin(a), 0.01]
+            )
+            approach = math.atan2(p[1], p[0])
+            if not any(
+                arm.solve_ik(p, weld_orientation(approach, 45.0, 10.0, spin), spec.home).success
+                for spin in (0.0, math.pi)
+            ):
+                missed.append(round(math.degrees(a)))
+        assert not missed, f"{name} misses the disc's rim at {missed}°"
+    finally:
+        sim.close()

@@ -19,8 +19,10 @@ ENV_ID = "robodojo/Transport-v0"
         ("panda", {"fragile": True}),
         ("kuka_iiwa", {}),
         ("xarm6", {}),
+        ("ur5", {}),
+        ("ur10", {}),
     ],
-    ids=["panda", "panda-3-parcels", "panda-fragile", "kuka_iiwa", "xarm6"],
+    ids=["panda", "panda-3-parcels", "panda-fragile", "kuka_iiwa", "xarm6", "ur5", "ur10"],
 )
 def test_scripted_pick_and_place_reaches_95_percent_on_100_episodes(
     robot: str, env_kwargs: dict

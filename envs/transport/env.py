@@ -109,8 +109,8 @@ class TransportEnv(RobotTaskEnv):
                    episode_seconds=None, reward_weights=None)
     ```
 
-    * ``robot``: ``"panda"`` (default), ``"kuka_iiwa"`` or ``"xarm6"``, each wearing the Franka
-      Hand.
+    * ``robot``: ``"panda"`` (default), ``"kuka_iiwa"``, ``"xarm6"``, ``"ur5"`` or ``"ur10"``,
+      each wearing the Franka Hand.
     * ``parcels``: 1–4 parcels moved in sequence.
     * ``fragile``: label parcels fragile; a peak acceleration above ``fragile_limit`` (m/s²,
       averaged over a control step) damages the parcel and ends the episode as a failure.

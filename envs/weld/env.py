@@ -121,7 +121,7 @@ class WeldEnv(RobotTaskEnv):
                    part_center=None, part_radius=None, episode_seconds=None, reward_weights=None)
     ```
 
-    * ``robot``: ``"kuka_iiwa"`` (default), ``"xarm6"`` or ``"panda"``.
+    * ``robot``: ``"kuka_iiwa"`` (default), ``"xarm6"``, ``"panda"``, ``"ur5"`` or ``"ur10"``.
     * ``difficulty``: fit-up error scale, 0 (perfect fixture) … 2.
     * ``joint`` / ``shape``: fix the joint type (``"fillet"``, ``"lap"``, ``"butt"``) or seam shape
       (``"straight"``, ``"arc"``, ``"s_curve"``, ``"corner"``); None draws them.
