@@ -203,7 +203,8 @@ class FallRecoveryEnv(RobotTaskEnv):
                    reward_weights=None)
     ```
 
-    * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
+    * ``robot``: ``"a1"`` (default), ``"go2"``, ``"b1"``, ``"aliengo"``, ``"laikago"`` or
+      ``"mini_cheetah"``.
     * ``reward_weights``: overrides for some or all of the default weights above.
     * ``render_mode``: ``"rgb_array"`` (headless, camera follows the robot) or ``"human"`` (needs a
       display).

@@ -257,7 +257,8 @@ class LocomotionEnv(RobotTaskEnv):
                    max_target_speed=15.0, reward_weights=None)
     ```
 
-    * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
+    * ``robot``: ``"a1"`` (default), ``"go2"``, ``"b1"``, ``"aliengo"``, ``"laikago"`` or
+      ``"mini_cheetah"``.
     * ``difficulty``: rubble difficulty in [0, 1] (0 = flat).
 
     ## Version History

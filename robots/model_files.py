@@ -102,7 +102,39 @@ def loadable_urdf(urdf: str, sphere_meshes: tuple[str, ...] = ()) -> str:
     absolute_mesh_paths(tree, source.parent)
     if sphere_meshes:
         _spheres_for_meshes(tree, sphere_meshes)
+    _collision_shapes_as_visuals(tree)
     return cached_urdf(ET.tostring(tree, encoding="unicode"), source.stem)
+
+
+#: the colour of a link whose COLLADA visual is replaced by its collision shapes
+PLAIN_GREY = "0.55 0.57 0.6 1"
+
+
+def _collision_shapes_as_visuals(root: ET.Element) -> None:
+    """Draw links whose visuals are COLLADA meshes with their collision shapes instead.
+
+    PyBullet parses COLLADA slowly: loading example-robot-data's B1 took 8.0 s with its ``.dae``
+    visuals and 0.03 s without them (Go2 1.3 s, UR5 0.94 s), on every env build. Physics never
+    reads visuals; a rendered frame then shows the collision hulls in grey.
+    """
+    for link in root.iter("link"):
+        visuals = link.findall("visual")
+        if not any(_mesh_name(v).lower().endswith(".dae") for v in visuals):
+            continue
+        for visual in visuals:
+            link.remove(visual)
+        for collision in link.findall("collision"):
+            visual = ET.SubElement(link, "visual")
+            for child in collision:
+                if child.tag in ("origin", "geometry"):
+                    visual.append(ET.fromstring(ET.tostring(child)))
+            material = ET.SubElement(visual, "material", name="robodojo_plain_grey")
+            ET.SubElement(material, "color", rgba=PLAIN_GREY)
+
+
+def _mesh_name(element: ET.Element) -> str:
+    mesh = element.find("geometry/mesh")
+    return "" if mesh is None else mesh.get("filename", "")
 
 
 def stl_vertices(path: str | Path) -> np.ndarray:

@@ -114,7 +114,8 @@ class QuadrupedRescueEnv(RobotTaskEnv):
                    walker="trot", max_target_speed=15.0, reward_weights=None)
     ```
 
-    * ``robot``: ``"a1"`` (default), ``"aliengo"``, ``"laikago"`` or ``"mini_cheetah"``.
+    * ``robot``: ``"a1"`` (default), ``"go2"``, ``"b1"``, ``"aliengo"``, ``"laikago"`` or
+      ``"mini_cheetah"``.
     * ``detector_range``: at most 4.75 m, so the victim always starts out of range.
     * ``walker``: what walks under ``action="velocity"``: ``"trot"`` (the scripted trot) or a
       Locomotion-v0 policy — a pretrained name such as ``"locomotion_a1"`` or an exported path
