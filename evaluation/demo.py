@@ -54,7 +54,7 @@ LOCOMOTION = "robodojo/Locomotion-v0"
 PLAN: list[tuple[str, str, str, int]] = [
     (FALL, EVERY_ROBOT, "scripted", 0),
     (FALL, EVERY_ROBOT, "random", 0),
-    (FALL, "a1", "scripted", 3),  # a later row for the same job only adds filming
+    (FALL, "go2", "scripted", 3),  # a later row for the same job only adds filming
     (WELD, EVERY_ROBOT, "seam_tracking", 0),
     (WELD, "kuka_iiwa", "teach_and_repeat", 0),
     (WELD, "kuka_iiwa", "random", 0),
@@ -64,7 +64,9 @@ PLAN: list[tuple[str, str, str, int]] = [
     (TRANSPORT, "panda", "scripted", 1),
     (RESCUE, "a1", "random", 0),
     (RESCUE, "a1", "scripted", 1),
-    (LOCOMOTION, "a1", "scripted", 1),
+    (RESCUE, "go2", "scripted", 0),
+    (LOCOMOTION, "go2", "scripted", 1),  # the Go2 trotting over rubble
+    (LOCOMOTION, "a1", "scripted", 0),
 ]
 #: Episodes filmed of a shipped pretrained policy: 3 where an episode lasts 2-4 s, else 1 (weld,
 #: rescue and locomotion episodes last 12-30 s, and a filmed frame costs more than a step).

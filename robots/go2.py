@@ -80,6 +80,9 @@ GO2 = register_robot(
         # heightfield ran 236 steps/s with the meshes against A1's 416 (609 with spheres).
         sphere_meshes=("foot_convex.stl",),
         # URDF velocities (30.1 rad/s hip and thigh, 15.7 rad/s calf) as the motors' no-load speeds.
+        # The trot at 3 Hz instead of A1's 2.5: Locomotion-v0 at d = 0, seeds 0-9, 9/10 successes
+        # (tracking error 0.14 m/s) against 5/10 (0.16 m/s); stride gains x1.3 gave 5/10.
+        gait={"frequency": 3.0},
         max_joint_speed=_front_rear((30.1, 30.1, 15.7), (30.1, 30.1, 15.7)),
     )
 )

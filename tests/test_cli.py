@@ -347,7 +347,8 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     assert "| a1 | scripted (getup) |" in report and "| a1 | random |" in report
     data = strict_json(tmp_path / "report.json")
     assert len(data["jobs"]) == len(demo.expand_plan(demo.full_plan()))
-    assert (tmp_path / "fall_recovery_a1_scripted.mp4").stat().st_size > 0
+    assert (tmp_path / "fall_recovery_go2_scripted.mp4").stat().st_size > 0  # the Go2 gets up
+    assert (tmp_path / "locomotion_go2_scripted.mp4").stat().st_size > 0  # and walks
     assert all(job["wall_time"] > 0 for job in data["jobs"])
     # index.html shows every video written, and every env and shipped policy has its section/row
     page = (tmp_path / "index.html").read_text()
