@@ -10,6 +10,7 @@ Importing this package registers every robot.
 from robodojo.robots import (  # noqa: F401  (registers them)
     a1,
     aliengo,
+    b1,
     go2,
     kuka_iiwa,
     laikago,
