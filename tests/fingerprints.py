@@ -164,6 +164,9 @@ CASES: list[Case] = [
     ),
     Case("rescue_laikago_rescuer", RESCUE, "scripted", (7,), {"robot": "laikago"}, max_steps=80),
     Case("fall_a1_pretrained", FALL, "fall_recovery_a1", (7, 8), {}),
+    Case("fall_go2_pretrained", FALL, "fall_recovery_go2", (7, 8), {"robot": "go2"}),
+    Case("fall_go2_getup", FALL, "scripted", (0, 1), {"robot": "go2"}),
+    Case("locomotion_go2_trot", LOCOMOTION, "scripted", (0,), {"robot": "go2"}, max_steps=200),
     Case("weld_kuka_pretrained", WELD, "weld_kuka_iiwa", (7,), {}),
     Case("transport_panda_pretrained", TRANSPORT, "transport_panda", (7,), {}),
     *(
