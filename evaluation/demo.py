@@ -64,9 +64,7 @@ PLAN: list[tuple[str, str, str, int]] = [
     (TRANSPORT, "panda", "scripted", 1),
     (RESCUE, "a1", "random", 0),
     (RESCUE, "a1", "scripted", 1),
-    (RESCUE, "go2", "scripted", 0),
     (LOCOMOTION, "go2", "scripted", 1),  # the Go2 trotting over rubble
-    (LOCOMOTION, "a1", "scripted", 0),
 ]
 #: Episodes filmed of a shipped pretrained policy: 3 where an episode lasts 2-4 s, else 1 (weld,
 #: rescue and locomotion episodes last 12-30 s, and a filmed frame costs more than a step).
