@@ -42,6 +42,12 @@ ALIENGO = register_robot(
         # stable region (≈ 2); kd = 2 already chattered at the tucked hip in contact.
         kp=per_leg(150.0, 150.0, 150.0),
         kd=per_leg(1.5, 1.5, 1.5),
+        # Trot: feet ±0.134 m to the sides under a 0.38 m body (height 2.9× the half-width; A1
+        # 2.2×): at 0.3 m/s it rolled over its diagonal in 1–3 s (2/3 seeds). Feet 0.25 rad
+        # outwards keep |roll| under ~10° (0.1: 17°, 0.2–0.3: 6–9°, 3/3 seeds, 5 s); with the
+        # lower lift, Locomotion-v0 d=0 on seeds 0–11: falls 1/12, tracking error 0.178 m/s
+        # (lift 0.6: 2/12, 0.183–0.215; 3 Hz: worse).
+        gait={"stance_width": 0.25, "lift": 0.45},
         standing_height=0.381,  # measured: python -m robodojo.robots.calibrate aliengo
         mass=20.638,
         # `python -m robodojo.robots.calibrate aliengo --keyframes` (150 trials, 6 starts, seed 0),

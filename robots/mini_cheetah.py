@@ -46,6 +46,10 @@ MINI_CHEETAH = register_robot(
         # 0.15 kg toe sits at the shank's end) gives kd·dt/I ≤ 0.8 and kp·dt²/I ≈ 0.12.
         kp=per_leg(30.0, 30.0, 30.0),
         kd=per_leg(0.8, 0.8, 0.8),
+        # Trot: its centre of mass sits 1.3 cm left of the feet's centroid (contact forces at
+        # home: left feet 26 N, right 18 N) and it rolled over at 0.3 m/s on 1/3 seeds
+        # (0.1 rad: 1/3; 0.2: 0/3, |roll| ≤ 20°; 0.3 sags the body to 0.21 m and tracks worse).
+        gait={"stance_width": 0.2},
         standing_height=0.274,  # measured: python -m robodojo.robots.calibrate mini_cheetah
         mass=8.852,
         # `python -m robodojo.robots.calibrate mini_cheetah --keyframes` (150 trials, 6 starts,

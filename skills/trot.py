@@ -6,7 +6,8 @@ Each leg's phase φ drives three joint offsets around the home pose:
 * thigh = home + s·cos φ: the foot swings forward while sin φ > 0 and pushes
   back in stance, so the stride amplitude ``s`` sets the forward speed;
 * calf = home − lift·max(0, sin φ): the foot clears the ground in swing;
-* hip = home − l·cos φ: the same for sideways steps (amplitude ``l``).
+* hip = home − l·cos φ: the same for sideways steps (amplitude ``l``); a robot's
+  ``stance_width`` abducts every foot outwards around home.
 
 Turning is a differential stride (left legs longer than right turns left).
 On slopes the thighs lean with the body's pitch so the legs stay plumb.
@@ -53,6 +54,9 @@ class TrotSettings:
     #: added to every thigh of the home pose while walking, rad: puts the feet's centroid under
     #: the centre of mass (``robots.calibrate`` measures it; 0 where home already does)
     thigh_offset: float = 0.0
+    #: hip abduction added to the home pose while walking, rad, feet outwards: a wider support
+    #: for a body that is tall for its width (it tips over its diagonal in two-leg support)
+    stance_width: float = 0.0
 
     @classmethod
     def for_robot(cls, spec: QuadrupedSpec) -> TrotSettings:
@@ -105,6 +109,8 @@ class TrotGait:
         self.lift = settings.lift if lift is None else lift
         self.neutral = spec.home.copy()
         self.neutral[1::3] += settings.thigh_offset
+        if settings.stance_width:
+            self.neutral[0::3] += settings.stance_width * self.hip_sign * SIDE
         self.reset()
 
     def reset(self) -> None:

@@ -86,3 +86,21 @@ def test_curriculum_moves_the_real_env_up_and_down(make_env) -> None:
     _, info = env.reset()
     assert env.unwrapped.task.difficulty == info["difficulty"]
     assert info["curriculum_level"] in (0, 2)  # moved one level, either way, on the real outcome
+
+
+@pytest.mark.parametrize(("robot", "seed"), [("aliengo", 2), ("laikago", 0), ("mini_cheetah", 0)])
+def test_scripted_trot_walks_the_tall_quadrupeds(make_env, robot, seed) -> None:
+    # Without their stance_width (spec.gait) each of these rolled over its diagonal within 3 s
+    # at this command and seed (Aliengo 1.2 s, Laikago 1.5 s, Mini Cheetah 2.5 s).
+    env = make_env(
+        ENV_ID,
+        robot=robot,
+        difficulty=0.0,
+        command_ranges=((0.3, 0.3), (0.0, 0.0), (0.0, 0.0)),
+        standing_probability=0.0,
+        episode_seconds=3.0,
+    )
+    (info,) = run_episodes(env, "scripted", range(seed, seed + 1))
+    metrics = info["episode_metrics"]
+    assert metrics["falls"] == 0 and metrics["duration"] == pytest.approx(3.0), metrics
+    assert metrics["distance"] > 0.1, metrics
